@@ -1,0 +1,74 @@
+//! Writing a message: Enter sends, Shift+Enter starts a new line. A refused
+//! send shows why and gives the text back.
+
+use super::login_form::capitalise;
+use super::state::ChatState;
+use crate::protocol::chat::SendMessage;
+use crate::protocol::limits::MAX_MESSAGE_CHARS;
+use crate::protocol::MessageText;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+#[component]
+pub fn Composer() -> impl IntoView {
+    let state = expect_context::<ChatState>();
+    let text = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+
+    let send = move || {
+        let raw = text.get_untracked();
+        if raw.trim().is_empty() {
+            return;
+        }
+        let message = match MessageText::parse(&raw) {
+            Ok(m) => m,
+            Err(e) => return error.set(Some(capitalise(&e.to_string()))),
+        };
+        error.set(None);
+        text.set(String::new());
+        let room = state.current.get_untracked();
+        spawn_local(async move {
+            if let Err(e) = state.client.request(&SendMessage { message, room }).await {
+                error.set(Some(format!("Not sent: {e}")));
+                // Give the text back unless something new was typed.
+                if text.with_untracked(String::is_empty) {
+                    text.set(raw);
+                }
+            }
+        });
+    };
+
+    view! {
+        <form
+            class="composer"
+            on:submit=move |ev: leptos::ev::SubmitEvent| {
+                ev.prevent_default();
+                send();
+            }
+        >
+            <Show when=move || error.with(Option::is_some)>
+                <p class="form-error" role="alert" data-testid="composer-error">
+                    {move || error.get().unwrap_or_default()}
+                </p>
+            </Show>
+            <div class="composer-row">
+                <textarea
+                    data-testid="composer"
+                    rows="1"
+                    placeholder=move || format!("Message #{}", state.current.get())
+                    aria-label="Message"
+                    maxlength=MAX_MESSAGE_CHARS
+                    prop:value=move || text.get()
+                    on:input=move |ev| text.set(event_target_value(&ev))
+                    on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                        if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
+                            ev.prevent_default();
+                            send();
+                        }
+                    }
+                ></textarea>
+                <button type="submit" data-testid="send">"Send"</button>
+            </div>
+        </form>
+    }
+}

@@ -1,0 +1,71 @@
+//! The Leptos components, one file per screen or widget. The server renders
+//! them; the browser hydrates them.
+//!
+//! - `chat_page`: the page at `/`: the name form, then the chat.
+//! - `state`: what the chat screen knows (rooms, messages, users) and how
+//!   server events change it.
+//! - `login_form`, `room_list`, `message_list`, `composer`, `user_list`,
+//!   `connection_banner`: the widgets.
+
+mod chat_page;
+mod composer;
+mod connection_banner;
+mod login_form;
+mod message_list;
+mod room_list;
+mod state;
+mod user_list;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Meta, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::StaticSegment;
+
+/// The HTML document around the app (server only).
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/huddle.css"/>
+        <Title text="Huddle"/>
+        <Meta name="description" content="Huddle: self-hosted team chat"/>
+        <Meta name="theme-color" content="#4f46e5"/>
+        <Router>
+            <Routes fallback=NotFound>
+                <Route path=StaticSegment("") view=chat_page::ChatPage/>
+            </Routes>
+        </Router>
+    }
+}
+
+#[component]
+fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <main class="not-found">
+            <h1>"Page not found"</h1>
+            <p><a href="/">"Back to the chat"</a></p>
+        </main>
+    }
+}

@@ -1,0 +1,114 @@
+//! The rooms on the side: switch, join by name, leave.
+
+use super::login_form::capitalise;
+use super::state::ChatState;
+use crate::protocol::chat::{JoinRoom, LeaveRoom};
+use crate::protocol::limits::MAX_ROOM_CHARS;
+use crate::protocol::RoomName;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+#[component]
+pub fn RoomList() -> impl IntoView {
+    let state = expect_context::<ChatState>();
+    let draft = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+
+    let join = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let room = match RoomName::parse(&draft.get_untracked()) {
+            Ok(r) => r,
+            Err(e) => return error.set(Some(capitalise(&e.to_string()))),
+        };
+        error.set(None);
+        if state.rooms.with_untracked(|r| r.contains(&room)) {
+            draft.set(String::new());
+            return state.open_room(room);
+        }
+        spawn_local(async move {
+            match state.client.request(&JoinRoom { room: room.clone() }).await {
+                Ok(_) => {
+                    draft.set(String::new());
+                    state.open_room(room);
+                }
+                Err(e) => error.set(Some(e.to_string())),
+            }
+        });
+    };
+
+    let leave = move |room: RoomName| {
+        spawn_local(async move {
+            match state.client.request(&LeaveRoom { room: room.clone() }).await {
+                Ok(_) => state.forget_room(&room),
+                Err(e) => error.set(Some(e.to_string())),
+            }
+        });
+    };
+
+    view! {
+        <nav class="rooms" aria-label="Rooms">
+            <h2 class="side-title">"Rooms"</h2>
+            <ul data-testid="room-list">
+                <For
+                    each=move || state.rooms.get()
+                    key=|room| room.clone()
+                    children=move |room| {
+                        let name = room.to_string();
+                        let leave_label = format!("Leave {name}");
+                        let general = room.is_general();
+                        let is_current = {
+                            let room = room.clone();
+                            Memo::new(move |_| state.current.with(|c| *c == room))
+                        };
+                        let unread = {
+                            let room = room.clone();
+                            Memo::new(move |_| state.unread_in(&room))
+                        };
+                        let target = StoredValue::new(room);
+                        view! {
+                            <li class="room-item" class:current=is_current>
+                                <button
+                                    class="room-link"
+                                    on:click=move |_| state.open_room(target.get_value())
+                                    data-room=name.clone()
+                                >
+                                    <span class="hash">"#"</span>
+                                    <span class="room-name">{name.clone()}</span>
+                                    <Show when=move || { unread.get() > 0 }>
+                                        <span class="badge" aria-label="unread messages">
+                                            {unread}
+                                        </span>
+                                    </Show>
+                                </button>
+                                <Show when=move || !general>
+                                    <button
+                                        class="leave"
+                                        title="Leave this room"
+                                        aria-label=leave_label.clone()
+                                        on:click=move |_| leave(target.get_value())
+                                    >
+                                        "×"
+                                    </button>
+                                </Show>
+                            </li>
+                        }
+                    }
+                />
+            </ul>
+            <form class="join-room" on:submit=join>
+                <input
+                    data-testid="room-input"
+                    placeholder="Join a room…"
+                    aria-label="Room to join"
+                    maxlength=MAX_ROOM_CHARS
+                    prop:value=move || draft.get()
+                    on:input=move |ev| draft.set(event_target_value(&ev))
+                />
+                <button type="submit" data-testid="join-room">"Join"</button>
+            </form>
+            <Show when=move || error.with(Option::is_some)>
+                <p class="form-error" role="alert">{move || error.get().unwrap_or_default()}</p>
+            </Show>
+        </nav>
+    }
+}

@@ -1,0 +1,174 @@
+//! The browser's socket.io client: small, typed, over the browser WebSocket.
+//!
+//! - `codec`: Engine.IO v4 / socket.io v5 text framing.
+//! - `core`: the connection state machine (handshake, ping/pong, namespace
+//!   connect, acks with timeouts, queued emits, reconnect with backoff and
+//!   jitter), free of browser types and unit-tested natively.
+//! - `browser` (feature `hydrate`): runs the core on a `web_sys::WebSocket`
+//!   and a timer.
+//!
+//! [`Client`] is the typed face the components use: `emit` and `request`
+//! take the `protocol` event structs, `on` subscribes to a server event and
+//! hands over its typed payload, `state` is a signal for the banner.
+//!
+//! On the server (feature `ssr`) a `Client` holds only its state signal: the
+//! server renders the page, it never opens the person's connection, and the
+//! event handlers that call `emit`/`request` only run in the browser.
+
+pub mod codec;
+pub mod core;
+
+#[cfg(feature = "hydrate")]
+mod browser;
+
+pub use self::core::{AckError, ConnectionState};
+
+use crate::protocol::{Ack, ClientEvent, ServerEvent};
+use leptos::prelude::*;
+
+/// How long `request` waits for the server's ack.
+pub const REQUEST_TIMEOUT_MS: u64 = 10_000;
+
+/// Why a request got no successful answer. The texts are shown to people.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RequestError {
+    /// The server answered `{status:"error", message}`.
+    #[error("{0}")]
+    Refused(String),
+    #[error("The server did not answer in time. Check your connection and try again.")]
+    Timeout,
+    #[error("The connection dropped before the server answered. Try again once reconnected.")]
+    Disconnected,
+    #[error("Too many messages are waiting for the connection. Wait until it is back.")]
+    QueueFull,
+    #[error("The server sent an answer this page does not understand ({0}). Reload the page.")]
+    BadReply(String),
+    #[error("Not connected: this page has not started its connection yet.")]
+    NotStarted,
+}
+
+impl From<AckError> for RequestError {
+    fn from(e: AckError) -> Self {
+        match e {
+            AckError::Timeout => RequestError::Timeout,
+            AckError::Disconnected => RequestError::Disconnected,
+            AckError::QueueFull => RequestError::QueueFull,
+        }
+    }
+}
+
+/// Decodes an ack into the event's reply type.
+pub fn decode_reply<E: ClientEvent>(value: serde_json::Value) -> Result<E::Reply, RequestError> {
+    match serde_json::from_value::<Ack<E::Reply>>(value) {
+        Ok(Ack::Ok(reply)) => Ok(reply),
+        Ok(Ack::Error(e)) => Err(RequestError::Refused(e.message)),
+        Err(e) => Err(RequestError::BadReply(e.to_string())),
+    }
+}
+
+/// The page's connection to the server. `Copy`, so components capture it
+/// freely; provided as context by the chat screen.
+#[derive(Clone, Copy)]
+pub struct Client {
+    state: RwSignal<ConnectionState>,
+    #[cfg(feature = "hydrate")]
+    driver: StoredValue<std::rc::Rc<browser::Driver>, LocalStorage>,
+}
+
+impl Client {
+    /// Connects to this page's server on `namespaces` (in the browser).
+    pub fn connect(namespaces: &[&str]) -> Self {
+        let state = RwSignal::new(ConnectionState::Connecting);
+        #[cfg(feature = "hydrate")]
+        {
+            let driver = browser::Driver::start(namespaces, state);
+            Self {
+                state,
+                driver: StoredValue::new_local(driver),
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        {
+            let _ = namespaces;
+            Self { state }
+        }
+    }
+
+    /// The connection state, for the banner.
+    pub fn state(&self) -> ReadSignal<ConnectionState> {
+        self.state.read_only()
+    }
+
+    /// Emits `event` without waiting for an answer. While disconnected it is
+    /// queued and sent on reconnect.
+    pub fn emit<E: ClientEvent>(&self, event: &E) {
+        #[cfg(feature = "hydrate")]
+        match serde_json::to_value(event) {
+            Ok(arg) => self
+                .driver
+                .with_value(|d| d.emit(E::NAMESPACE, E::NAME, arg)),
+            Err(e) => leptos::logging::error!("cannot encode {}: {e}", E::NAME),
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = event;
+    }
+
+    /// Emits `event` with an ack callback and waits (at most
+    /// [`REQUEST_TIMEOUT_MS`]) for the server's typed answer.
+    pub async fn request<E: ClientEvent>(&self, event: &E) -> Result<E::Reply, RequestError> {
+        #[cfg(feature = "hydrate")]
+        {
+            let arg = serde_json::to_value(event).map_err(|e| RequestError::BadReply(e.to_string()))?;
+            let rx = self.driver.with_value(|d| {
+                d.emit_with_ack(E::NAMESPACE, E::NAME, arg, REQUEST_TIMEOUT_MS)
+            });
+            let value = rx
+                .await
+                .map_err(|_| RequestError::Disconnected)?
+                .map_err(RequestError::from)?;
+            decode_reply::<E>(value)
+        }
+        #[cfg(not(feature = "hydrate"))]
+        {
+            let _ = event;
+            Err(RequestError::NotStarted)
+        }
+    }
+
+    /// Calls `handler` with the typed payload of every `E` the server emits.
+    pub fn on<E: ServerEvent + 'static>(&self, handler: impl Fn(E) + 'static) {
+        #[cfg(feature = "hydrate")]
+        self.driver.with_value(|d| {
+            d.subscribe(
+                E::NAMESPACE,
+                E::NAME,
+                Box::new(move |value| match serde_json::from_value::<E>(value) {
+                    Ok(event) => handler(event),
+                    Err(e) => leptos::logging::warn!("ignored a malformed {}: {e}", E::NAME),
+                }),
+            )
+        });
+        #[cfg(not(feature = "hydrate"))]
+        let _ = handler;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::chat::{GetUsers, Join};
+    use serde_json::json;
+
+    #[test]
+    fn replies_decode_into_typed_results() {
+        let ok = decode_reply::<Join>(json!({"status": "ok", "message": "Welcome ann!"})).unwrap();
+        assert_eq!(ok.message, "Welcome ann!");
+        let users = decode_reply::<GetUsers>(json!({"status": "ok", "users": ["a", "b"]})).unwrap();
+        assert_eq!(users.users, ["a", "b"]);
+        assert_eq!(
+            decode_reply::<Join>(json!({"status": "error", "message": "You need to join first"})),
+            Err(RequestError::Refused("You need to join first".into()))
+        );
+        assert!(matches!(decode_reply::<Join>(json!(42)), Err(RequestError::BadReply(_))));
+    }
+}

@@ -1,0 +1,65 @@
+//! The Huddle server binary: read the configuration, build the application,
+//! serve until Ctrl-C or SIGTERM.
+
+#[cfg(feature = "ssr")]
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    use clap::Parser;
+    use huddle::server::{telemetry, Application, Config};
+
+    let config = Config::parse();
+    telemetry::init(&config.log_format);
+    let app = match Application::build(config).await {
+        Ok(app) => app,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            eprintln!("huddle: {e:#}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    tracing::info!("Huddle is listening on http://{}", app.local_addr());
+    match app.run_until(shutdown_signal()).await {
+        Ok(()) => {
+            tracing::info!("stopped");
+            std::process::ExitCode::SUCCESS
+        }
+        Err(e) => {
+            tracing::error!("server error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!("cannot listen for Ctrl-C: {e}");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!("cannot listen for SIGTERM: {e}");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
+
+#[cfg(not(feature = "ssr"))]
+fn main() {
+    // The browser build has no binary: its entry point is `huddle::hydrate`.
+}

@@ -1,0 +1,302 @@
+//! Namespace `/chat`: the tutorial's chat, event by event.
+//!
+//! Client → server: [`Join`], [`SendMessage`], [`JoinRoom`], [`LeaveRoom`],
+//! [`GetUsers`], [`ProtectedMessage`].
+//! Server → client: [`UserJoined`], [`UserLeft`], [`NewMessage`],
+//! [`NewProtectedMessage`], and [`Exception`](super::Exception).
+
+use super::ack::{Exception, OkMessage};
+use super::names::{MessageText, RoomName, Username};
+use super::{ClientEvent, ServerEvent};
+use serde::{Deserialize, Deserializer, Serialize};
+
+pub const NAMESPACE: &str = "/chat";
+
+/// `join {username}`: take a name (again, to rename) and enter `general`.
+/// Ack: `Welcome <username>!`; everyone in `/chat` gets [`UserJoined`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Join {
+    pub username: Username,
+}
+
+impl ClientEvent for Join {
+    const NAMESPACE: &'static str = NAMESPACE;
+    const NAME: &'static str = "join";
+    type Reply = OkMessage;
+}
+
+/// `send-message {message, room?}`: post to a room (default `general`).
+/// Everyone in the room gets [`NewMessage`]; ack: `Message sent`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SendMessage {
+    pub message: MessageText,
+    /// A missing, null, empty or blank room means `general`.
+    #[serde(default = "RoomName::general", deserialize_with = "room_or_general")]
+    pub room: RoomName,
+}
+
+impl ClientEvent for SendMessage {
+    const NAMESPACE: &'static str = NAMESPACE;
+    const NAME: &'static str = "send-message";
+    type Reply = OkMessage;
+}
+
+fn room_or_general<'de, D: Deserializer<'de>>(d: D) -> Result<RoomName, D::Error> {
+    match Option::<String>::deserialize(d)? {
+        None => Ok(RoomName::general()),
+        Some(s) if s.trim().is_empty() => Ok(RoomName::general()),
+        Some(s) => RoomName::parse(&s).map_err(serde::de::Error::custom),
+    }
+}
+
+/// `join-room {room}`: receive the messages of another room as well.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JoinRoom {
+    pub room: RoomName,
+}
+
+impl ClientEvent for JoinRoom {
+    const NAMESPACE: &'static str = NAMESPACE;
+    const NAME: &'static str = "join-room";
+    type Reply = OkMessage;
+}
+
+/// `leave-room {room}`: stop receiving a room's messages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeaveRoom {
+    pub room: RoomName,
+}
+
+impl ClientEvent for LeaveRoom {
+    const NAMESPACE: &'static str = NAMESPACE;
+    const NAME: &'static str = "leave-room";
+    type Reply = OkMessage;
+}
+
+/// `get-users`: the names of the joined sockets. The payload is optional
+/// and ignored.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GetUsers {}
+
+impl ClientEvent for GetUsers {
+    const NAMESPACE: &'static str = NAMESPACE;
+    const NAME: &'static str = "get-users";
+    type Reply = UserList;
+}
+
+/// The ack of [`GetUsers`]: `{status:"ok", users:[...]}`, in join order; two
+/// sockets with the same name are both listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserList {
+    pub users: Vec<String>,
+}
+
+/// `protected-message {message, token}`: a message to all of `/chat` that
+/// needs a valid token (a signed, unexpired JWT issued by this server).
+///
+/// The token guard runs before the payload is parsed into this struct (see
+/// [`TokenField`]), so that a missing or bad token answers with the
+/// tutorial's `exception` events.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProtectedMessage {
+    pub message: MessageText,
+    pub token: String,
+}
+
+impl ClientEvent for ProtectedMessage {
+    const NAMESPACE: &'static str = NAMESPACE;
+    const NAME: &'static str = "protected-message";
+    type Reply = OkMessage;
+}
+
+/// What the guard of `protected-message` found in the `token` field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenField<'a> {
+    /// Missing, null, `false`, `0` or `""`: the tutorial answers `Unauthorized`.
+    Absent,
+    /// A value that cannot be a token (not a string, or too long): `Invalid token`.
+    Malformed,
+    /// A string to verify.
+    Present(&'a str),
+}
+
+impl<'a> TokenField<'a> {
+    /// Reads the `token` field of a `protected-message` payload object, the
+    /// way the tutorial's guard does (`if (!data.token)`).
+    pub fn of(payload: &'a serde_json::Map<String, serde_json::Value>) -> Self {
+        use serde_json::Value;
+        match payload.get("token") {
+            None | Some(Value::Null) | Some(Value::Bool(false)) => TokenField::Absent,
+            Some(Value::String(s)) if s.is_empty() => TokenField::Absent,
+            Some(Value::Number(n)) if n.as_f64() == Some(0.0) => TokenField::Absent,
+            Some(Value::String(s)) if s.len() <= super::limits::MAX_TOKEN_BYTES => {
+                TokenField::Present(s)
+            }
+            Some(_) => TokenField::Malformed,
+        }
+    }
+}
+
+/// An ISO 8601 UTC time with milliseconds, like `2026-11-25T19:08:57.123Z`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Timestamp(pub String);
+
+/// `user-joined`, to every socket of `/chat` after a `join`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserJoined {
+    pub username: Username,
+    pub message: String,
+}
+
+impl UserJoined {
+    pub fn new(username: Username) -> Self {
+        let message = format!("{username} has joined the chat");
+        Self { username, message }
+    }
+}
+
+impl ServerEvent for UserJoined {
+    const NAMESPACE: &'static str = NAMESPACE;
+    const NAME: &'static str = "user-joined";
+}
+
+/// `user-left`, to every other socket of `/chat` when a joined socket goes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserLeft {
+    pub username: Username,
+    pub message: String,
+}
+
+impl UserLeft {
+    pub fn new(username: Username) -> Self {
+        let message = format!("{username} has left the chat");
+        Self { username, message }
+    }
+}
+
+impl ServerEvent for UserLeft {
+    const NAMESPACE: &'static str = NAMESPACE;
+    const NAME: &'static str = "user-left";
+}
+
+/// `new-message`, to every socket in the message's room.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewMessage {
+    pub username: Username,
+    pub message: MessageText,
+    pub timestamp: Timestamp,
+    pub room: RoomName,
+}
+
+impl ServerEvent for NewMessage {
+    const NAMESPACE: &'static str = NAMESPACE;
+    const NAME: &'static str = "new-message";
+}
+
+/// `new-protected-message`, to every socket of `/chat`. The token is never
+/// echoed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewProtectedMessage {
+    pub username: Username,
+    pub message: MessageText,
+    pub timestamp: Timestamp,
+    /// Always `true`.
+    pub protected: bool,
+}
+
+impl ServerEvent for NewProtectedMessage {
+    const NAMESPACE: &'static str = NAMESPACE;
+    const NAME: &'static str = "new-protected-message";
+}
+
+impl ServerEvent for Exception {
+    const NAMESPACE: &'static str = NAMESPACE;
+    const NAME: &'static str = "exception";
+}
+
+/// Ack texts that carry a name.
+pub fn welcome(username: &Username) -> String {
+    format!("Welcome {username}!")
+}
+
+pub fn joined_room(room: &RoomName) -> String {
+    format!("Joined room {room}")
+}
+
+pub fn left_room(room: &RoomName) -> String {
+    format!("Left room {room}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::parse_payload;
+    use serde_json::json;
+
+    #[test]
+    fn send_message_room_defaults_to_general() {
+        for payload in [
+            json!({"message": "hi"}),
+            json!({"message": "hi", "room": null}),
+            json!({"message": "hi", "room": ""}),
+            json!({"message": "hi", "room": "  "}),
+        ] {
+            let m = parse_payload::<SendMessage>(Some(payload)).unwrap();
+            assert!(m.room.is_general());
+        }
+        let m = parse_payload::<SendMessage>(Some(json!({"message": "hi", "room": "dev"}))).unwrap();
+        assert_eq!(m.room.as_str(), "dev");
+    }
+
+    #[test]
+    fn send_message_errors_say_what_is_wrong() {
+        let e = parse_payload::<SendMessage>(Some(json!({"room": "dev"}))).unwrap_err();
+        assert_eq!(e.0, "send-message: missing field `message`");
+        let e = parse_payload::<SendMessage>(Some(json!({"message": ""}))).unwrap_err();
+        assert_eq!(e.0, "send-message: message must not be empty");
+        let e = parse_payload::<SendMessage>(Some(json!({"message": "x", "room": 3}))).unwrap_err();
+        assert!(e.0.starts_with("send-message: invalid type: integer `3`"), "{e}");
+    }
+
+    #[test]
+    fn token_field_follows_the_tutorial_guard() {
+        let read = |v: serde_json::Value| match v {
+            serde_json::Value::Object(m) => format!("{:?}", TokenField::of(&m)),
+            _ => unreachable!(),
+        };
+        assert_eq!(read(json!({})), "Absent");
+        assert_eq!(read(json!({"token": null})), "Absent");
+        assert_eq!(read(json!({"token": ""})), "Absent");
+        assert_eq!(read(json!({"token": 0})), "Absent");
+        assert_eq!(read(json!({"token": false})), "Absent");
+        assert_eq!(read(json!({"token": 7})), "Malformed");
+        assert_eq!(read(json!({"token": ["a"]})), "Malformed");
+        assert_eq!(read(json!({"token": "x".repeat(5000)})), "Malformed");
+        assert_eq!(read(json!({"token": "abc"})), "Present(\"abc\")");
+    }
+
+    #[test]
+    fn server_events_have_the_tutorial_shape() {
+        let u = Username::parse("ann").unwrap();
+        assert_eq!(
+            serde_json::to_value(UserJoined::new(u.clone())).unwrap(),
+            json!({"username": "ann", "message": "ann has joined the chat"})
+        );
+        assert_eq!(
+            serde_json::to_value(UserLeft::new(u.clone())).unwrap(),
+            json!({"username": "ann", "message": "ann has left the chat"})
+        );
+        let m = NewMessage {
+            username: u,
+            message: MessageText::parse("hi").unwrap(),
+            timestamp: Timestamp("2026-11-25T19:08:57.123Z".into()),
+            room: RoomName::general(),
+        };
+        assert_eq!(
+            serde_json::to_value(m).unwrap(),
+            json!({"username": "ann", "message": "hi",
+                   "timestamp": "2026-11-25T19:08:57.123Z", "room": "general"})
+        );
+    }
+}

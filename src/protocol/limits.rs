@@ -1,0 +1,18 @@
+//! Size limits on everything a client can send. The server enforces them;
+//! the browser client checks the same numbers before sending, so a person
+//! sees the problem before the round trip.
+
+/// Longest username, in characters (Unicode scalar values).
+pub const MAX_USERNAME_CHARS: usize = 32;
+/// Longest room name, in characters.
+pub const MAX_ROOM_CHARS: usize = 64;
+/// Longest chat message, in characters.
+pub const MAX_MESSAGE_CHARS: usize = 4000;
+/// Longest `userId` accepted by `subscribe-to-notifications`, in characters.
+pub const MAX_USER_ID_CHARS: usize = 64;
+/// Longest token accepted by `protected-message`, in bytes.
+pub const MAX_TOKEN_BYTES: usize = 4096;
+/// Largest Engine.IO payload (one HTTP long-polling body, which may hold
+/// several packets) and largest WebSocket message, in bytes. A message of
+/// `MAX_MESSAGE_CHARS` four-byte characters plus its envelope fits.
+pub const MAX_PAYLOAD_BYTES: usize = 64 * 1024;

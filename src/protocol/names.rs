@@ -1,0 +1,225 @@
+//! Validated values: once a `Username`, `RoomName` or `MessageText` exists,
+//! it obeys the rules below, on the server and in the browser alike.
+//!
+//! Each type deserializes through its `parse` function, so a payload that
+//! breaks a rule fails to parse with a message that says which rule.
+
+use super::limits::{MAX_MESSAGE_CHARS, MAX_ROOM_CHARS, MAX_USERNAME_CHARS};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Why a name or a message was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NameError {
+    #[error("{what} must not be empty")]
+    Empty { what: &'static str },
+    #[error("{what} must be at most {max} characters (got {len})")]
+    TooLong {
+        what: &'static str,
+        max: usize,
+        len: usize,
+    },
+    #[error("{what} must not contain control or invisible formatting characters")]
+    ForbiddenCharacter { what: &'static str },
+}
+
+/// Characters that have no place in a name: control characters (including
+/// newlines) and the invisible formatting characters that let one name
+/// impersonate another (zero-width spaces and joiners, bidirectional
+/// overrides, the byte order mark).
+fn is_forbidden_in_name(c: char) -> bool {
+    c.is_control() || is_invisible_format(c)
+}
+
+fn is_invisible_format(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
+}
+
+/// Shared rules of usernames and room names: surrounding whitespace is
+/// trimmed, the rest must be 1..=max characters with nothing forbidden.
+fn parse_name(raw: &str, what: &'static str, max: usize) -> Result<String, NameError> {
+    let trimmed = raw.trim();
+    if trimmed.is_empty() {
+        return Err(NameError::Empty { what });
+    }
+    let len = trimmed.chars().count();
+    if len > max {
+        return Err(NameError::TooLong { what, max, len });
+    }
+    if trimmed.chars().any(is_forbidden_in_name) {
+        return Err(NameError::ForbiddenCharacter { what });
+    }
+    Ok(trimmed.to_owned())
+}
+
+macro_rules! string_newtype {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = NameError;
+            fn try_from(raw: String) -> Result<Self, NameError> {
+                Self::parse(&raw)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(v: $name) -> String {
+                v.0
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+string_newtype!(
+    /// A display name in the chat: 1 to 32 characters after trimming, no
+    /// control or invisible formatting characters.
+    Username
+);
+
+string_newtype!(
+    /// A room name: 1 to 64 characters after trimming, no control or
+    /// invisible formatting characters.
+    RoomName
+);
+
+string_newtype!(
+    /// The text of a chat message: not blank, at most 4000 characters,
+    /// no control characters other than tab and line breaks. It is kept
+    /// exactly as typed (not trimmed) and always rendered as text.
+    MessageText
+);
+
+impl Username {
+    pub fn parse(raw: &str) -> Result<Self, NameError> {
+        parse_name(raw, "username", MAX_USERNAME_CHARS).map(Self)
+    }
+}
+
+impl RoomName {
+    /// The room every socket joins on `join`, and where a message with no
+    /// room goes.
+    pub const GENERAL: &'static str = "general";
+
+    pub fn parse(raw: &str) -> Result<Self, NameError> {
+        parse_name(raw, "room", MAX_ROOM_CHARS).map(Self)
+    }
+
+    pub fn general() -> Self {
+        Self(Self::GENERAL.to_owned())
+    }
+
+    pub fn is_general(&self) -> bool {
+        self.0 == Self::GENERAL
+    }
+}
+
+impl MessageText {
+    pub fn parse(raw: &str) -> Result<Self, NameError> {
+        let what = "message";
+        if raw.trim().is_empty() {
+            return Err(NameError::Empty { what });
+        }
+        let len = raw.chars().count();
+        if len > MAX_MESSAGE_CHARS {
+            return Err(NameError::TooLong {
+                what,
+                max: MAX_MESSAGE_CHARS,
+                len,
+            });
+        }
+        if raw
+            .chars()
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+        {
+            return Err(NameError::ForbiddenCharacter { what });
+        }
+        Ok(Self(raw.to_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_are_trimmed_and_bounded() {
+        assert_eq!(Username::parse("  ann ").unwrap().as_str(), "ann");
+        assert_eq!(
+            Username::parse("   ").unwrap_err().to_string(),
+            "username must not be empty"
+        );
+        assert!(Username::parse(&"x".repeat(32)).is_ok());
+        assert_eq!(
+            Username::parse(&"x".repeat(33)).unwrap_err().to_string(),
+            "username must be at most 32 characters (got 33)"
+        );
+        // Characters, not bytes.
+        assert!(Username::parse(&"é".repeat(32)).is_ok());
+    }
+
+    #[test]
+    fn names_refuse_control_and_invisible_characters() {
+        for bad in ["a\nb", "a\u{0}b", "a\u{7f}", "ad\u{202E}min", "a\u{200B}b", "\u{FEFF}x"] {
+            assert_eq!(
+                Username::parse(bad).unwrap_err(),
+                NameError::ForbiddenCharacter { what: "username" },
+                "{bad:?}"
+            );
+            assert!(RoomName::parse(bad).is_err(), "{bad:?}");
+        }
+        assert!(Username::parse("Zoë 李").is_ok());
+    }
+
+    #[test]
+    fn rooms_are_bounded() {
+        assert!(RoomName::parse(&"r".repeat(64)).is_ok());
+        assert!(RoomName::parse(&"r".repeat(65)).is_err());
+        assert!(RoomName::general().is_general());
+    }
+
+    #[test]
+    fn messages_keep_their_text_and_allow_line_breaks() {
+        let m = MessageText::parse("  hi\n\tthere ").unwrap();
+        assert_eq!(m.as_str(), "  hi\n\tthere ");
+        assert!(MessageText::parse(" \n ").is_err());
+        assert!(MessageText::parse("bell\u{7}").is_err());
+        assert!(MessageText::parse(&"m".repeat(4000)).is_ok());
+        assert_eq!(
+            MessageText::parse(&"m".repeat(4001)).unwrap_err().to_string(),
+            "message must be at most 4000 characters (got 4001)"
+        );
+    }
+
+    #[test]
+    fn serde_applies_the_rules() {
+        let err = serde_json::from_str::<Username>("\"\"").unwrap_err();
+        assert_eq!(err.to_string(), "username must not be empty");
+        let ok: RoomName = serde_json::from_str("\" dev \"").unwrap();
+        assert_eq!(ok.as_str(), "dev");
+        assert_eq!(serde_json::to_string(&ok).unwrap(), "\"dev\"");
+    }
+}

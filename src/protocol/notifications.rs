@@ -1,0 +1,114 @@
+//! Namespace `/notifications`: per-user push channels.
+//!
+//! A socket subscribes to room `user-<userId>`; the server's notifier emits
+//! [`Notification`] to that room.
+
+use super::ack::OkMessage;
+use super::limits::MAX_USER_ID_CHARS;
+use super::{ClientEvent, ServerEvent};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+pub const NAMESPACE: &str = "/notifications";
+
+/// A user id as the tutorial accepts it: a string or an integer.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "serde_json::Value", into = "String")]
+pub struct UserId(String);
+
+impl TryFrom<serde_json::Value> for UserId {
+    type Error = String;
+    fn try_from(raw: serde_json::Value) -> Result<Self, String> {
+        use serde_json::Value;
+        match raw {
+            Value::Number(n) if n.is_i64() || n.is_u64() => Ok(UserId(n.to_string())),
+            Value::String(s) => UserId::parse(&s),
+            other => Err(format!(
+                "userId must be a string or an integer, got {}",
+                super::json_kind(&other)
+            )),
+        }
+    }
+}
+
+impl From<UserId> for String {
+    fn from(id: UserId) -> String {
+        id.0
+    }
+}
+
+impl UserId {
+    pub fn parse(s: &str) -> Result<Self, String> {
+        if s.is_empty() {
+            return Err("userId must not be empty".into());
+        }
+        if s.chars().count() > MAX_USER_ID_CHARS {
+            return Err(format!("userId must be at most {MAX_USER_ID_CHARS} characters"));
+        }
+        if s.chars().any(|c| c.is_control() || c.is_whitespace()) {
+            return Err("userId must not contain whitespace or control characters".into());
+        }
+        Ok(UserId(s.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The room that carries this user's notifications: `user-<id>`.
+    pub fn room(&self) -> String {
+        format!("user-{}", self.0)
+    }
+}
+
+impl fmt::Display for UserId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// `subscribe-to-notifications {userId}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubscribeToNotifications {
+    #[serde(rename = "userId")]
+    pub user_id: UserId,
+}
+
+impl ClientEvent for SubscribeToNotifications {
+    const NAMESPACE: &'static str = NAMESPACE;
+    const NAME: &'static str = "subscribe-to-notifications";
+    type Reply = OkMessage;
+}
+
+pub fn subscribed(user_id: &UserId) -> String {
+    format!("Subscribed to notifications for user {user_id}")
+}
+
+/// `notification <any>`: whatever the server pushes to a user.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Notification(pub serde_json::Value);
+
+impl ServerEvent for Notification {
+    const NAMESPACE: &'static str = NAMESPACE;
+    const NAME: &'static str = "notification";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::parse_payload;
+    use serde_json::json;
+
+    #[test]
+    fn user_id_is_a_string_or_a_number() {
+        let s = parse_payload::<SubscribeToNotifications>(Some(json!({"userId": 42}))).unwrap();
+        assert_eq!(s.user_id.room(), "user-42");
+        let s = parse_payload::<SubscribeToNotifications>(Some(json!({"userId": "abc"}))).unwrap();
+        assert_eq!(subscribed(&s.user_id), "Subscribed to notifications for user abc");
+        assert!(parse_payload::<SubscribeToNotifications>(Some(json!({"userId": ""}))).is_err());
+        assert!(parse_payload::<SubscribeToNotifications>(Some(json!({"userId": true}))).is_err());
+        assert!(parse_payload::<SubscribeToNotifications>(Some(json!({"userId": "a b"}))).is_err());
+        assert!(parse_payload::<SubscribeToNotifications>(Some(json!({}))).is_err());
+    }
+}

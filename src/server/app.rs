@@ -1,0 +1,161 @@
+//! The HTTP application: the Leptos pages, the static site and the socket.io
+//! gateway on one listener.
+
+use super::auth::{load_or_create_secret, TokenKeys};
+use super::config::Config;
+use super::gateway::{self, GatewayState};
+use super::notifier::Notifier;
+use super::origin::{self, OriginPolicy};
+use super::presence::Presence;
+use crate::app::{shell, App};
+use anyhow::Context;
+use axum::extract::FromRef;
+use axum::Router;
+use leptos::config::LeptosOptions;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::trace::TraceLayer;
+
+/// State shared by the HTTP routes (and reachable from tests).
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub gateway: GatewayState,
+    pub notifier: Notifier,
+    pub tokens: Arc<TokenKeys>,
+}
+
+/// A bound, ready-to-run Huddle server.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+}
+
+impl Application {
+    /// Prepares everything (data directory, secret, routes) and binds the
+    /// listener. With port 0 the OS picks a free port: see [`Self::port`].
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        tokio::fs::create_dir_all(&config.data_dir)
+            .await
+            .with_context(|| {
+                format!(
+                    "cannot create the data directory {}: check HUDDLE_DATA_DIR and its permissions",
+                    config.data_dir.display()
+                )
+            })?;
+        let secret = load_or_create_secret(config.jwt_secret.as_ref(), &config.data_dir)
+            .await
+            .context("cannot read or create the JWT secret")?;
+        let tokens = Arc::new(TokenKeys::new(&secret));
+
+        let addr = listen_addr(&config);
+        let listener = TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr}: is another server using it? Set HUDDLE_ADDR to another address"))?;
+        let local_addr = listener.local_addr()?;
+
+        let gateway = GatewayState {
+            presence: Arc::new(Presence::default()),
+            tokens: tokens.clone(),
+        };
+        let (socket_layer, io) = gateway::build(gateway.clone());
+        let state = AppState {
+            leptos_options: leptos_options(&config, local_addr),
+            gateway,
+            notifier: Notifier::new(io),
+            tokens,
+        };
+
+        let policy = OriginPolicy::new(&config.allowed_origins);
+        let cors = (!config.allowed_origins.is_empty()).then(|| {
+            CorsLayer::new()
+                .allow_origin(AllowOrigin::list(policy.header_values()))
+                .allow_credentials(true)
+                .allow_methods([http::Method::GET, http::Method::POST])
+                .allow_headers([http::header::CONTENT_TYPE])
+        });
+
+        let routes = generate_route_list(App);
+        let router = Router::new()
+            .leptos_routes(&state, routes, {
+                let options = state.leptos_options.clone();
+                move || shell(options.clone())
+            })
+            .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+            .layer(socket_layer)
+            .layer(axum::middleware::from_fn_with_state(policy, origin::guard))
+            .layer(tower::util::option_layer(cors))
+            .layer(TraceLayer::new_for_http())
+            .with_state(state.clone());
+
+        Ok(Self {
+            listener,
+            router,
+            state,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    pub fn port(&self) -> u16 {
+        self.local_addr().port()
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then finishes open requests.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+    }
+}
+
+/// `HUDDLE_ADDR` wins; else the address cargo-leptos gives; else the default.
+fn listen_addr(config: &Config) -> SocketAddr {
+    config
+        .addr
+        .or_else(|| std::env::var("LEPTOS_SITE_ADDR").ok()?.parse().ok())
+        .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 3000)))
+}
+
+/// The Leptos options: where the built site lives and how pages link to it.
+fn leptos_options(config: &Config, addr: SocketAddr) -> LeptosOptions {
+    let site_root = config
+        .site_root
+        .clone()
+        .or_else(|| std::env::var_os("LEPTOS_SITE_ROOT").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/target/site")));
+    let env = match std::env::var("LEPTOS_ENV").as_deref() {
+        Ok("DEV") | Ok("dev") | Ok("development") => leptos::config::Env::DEV,
+        _ => leptos::config::Env::PROD,
+    };
+    let reload_port = std::env::var("LEPTOS_RELOAD_PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(3001);
+    LeptosOptions::builder()
+        .output_name("huddle")
+        .site_root(site_root.to_string_lossy().into_owned())
+        .site_pkg_dir("pkg")
+        .env(env)
+        .site_addr(addr)
+        .reload_port(reload_port)
+        .build()
+}

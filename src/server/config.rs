@@ -1,0 +1,102 @@
+//! Every setting is a command-line flag and an environment variable;
+//! `huddle --help` documents them all.
+
+use clap::Parser;
+use secrecy::SecretString;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Huddle: self-hosted real-time team chat.
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "huddle",
+    version,
+    about,
+    after_help = "Logging: set RUST_LOG to a tracing filter, e.g. RUST_LOG=huddle=debug,info \
+                  (default: huddle=info,tower_http=info,warn)."
+)]
+pub struct Config {
+    /// Address to listen on. When unset, the site address given by
+    /// cargo-leptos (LEPTOS_SITE_ADDR) is used, else 127.0.0.1:3000.
+    #[arg(long, env = "HUDDLE_ADDR")]
+    pub addr: Option<SocketAddr>,
+
+    /// Directory for Huddle's files (database, generated secret). Created on
+    /// first run.
+    #[arg(long, env = "HUDDLE_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+
+    /// Secret that signs and verifies login tokens (HS256). When unset, a
+    /// random secret is generated once and kept in <data dir>/jwt-secret.
+    /// At least 32 bytes.
+    #[arg(long, env = "HUDDLE_JWT_SECRET", hide_env_values = true, value_parser = parse_secret)]
+    pub jwt_secret: Option<SecretString>,
+
+    /// Comma-separated list of other origins (scheme://host[:port]) whose
+    /// pages may open socket.io connections, e.g.
+    /// https://chat.example.com,http://localhost:8080. The server's own
+    /// origin is always allowed; every other browser origin is refused.
+    #[arg(long, env = "HUDDLE_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub allowed_origins: Vec<String>,
+
+    /// Directory holding the built site (the WASM client, CSS, public
+    /// assets). Defaults to LEPTOS_SITE_ROOT, else the target/site directory
+    /// of the checkout the binary was built in.
+    #[arg(long, env = "HUDDLE_SITE_ROOT")]
+    pub site_root: Option<PathBuf>,
+
+    /// Log format: "text" for people, "json" for log collectors.
+    #[arg(long, env = "HUDDLE_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
+    pub log_format: String,
+}
+
+fn parse_secret(s: &str) -> Result<SecretString, String> {
+    if s.len() < 32 {
+        return Err("the JWT secret must be at least 32 bytes long".into());
+    }
+    Ok(SecretString::from(s.to_owned()))
+}
+
+impl Config {
+    /// A configuration for tests: a random port on loopback, the given data
+    /// directory, no other origins.
+    pub fn for_tests(data_dir: PathBuf) -> Self {
+        Self {
+            addr: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
+            data_dir,
+            jwt_secret: None,
+            allowed_origins: Vec::new(),
+            site_root: None,
+            log_format: "text".into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        use clap::CommandFactory;
+        Config::command().debug_assert();
+    }
+
+    #[test]
+    fn origins_are_comma_separated() {
+        let c = Config::try_parse_from([
+            "huddle",
+            "--allowed-origins",
+            "http://a.test,https://b.test:8443",
+        ])
+        .unwrap();
+        assert_eq!(c.allowed_origins, ["http://a.test", "https://b.test:8443"]);
+        assert_eq!(c.data_dir, PathBuf::from("./data"));
+    }
+
+    #[test]
+    fn short_secrets_are_refused() {
+        let err = Config::try_parse_from(["huddle", "--jwt-secret", "short"]).unwrap_err();
+        assert!(err.to_string().contains("at least 32 bytes"));
+    }
+}

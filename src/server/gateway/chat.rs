@@ -1,0 +1,197 @@
+//! Namespace `/chat`: the tutorial's chat events, validated.
+//!
+//! Each handler parses its payload into the `protocol::chat` type first; a
+//! payload that does not parse is refused with a message that says why, and
+//! nothing changes on the server.
+
+use super::reply::Reply;
+use super::{emit_to, everyone, now, GatewayState};
+use crate::protocol::ack::texts;
+use crate::protocol::chat::{
+    self, GetUsers, Join, JoinRoom, LeaveRoom, NewMessage, NewProtectedMessage, ProtectedMessage,
+    SendMessage, TokenField, UserJoined, UserLeft, UserList,
+};
+use crate::protocol::{parse_payload, ClientEvent, RoomName};
+use serde_json::Value;
+use socketioxide::adapter::Adapter;
+use socketioxide::extract::{SocketRef, State, TryData};
+use socketioxide::socket::DisconnectReason;
+use socketioxide::SocketIo;
+
+/// Logs a new socket. Its handlers are already attached by [`attach`].
+pub async fn on_connect<A: Adapter>(socket: SocketRef<A>) {
+    tracing::info!(sid = %socket.id, ns = socket.ns(), transport = ?socket.transport_type(), "connected");
+}
+
+/// Connect middleware: attaches the event handlers before socketioxide
+/// confirms the namespace connection to the client. (The connect handler
+/// runs on a spawned task after the confirmation, so an event sent right
+/// after connecting could otherwise arrive before its handler exists.)
+pub async fn attach<A: Adapter>(socket: SocketRef<A>) -> Result<(), std::convert::Infallible> {
+    socket.on(Join::NAME, on_join::<A>);
+    socket.on(SendMessage::NAME, on_send_message::<A>);
+    socket.on(JoinRoom::NAME, on_join_room::<A>);
+    socket.on(LeaveRoom::NAME, on_leave_room::<A>);
+    socket.on(GetUsers::NAME, on_get_users::<A>);
+    socket.on(ProtectedMessage::NAME, on_protected_message::<A>);
+    socket.on_fallback(super::reply::unknown_event::<A>);
+    socket.on_disconnect(on_disconnect::<A>);
+    Ok(())
+}
+
+/// The payload of an event, or `None` when the client sent no argument.
+fn payload(data: TryData<Value>) -> Option<Value> {
+    data.0.ok()
+}
+
+async fn on_join<A: Adapter>(
+    socket: SocketRef<A>,
+    io: SocketIo<A>,
+    State(state): State<GatewayState>,
+    data: TryData<Value>,
+    reply: Reply<A>,
+) {
+    let join = match parse_payload::<Join>(payload(data)) {
+        Ok(join) => join,
+        Err(e) => return reply.refuse(Join::NAME, e.0),
+    };
+    state.presence.join(socket.id, join.username.clone());
+    socket.join(RoomName::GENERAL);
+    tracing::info!(sid = %socket.id, "joined the chat");
+    if let Some(all) = everyone::<A, UserJoined>(&io) {
+        emit_to(all, &UserJoined::new(join.username.clone())).await;
+    }
+    reply.ok_message(chat::welcome(&join.username));
+}
+
+async fn on_send_message<A: Adapter>(
+    socket: SocketRef<A>,
+    State(state): State<GatewayState>,
+    data: TryData<Value>,
+    reply: Reply<A>,
+) {
+    let Some(username) = state.presence.username(socket.id) else {
+        return reply.refuse(SendMessage::NAME, texts::JOIN_FIRST);
+    };
+    let send = match parse_payload::<SendMessage>(payload(data)) {
+        Ok(send) => send,
+        Err(e) => return reply.refuse(SendMessage::NAME, e.0),
+    };
+    let message = NewMessage {
+        username,
+        message: send.message,
+        timestamp: now(),
+        room: send.room,
+    };
+    // `within` includes the sender when it is in the room; the broadcast is
+    // queued before the ack, so the sender sees `new-message` first.
+    emit_to(socket.within(message.room.as_str().to_owned()), &message).await;
+    reply.ok_message(texts::MESSAGE_SENT);
+}
+
+async fn on_join_room<A: Adapter>(
+    socket: SocketRef<A>,
+    State(state): State<GatewayState>,
+    data: TryData<Value>,
+    reply: Reply<A>,
+) {
+    if state.presence.username(socket.id).is_none() {
+        return reply.refuse(JoinRoom::NAME, texts::JOIN_FIRST);
+    }
+    match parse_payload::<JoinRoom>(payload(data)) {
+        Ok(JoinRoom { room }) => {
+            socket.join(room.as_str().to_owned());
+            reply.ok_message(chat::joined_room(&room));
+        }
+        Err(e) => reply.refuse(JoinRoom::NAME, e.0),
+    }
+}
+
+async fn on_leave_room<A: Adapter>(
+    socket: SocketRef<A>,
+    State(state): State<GatewayState>,
+    data: TryData<Value>,
+    reply: Reply<A>,
+) {
+    if state.presence.username(socket.id).is_none() {
+        return reply.refuse(LeaveRoom::NAME, texts::JOIN_FIRST);
+    }
+    match parse_payload::<LeaveRoom>(payload(data)) {
+        Ok(LeaveRoom { room }) => {
+            socket.leave(room.as_str().to_owned());
+            reply.ok_message(chat::left_room(&room));
+        }
+        Err(e) => reply.refuse(LeaveRoom::NAME, e.0),
+    }
+}
+
+/// `get-users` takes no payload; whatever comes is ignored, as in the tutorial.
+async fn on_get_users<A: Adapter>(State(state): State<GatewayState>, reply: Reply<A>) {
+    reply.ok(UserList {
+        users: state.presence.usernames(),
+    });
+}
+
+async fn on_protected_message<A: Adapter>(
+    socket: SocketRef<A>,
+    io: SocketIo<A>,
+    State(state): State<GatewayState>,
+    data: TryData<Value>,
+    reply: Reply<A>,
+) {
+    const EVENT: &str = ProtectedMessage::NAME;
+    let payload = payload(data);
+    // The guard runs first and answers with `exception`, as in the tutorial;
+    // a payload that is not an object has no token to guard.
+    let Some(Value::Object(fields)) = &payload else {
+        return match parse_payload::<ProtectedMessage>(payload) {
+            Err(e) => reply.refuse(EVENT, e.0),
+            Ok(_) => reply.refuse(EVENT, "protected-message: payload must be a JSON object"),
+        };
+    };
+    match TokenField::of(fields) {
+        TokenField::Absent => return reply.exception(EVENT, texts::UNAUTHORIZED),
+        TokenField::Malformed => return reply.exception(EVENT, texts::INVALID_TOKEN),
+        TokenField::Present(token) => {
+            if let Err(e) = state.tokens.verify(token) {
+                tracing::debug!(sid = %socket.id, reason = %e, "token refused");
+                return reply.exception(EVENT, texts::INVALID_TOKEN);
+            }
+        }
+    }
+    let Some(username) = state.presence.username(socket.id) else {
+        return reply.refuse(EVENT, texts::JOIN_FIRST);
+    };
+    let message = match parse_payload::<ProtectedMessage>(payload) {
+        Ok(m) => m.message,
+        Err(e) => return reply.refuse(EVENT, e.0),
+    };
+    let event = NewProtectedMessage {
+        username,
+        message,
+        timestamp: now(),
+        protected: true,
+    };
+    if let Some(all) = everyone::<A, NewProtectedMessage>(&io) {
+        emit_to(all, &event).await;
+    }
+    reply.ok_message(texts::PROTECTED_MESSAGE_SENT);
+}
+
+
+async fn on_disconnect<A: Adapter>(
+    socket: SocketRef<A>,
+    io: SocketIo<A>,
+    State(state): State<GatewayState>,
+    reason: DisconnectReason,
+) {
+    match state.presence.leave(socket.id) {
+        Some(username) => {
+            tracing::info!(sid = %socket.id, ?reason, "left the chat");
+            if let Some(all) = everyone::<A, UserLeft>(&io) {
+                emit_to(all, &UserLeft::new(username)).await;
+            }
+        }
+        None => tracing::info!(sid = %socket.id, ?reason, "disconnected"),
+    }
+}

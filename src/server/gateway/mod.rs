@@ -1,0 +1,83 @@
+//! The socket.io gateway: one module per namespace.
+//!
+//! - `chat`: `/chat`, the tutorial's chat.
+//! - `notifications`: `/notifications`, per-user pushes.
+//! - `reply`: how a handler answers (ack, error ack or `exception`).
+//!
+//! Handlers are generic over the socket.io adapter, so the same code runs on
+//! the in-process adapter and on a shared one.
+
+pub mod chat;
+pub mod notifications;
+pub mod reply;
+
+use crate::protocol::limits::MAX_PAYLOAD_BYTES;
+use crate::protocol::ServerEvent;
+use crate::server::auth::TokenKeys;
+use crate::server::presence::Presence;
+use socketioxide::adapter::Adapter;
+use socketioxide::handler::ConnectHandler;
+use socketioxide::layer::SocketIoLayer;
+use socketioxide::operators::BroadcastOperators;
+use socketioxide::SocketIo;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// What the handlers share, reached through socketioxide's `State`.
+#[derive(Clone)]
+pub struct GatewayState {
+    pub presence: Arc<Presence>,
+    pub tokens: Arc<TokenKeys>,
+}
+
+/// Packets queued for one socket before emits to it fail. A socket that
+/// stops reading loses new events instead of growing the server's memory.
+const MAX_BUFFERED_PACKETS: usize = 256;
+
+/// Builds the socket.io layer with Huddle's limits and registers every
+/// namespace.
+pub fn build(state: GatewayState) -> (SocketIoLayer, SocketIo) {
+    let max_payload = MAX_PAYLOAD_BYTES;
+    let (layer, io) = SocketIo::builder()
+        .max_payload(max_payload as u64)
+        .ws_max_message_size(max_payload)
+        .ws_max_frame_size(max_payload)
+        .max_buffer_size(MAX_BUFFERED_PACKETS)
+        .connect_timeout(Duration::from_secs(10))
+        .with_state(state)
+        .build_layer();
+    io.ns(
+        crate::protocol::chat::NAMESPACE,
+        chat::on_connect.with(chat::attach),
+    );
+    io.ns(
+        crate::protocol::notifications::NAMESPACE,
+        notifications::on_connect.with(notifications::attach),
+    );
+    (layer, io)
+}
+
+/// Emits a typed server event to the sockets `to` selects, logging (not
+/// failing) when the adapter cannot deliver it.
+pub async fn emit_to<A: Adapter, E: ServerEvent>(to: BroadcastOperators<A>, event: &E) {
+    if let Err(e) = to.emit(E::NAME, event).await {
+        tracing::warn!(event = E::NAME, error = %e, "broadcast failed");
+    }
+}
+
+/// All sockets of the namespace of event `E`.
+pub fn everyone<A: Adapter, E: ServerEvent>(io: &SocketIo<A>) -> Option<BroadcastOperators<A>> {
+    let ops = io.of(E::NAMESPACE);
+    if ops.is_none() {
+        tracing::error!(namespace = E::NAMESPACE, "namespace is not registered");
+    }
+    ops
+}
+
+/// The current time in the protocol's format: ISO 8601 UTC with
+/// milliseconds, like `2026-11-25T19:08:57.123Z`.
+pub fn now() -> crate::protocol::chat::Timestamp {
+    crate::protocol::chat::Timestamp(
+        chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+    )
+}

@@ -1,0 +1,85 @@
+//! How a handler answers the client: an ack when the client sent an ack
+//! callback, else the `exception` event, as NestJS does for errors.
+
+use crate::protocol::ack::{Ack, Exception, OkMessage};
+use crate::protocol::ServerEvent;
+use serde::Serialize;
+use socketioxide::adapter::Adapter;
+use socketioxide::extract::{AckSender, Event, SocketRef};
+use socketioxide::handler::FromMessageParts;
+use socketioxide::socket::Socket;
+use std::convert::Infallible;
+use std::sync::Arc;
+
+/// Extractor: the way back to the client for the current event.
+pub struct Reply<A: Adapter> {
+    socket: SocketRef<A>,
+    ack: AckSender<A>,
+    wants_ack: bool,
+}
+
+impl<A: Adapter> FromMessageParts<A> for Reply<A> {
+    type Error = Infallible;
+
+    fn from_message_parts(
+        s: &Arc<Socket<A>>,
+        v: &mut socketioxide_core::Value,
+        ack_id: &Option<i64>,
+    ) -> Result<Self, Infallible> {
+        Ok(Self {
+            socket: SocketRef::from_message_parts(s, v, ack_id)?,
+            ack: AckSender::from_message_parts(s, v, ack_id)?,
+            wants_ack: ack_id.is_some(),
+        })
+    }
+}
+
+impl<A: Adapter> Reply<A> {
+    /// Acks success with `body` (`{status:"ok", ...body}`). Without an ack
+    /// callback there is nothing to send.
+    pub fn ok<T: Serialize>(self, body: T) {
+        if let Err(e) = self.ack.send(&Ack::Ok(body)) {
+            tracing::debug!(sid = %self.socket.id, error = %e, "could not send ack");
+        }
+    }
+
+    /// Acks success with `{status:"ok", message}`.
+    pub fn ok_message(self, message: impl Into<String>) {
+        self.ok(OkMessage::new(message))
+    }
+
+    /// Refuses the event: `{status:"error", message}` in the ack, or an
+    /// `exception` event when the client sent no ack callback.
+    pub fn refuse(self, event: &str, message: impl Into<String>) {
+        let message = message.into();
+        tracing::info!(sid = %self.socket.id, ns = self.socket.ns(), event, reason = %message, "refused");
+        if self.wants_ack {
+            if let Err(e) = self.ack.send(&Ack::<OkMessage>::error(message)) {
+                tracing::debug!(sid = %self.socket.id, error = %e, "could not send ack");
+            }
+        } else {
+            self.exception_unlogged(message);
+        }
+    }
+
+    /// Answers with the `exception` event only, never the ack: how the
+    /// tutorial reports a failed guard.
+    pub fn exception(self, event: &str, message: impl Into<String>) {
+        let message = message.into();
+        tracing::info!(sid = %self.socket.id, ns = self.socket.ns(), event, reason = %message, "guard refused");
+        self.exception_unlogged(message);
+    }
+
+    fn exception_unlogged(self, message: String) {
+        if let Err(e) = self.socket.emit(Exception::NAME, &Exception::new(message)) {
+            tracing::debug!(sid = %self.socket.id, error = %e, "could not send exception");
+        }
+    }
+}
+
+/// Fallback handler: an event this namespace does not know is refused by
+/// name, so that a typo is easy to find.
+pub async fn unknown_event<A: Adapter>(socket: SocketRef<A>, Event(event): Event, reply: Reply<A>) {
+    let event: String = event.chars().take(64).collect();
+    reply.refuse("unknown", format!("Unknown event {event:?} on {}", socket.ns()));
+}

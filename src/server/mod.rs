@@ -1,0 +1,14 @@
+//! The server: configuration, the HTTP application, and the socket.io
+//! gateway. Compiled only with the `ssr` feature.
+
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod gateway;
+pub mod notifier;
+pub mod origin;
+pub mod presence;
+pub mod telemetry;
+
+pub use app::{AppState, Application};
+pub use config::Config;
