@@ -7,6 +7,8 @@
 //! - [`client`]: the browser's socket.io client.
 //! - `server` (feature `ssr`): configuration, HTTP app and socket.io gateway.
 
+#![recursion_limit = "256"]
+
 pub mod app;
 pub mod client;
 pub mod protocol;

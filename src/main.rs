@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! The Huddle server binary: read the configuration, build the application,
 //! serve until Ctrl-C or SIGTERM.
 

@@ -47,6 +47,7 @@ pub fn ChatPage() -> impl IntoView {
             </Show>
         </div>
     }
+    .into_any()
 }
 
 /// After a dropped connection comes back, the server has forgotten this

@@ -71,4 +71,5 @@ pub fn Composer() -> impl IntoView {
             </div>
         </form>
     }
+    .into_any()
 }

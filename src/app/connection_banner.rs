@@ -24,4 +24,5 @@ pub fn ConnectionBanner(state: ReadSignal<ConnectionState>) -> impl IntoView {
             </div>
         </Show>
     }
+    .into_any()
 }

@@ -27,7 +27,13 @@ pub fn LoginForm() -> impl IntoView {
         error.set(None);
         busy.set(true);
         spawn_local(async move {
-            match state.client.request(&Join { username: username.clone() }).await {
+            match state
+                .client
+                .request(&Join {
+                    username: username.clone(),
+                })
+                .await
+            {
                 Ok(_) => {
                     state.me.set(Some(username));
                     refresh_users(state).await;
@@ -66,6 +72,7 @@ pub fn LoginForm() -> impl IntoView {
             </form>
         </main>
     }
+    .into_any()
 }
 
 /// "username must not be empty" → "Username must not be empty".

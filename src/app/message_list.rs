@@ -47,4 +47,5 @@ pub fn MessageList() -> impl IntoView {
             />
         </ol>
     }
+    .into_any()
 }

@@ -38,7 +38,11 @@ pub fn RoomList() -> impl IntoView {
 
     let leave = move |room: RoomName| {
         spawn_local(async move {
-            match state.client.request(&LeaveRoom { room: room.clone() }).await {
+            match state
+                .client
+                .request(&LeaveRoom { room: room.clone() })
+                .await
+            {
                 Ok(_) => state.forget_room(&room),
                 Err(e) => error.set(Some(e.to_string())),
             }
@@ -111,4 +115,5 @@ pub fn RoomList() -> impl IntoView {
             </Show>
         </nav>
     }
+    .into_any()
 }

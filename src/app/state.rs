@@ -65,9 +65,11 @@ impl ChatState {
 
     /// Subscribes to the server events that change this state.
     pub fn listen(self) {
-        self.client.on::<NewMessage>(move |m| self.receive_message(m));
+        self.client
+            .on::<NewMessage>(move |m| self.receive_message(m));
         self.client.on::<UserJoined>(move |e| {
-            self.users.update(|u| u.push(e.username.as_str().to_owned()));
+            self.users
+                .update(|u| u.push(e.username.as_str().to_owned()));
             self.notice(e.message);
         });
         self.client.on::<UserLeft>(move |e| {
@@ -98,7 +100,9 @@ impl ChatState {
     }
 
     pub fn receive_message(&self, m: NewMessage) {
-        let mine = self.me.with_untracked(|me| me.as_ref() == Some(&m.username));
+        let mine = self
+            .me
+            .with_untracked(|me| me.as_ref() == Some(&m.username));
         let room = m.room.clone();
         let line = Line::Message {
             id: self.line_id(),

@@ -31,4 +31,5 @@ pub fn UserList() -> impl IntoView {
             </ul>
         </aside>
     }
+    .into_any()
 }

@@ -124,11 +124,11 @@ impl Driver {
         arg: Value,
         timeout_ms: u64,
     ) -> oneshot::Receiver<Result<Value, AckError>> {
-        let (rx, out) = self
-            .inner
-            .borrow_mut()
-            .core
-            .emit_with_ack(now(), nsp, name, arg, timeout_ms);
+        let (rx, out) =
+            self.inner
+                .borrow_mut()
+                .core
+                .emit_with_ack(now(), nsp, name, arg, timeout_ms);
         self.apply(out);
         rx
     }

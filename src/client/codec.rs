@@ -78,13 +78,29 @@ pub fn engine_message(packet: &Packet) -> String {
 pub enum Packet {
     /// Client → server: connect to `nsp` with optional auth data.
     /// Server → client: connected, with `{sid}`.
-    Connect { nsp: String, data: Option<Value> },
-    Disconnect { nsp: String },
+    Connect {
+        nsp: String,
+        data: Option<Value>,
+    },
+    Disconnect {
+        nsp: String,
+    },
     /// `data` is the argument array: `[event, ...args]`.
-    Event { nsp: String, id: Option<u64>, data: Value },
+    Event {
+        nsp: String,
+        id: Option<u64>,
+        data: Value,
+    },
     /// `data` is the argument array of the ack.
-    Ack { nsp: String, id: u64, data: Value },
-    ConnectError { nsp: String, data: Value },
+    Ack {
+        nsp: String,
+        id: u64,
+        data: Value,
+    },
+    ConnectError {
+        nsp: String,
+        data: Value,
+    },
 }
 
 impl Packet {
@@ -159,16 +175,25 @@ impl Packet {
         let data = if rest.is_empty() {
             None
         } else {
-            Some(serde_json::from_str::<Value>(rest).map_err(|e| CodecError::Malformed(e.to_string()))?)
+            Some(
+                serde_json::from_str::<Value>(rest)
+                    .map_err(|e| CodecError::Malformed(e.to_string()))?,
+            )
         };
-        let need_data = |d: Option<Value>| d.ok_or_else(|| CodecError::Malformed("missing data".into()));
+        let need_data =
+            |d: Option<Value>| d.ok_or_else(|| CodecError::Malformed("missing data".into()));
         Ok(match kind {
             '0' => Packet::Connect { nsp, data },
             '1' => Packet::Disconnect { nsp },
             '2' => {
                 let data = need_data(data)?;
-                if !data.as_array().is_some_and(|a| a.first().is_some_and(Value::is_string)) {
-                    return Err(CodecError::Malformed("event data must be [name, ...args]".into()));
+                if !data
+                    .as_array()
+                    .is_some_and(|a| a.first().is_some_and(Value::is_string))
+                {
+                    return Err(CodecError::Malformed(
+                        "event data must be [name, ...args]".into(),
+                    ));
                 }
                 Packet::Event { nsp, id, data }
             }
@@ -203,9 +228,15 @@ mod tests {
             })
         );
         assert_eq!(decode_engine("2").unwrap(), EngineIn::Ping);
-        assert_eq!(decode_engine("40/chat,").unwrap(), EngineIn::Message("0/chat,"));
+        assert_eq!(
+            decode_engine("40/chat,").unwrap(),
+            EngineIn::Message("0/chat,")
+        );
         assert_eq!(decode_engine("").unwrap_err(), CodecError::Empty);
-        assert_eq!(decode_engine("9").unwrap_err(), CodecError::UnknownType('9'));
+        assert_eq!(
+            decode_engine("9").unwrap_err(),
+            CodecError::UnknownType('9')
+        );
         assert!(matches!(decode_engine("0{"), Err(CodecError::Malformed(_))));
     }
 
@@ -217,21 +248,47 @@ mod tests {
             data: json!(["join", {"username": "ann"}]),
         };
         assert_eq!(p.encode(), r#"2/chat,12["join",{"username":"ann"}]"#);
-        assert_eq!(engine_message(&p), r#"42/chat,12["join",{"username":"ann"}]"#);
-        let c = Packet::Connect { nsp: "/chat".into(), data: None };
+        assert_eq!(
+            engine_message(&p),
+            r#"42/chat,12["join",{"username":"ann"}]"#
+        );
+        let c = Packet::Connect {
+            nsp: "/chat".into(),
+            data: None,
+        };
         assert_eq!(c.encode(), "0/chat,");
-        let root = Packet::Event { nsp: "/".into(), id: None, data: json!(["x"]) };
+        let root = Packet::Event {
+            nsp: "/".into(),
+            id: None,
+            data: json!(["x"]),
+        };
         assert_eq!(root.encode(), r#"2["x"]"#);
     }
 
     #[test]
     fn decodes_what_it_encodes() {
         for p in [
-            Packet::Connect { nsp: "/chat".into(), data: Some(json!({"sid": "s"})) },
-            Packet::Disconnect { nsp: "/chat".into() },
-            Packet::Event { nsp: "/chat".into(), id: None, data: json!(["new-message", {"m": 1}]) },
-            Packet::Ack { nsp: "/notifications".into(), id: 7, data: json!([{"status": "ok"}]) },
-            Packet::ConnectError { nsp: "/x".into(), data: json!({"message": "Invalid namespace"}) },
+            Packet::Connect {
+                nsp: "/chat".into(),
+                data: Some(json!({"sid": "s"})),
+            },
+            Packet::Disconnect {
+                nsp: "/chat".into(),
+            },
+            Packet::Event {
+                nsp: "/chat".into(),
+                id: None,
+                data: json!(["new-message", {"m": 1}]),
+            },
+            Packet::Ack {
+                nsp: "/notifications".into(),
+                id: 7,
+                data: json!([{"status": "ok"}]),
+            },
+            Packet::ConnectError {
+                nsp: "/x".into(),
+                data: json!({"message": "Invalid namespace"}),
+            },
         ] {
             assert_eq!(Packet::decode(&p.encode()).unwrap(), p);
         }
@@ -239,12 +296,135 @@ mod tests {
 
     #[test]
     fn refuses_what_it_cannot_read() {
-        assert_eq!(Packet::decode("51-/chat,[]").unwrap_err(), CodecError::Binary);
+        assert_eq!(
+            Packet::decode("51-/chat,[]").unwrap_err(),
+            CodecError::Binary
+        );
         assert!(Packet::decode("2/chat,").is_err());
         assert!(Packet::decode("2/chat,{}").is_err());
         assert!(Packet::decode("3/chat,[1]").is_err());
         assert!(Packet::decode("2/chat,1[").is_err());
         assert!(Packet::decode("x").is_err());
         assert!(Packet::decode("2/chat,99999999999999999999999[\"a\"]").is_err());
+    }
+}
+
+/// The codec against socketioxide's own parser (the server's), packet for
+/// packet, in both directions.
+#[cfg(all(test, feature = "ssr"))]
+mod conformance {
+    use super::Packet;
+    use serde_json::json;
+    use socketioxide_core::packet::{Packet as Theirs, PacketData};
+    use socketioxide_core::parser::{Parse, ParseConfig, ParserState};
+    use socketioxide_core::{Str, Value as Wire};
+    use socketioxide_parser_common::CommonParser;
+
+    fn wire(json: &serde_json::Value) -> Wire {
+        Wire::Str(Str::from(json.to_string()), None)
+    }
+
+    fn their_encoding(p: Theirs) -> String {
+        match CommonParser.encode(p) {
+            Wire::Str(s, _) => s.as_str().to_owned(),
+            Wire::Bytes(_) => panic!("text packets only"),
+        }
+    }
+
+    fn their_decoding(text: &str) -> Theirs {
+        CommonParser
+            .decode_str(
+                &ParseConfig::default(),
+                &ParserState::default(),
+                Str::from(text.to_owned()),
+            )
+            .expect("socketioxide parses it")
+    }
+
+    fn pairs() -> Vec<(Packet, Theirs)> {
+        let event = json!(["send-message", {"message": "hé \"quoted\" ✓", "room": "dev"}]);
+        let ack = json!([{"status": "ok", "message": "Message sent"}]);
+        vec![
+            (
+                Packet::Connect {
+                    nsp: "/chat".into(),
+                    data: Some(json!({"sid": "abc"})),
+                },
+                Theirs::connect("/chat", Some(wire(&json!({"sid": "abc"})))),
+            ),
+            (
+                Packet::Disconnect {
+                    nsp: "/notifications".into(),
+                },
+                Theirs::disconnect("/notifications"),
+            ),
+            (
+                Packet::Event {
+                    nsp: "/chat".into(),
+                    id: None,
+                    data: event.clone(),
+                },
+                Theirs::event("/chat", wire(&event)),
+            ),
+            (
+                Packet::Event {
+                    nsp: "/chat".into(),
+                    id: Some(42),
+                    data: event.clone(),
+                },
+                Theirs {
+                    inner: PacketData::Event(wire(&event), Some(42)),
+                    ns: Str::from("/chat"),
+                },
+            ),
+            (
+                Packet::Ack {
+                    nsp: "/chat".into(),
+                    id: 7,
+                    data: ack.clone(),
+                },
+                Theirs::ack("/chat", wire(&ack), 7),
+            ),
+            (
+                Packet::Event {
+                    nsp: "/".into(),
+                    id: None,
+                    data: json!(["x", 1]),
+                },
+                Theirs::event("/", wire(&json!(["x", 1]))),
+            ),
+        ]
+    }
+
+    #[test]
+    fn we_encode_what_socketioxide_encodes() {
+        for (ours, theirs) in pairs() {
+            assert_eq!(ours.encode(), their_encoding(theirs));
+        }
+    }
+
+    #[test]
+    fn socketioxide_reads_what_we_encode_and_we_read_what_it_encodes() {
+        for (ours, theirs) in pairs() {
+            let expected = their_encoding(theirs);
+            // Theirs → ours.
+            assert_eq!(Packet::decode(&expected).unwrap(), ours);
+            // Ours → theirs → the same text again.
+            assert_eq!(their_encoding(their_decoding(&ours.encode())), expected);
+        }
+    }
+
+    #[test]
+    fn connect_errors_match() {
+        let theirs = their_encoding(Theirs::connect_error("/chat", "Invalid namespace"));
+        let ours = Packet::decode(&theirs).unwrap();
+        assert_eq!(
+            ours,
+            Packet::ConnectError {
+                nsp: "/chat".into(),
+                data: json!({"message": "Invalid namespace"})
+            }
+        );
+        assert_eq!(ours.encode(), theirs);
     }
 }

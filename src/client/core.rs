@@ -46,7 +46,11 @@ pub enum Output {
     /// Close the WebSocket (a `closed` call follows from the driver).
     Close,
     /// The server emitted `name` with `arg` (the first argument, or null).
-    Event { nsp: String, name: String, arg: Value },
+    Event {
+        nsp: String,
+        name: String,
+        arg: Value,
+    },
     /// The server refused to connect a namespace.
     ConnectError { nsp: String, message: String },
     /// The connection state changed.
@@ -151,7 +155,11 @@ pub struct ClientCore {
 impl ClientCore {
     /// `random` returns numbers uniform in [0, 1), for reconnect jitter.
     pub fn new(config: CoreConfig, random: Box<dyn FnMut() -> f64>) -> Self {
-        let connected = config.namespaces.iter().map(|n| (n.clone(), false)).collect();
+        let connected = config
+            .namespaces
+            .iter()
+            .map(|n| (n.clone(), false))
+            .collect();
         Self {
             config,
             random,
@@ -251,7 +259,9 @@ impl ClientCore {
                     Value::Array(args) => args.into_iter(),
                     _ => return,
                 };
-                let Some(Value::String(name)) = args.next() else { return };
+                let Some(Value::String(name)) = args.next() else {
+                    return;
+                };
                 let arg = args.next().unwrap_or(Value::Null);
                 if let Some(id) = id {
                     // Huddle's client has nothing to say back: an empty ack.
@@ -318,10 +328,7 @@ impl ClientCore {
             }
         }
         self.failures += 1;
-        let delay = self
-            .config
-            .backoff
-            .delay_ms(self.failures, (self.random)());
+        let delay = self.config.backoff.delay_ms(self.failures, (self.random)());
         self.phase = Phase::Waiting {
             at: now + delay as f64,
         };
@@ -372,7 +379,11 @@ impl ClientCore {
     fn enqueue(&mut self, nsp: &str, name: &str, arg: Value, ack_id: Option<u64>) -> Vec<Output> {
         let data = Value::Array(vec![Value::String(name.to_owned()), arg]);
         if self.is_connected(nsp) {
-            return vec![Output::Send(Self::event_frame(nsp.to_owned(), ack_id, data))];
+            return vec![Output::Send(Self::event_frame(
+                nsp.to_owned(),
+                ack_id,
+                data,
+            ))];
         }
         if self.queue.len() < self.config.max_queue {
             self.queue.push_back(Queued {
@@ -462,12 +473,16 @@ mod tests {
     #[test]
     fn emits_with_ack_and_resolves_the_right_one() {
         let mut c = connected();
-        let (mut rx0, out0) = c.emit_with_ack(3.0, "/chat", "join", json!({"username": "ann"}), 5000);
+        let (mut rx0, out0) =
+            c.emit_with_ack(3.0, "/chat", "join", json!({"username": "ann"}), 5000);
         let (mut rx1, out1) = c.emit_with_ack(3.0, "/chat", "get-users", json!({}), 5000);
         assert_eq!(sends(&out0), [r#"42/chat,0["join",{"username":"ann"}]"#]);
         assert_eq!(sends(&out1), [r#"42/chat,1["get-users",{}]"#]);
         c.received(4.0, r#"43/chat,1[{"status":"ok","users":[]}]"#);
-        assert_eq!(rx1.try_recv().unwrap(), Some(Ok(json!({"status": "ok", "users": []}))));
+        assert_eq!(
+            rx1.try_recv().unwrap(),
+            Some(Ok(json!({"status": "ok", "users": []})))
+        );
         assert_eq!(rx0.try_recv().unwrap(), None);
     }
 
@@ -489,7 +504,11 @@ mod tests {
         let out = c.received(5.0, r#"42/chat,["new-message",{"message":"hi"}]"#);
         assert_eq!(
             out,
-            vec![Output::Event { nsp: "/chat".into(), name: "new-message".into(), arg: json!({"message": "hi"}) }]
+            vec![Output::Event {
+                nsp: "/chat".into(),
+                name: "new-message".into(),
+                arg: json!({"message": "hi"})
+            }]
         );
         let out = c.received(5.0, r#"42/chat,9["ping-me"]"#);
         assert_eq!(sends(&out), ["43/chat,9[]"]);
@@ -499,8 +518,16 @@ mod tests {
     fn queues_while_disconnected_and_flushes_in_order() {
         let mut c = core();
         c.start(0.0);
-        assert!(c.emit("/chat", "send-message", json!({"message": "1"})).is_empty());
-        let (_rx, out) = c.emit_with_ack(0.0, "/chat", "send-message", json!({"message": "2"}), 60_000);
+        assert!(c
+            .emit("/chat", "send-message", json!({"message": "1"}))
+            .is_empty());
+        let (_rx, out) = c.emit_with_ack(
+            0.0,
+            "/chat",
+            "send-message",
+            json!({"message": "2"}),
+            60_000,
+        );
         assert!(out.is_empty());
         c.received(1.0, OPEN);
         let out = c.received(2.0, "40/chat,");
@@ -531,20 +558,38 @@ mod tests {
         let (mut rx, _) = c.emit_with_ack(10.0, "/chat", "join", json!({}), 60_000);
         let out = c.closed(100.0);
         // base 500 ms, attempt 1, random 0.5: 250 + 125.
-        assert_eq!(out, vec![Output::State(ConnectionState::Reconnecting { attempt: 1, retry_in_ms: 375 })]);
+        assert_eq!(
+            out,
+            vec![Output::State(ConnectionState::Reconnecting {
+                attempt: 1,
+                retry_in_ms: 375
+            })]
+        );
         assert_eq!(rx.try_recv().unwrap(), Some(Err(AckError::Disconnected)));
         assert!(c.tick(474.0).is_empty());
         assert_eq!(c.tick(475.0), vec![Output::Open]);
         // The attempt fails too: the delay doubles.
         let out = c.closed(500.0);
-        assert_eq!(out, vec![Output::State(ConnectionState::Reconnecting { attempt: 2, retry_in_ms: 750 })]);
+        assert_eq!(
+            out,
+            vec![Output::State(ConnectionState::Reconnecting {
+                attempt: 2,
+                retry_in_ms: 750
+            })]
+        );
         assert_eq!(c.tick(1250.0), vec![Output::Open]);
         c.received(1300.0, OPEN);
         let out = c.received(1301.0, "40/chat,");
         assert_eq!(out, vec![Output::State(ConnectionState::Connected)]);
         // Success resets the backoff.
         let out = c.closed(2000.0);
-        assert_eq!(out, vec![Output::State(ConnectionState::Reconnecting { attempt: 1, retry_in_ms: 375 })]);
+        assert_eq!(
+            out,
+            vec![Output::State(ConnectionState::Reconnecting {
+                attempt: 1,
+                retry_in_ms: 375
+            })]
+        );
     }
 
     #[test]
@@ -553,7 +598,10 @@ mod tests {
         assert!(c.tick(45_002.0).is_empty());
         let out = c.tick(45_003.0);
         assert_eq!(out[0], Output::Close);
-        assert!(matches!(out[1], Output::State(ConnectionState::Reconnecting { attempt: 1, .. })));
+        assert!(matches!(
+            out[1],
+            Output::State(ConnectionState::Reconnecting { attempt: 1, .. })
+        ));
     }
 
     #[test]
@@ -562,7 +610,10 @@ mod tests {
         c.start(0.0);
         let out = c.tick(10_000.0);
         assert_eq!(out[0], Output::Close);
-        assert!(matches!(out[1], Output::State(ConnectionState::Reconnecting { .. })));
+        assert!(matches!(
+            out[1],
+            Output::State(ConnectionState::Reconnecting { .. })
+        ));
     }
 
     #[test]
@@ -571,7 +622,13 @@ mod tests {
         c.start(0.0);
         c.received(1.0, OPEN);
         let out = c.received(2.0, r#"44/chat,{"message":"Invalid namespace"}"#);
-        assert_eq!(out[0], Output::ConnectError { nsp: "/chat".into(), message: "Invalid namespace".into() });
+        assert_eq!(
+            out[0],
+            Output::ConnectError {
+                nsp: "/chat".into(),
+                message: "Invalid namespace".into()
+            }
+        );
         assert_eq!(out[1], Output::Close);
     }
 

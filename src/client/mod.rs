@@ -118,10 +118,11 @@ impl Client {
     pub async fn request<E: ClientEvent>(&self, event: &E) -> Result<E::Reply, RequestError> {
         #[cfg(feature = "hydrate")]
         {
-            let arg = serde_json::to_value(event).map_err(|e| RequestError::BadReply(e.to_string()))?;
-            let rx = self.driver.with_value(|d| {
-                d.emit_with_ack(E::NAMESPACE, E::NAME, arg, REQUEST_TIMEOUT_MS)
-            });
+            let arg =
+                serde_json::to_value(event).map_err(|e| RequestError::BadReply(e.to_string()))?;
+            let rx = self
+                .driver
+                .with_value(|d| d.emit_with_ack(E::NAMESPACE, E::NAME, arg, REQUEST_TIMEOUT_MS));
             let value = rx
                 .await
                 .map_err(|_| RequestError::Disconnected)?
@@ -169,6 +170,9 @@ mod tests {
             decode_reply::<Join>(json!({"status": "error", "message": "You need to join first"})),
             Err(RequestError::Refused("You need to join first".into()))
         );
-        assert!(matches!(decode_reply::<Join>(json!(42)), Err(RequestError::BadReply(_))));
+        assert!(matches!(
+            decode_reply::<Join>(json!(42)),
+            Err(RequestError::BadReply(_))
+        ));
     }
 }

@@ -245,7 +245,8 @@ mod tests {
             let m = parse_payload::<SendMessage>(Some(payload)).unwrap();
             assert!(m.room.is_general());
         }
-        let m = parse_payload::<SendMessage>(Some(json!({"message": "hi", "room": "dev"}))).unwrap();
+        let m =
+            parse_payload::<SendMessage>(Some(json!({"message": "hi", "room": "dev"}))).unwrap();
         assert_eq!(m.room.as_str(), "dev");
     }
 
@@ -256,7 +257,10 @@ mod tests {
         let e = parse_payload::<SendMessage>(Some(json!({"message": ""}))).unwrap_err();
         assert_eq!(e.0, "send-message: message must not be empty");
         let e = parse_payload::<SendMessage>(Some(json!({"message": "x", "room": 3}))).unwrap_err();
-        assert!(e.0.starts_with("send-message: invalid type: integer `3`"), "{e}");
+        assert!(
+            e.0.starts_with("send-message: invalid type: integer `3`"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -108,7 +108,10 @@ mod tests {
         let err = parse_payload::<Join>(Some(json!({}))).unwrap_err();
         assert_eq!(err.0, "join: missing field `username`");
         let err = parse_payload::<Join>(Some(json!({"username": 5}))).unwrap_err();
-        assert!(err.0.contains("invalid type: integer `5`, expected"), "{err}");
+        assert!(
+            err.0.contains("invalid type: integer `5`, expected"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -183,7 +183,14 @@ mod tests {
 
     #[test]
     fn names_refuse_control_and_invisible_characters() {
-        for bad in ["a\nb", "a\u{0}b", "a\u{7f}", "ad\u{202E}min", "a\u{200B}b", "\u{FEFF}x"] {
+        for bad in [
+            "a\nb",
+            "a\u{0}b",
+            "a\u{7f}",
+            "ad\u{202E}min",
+            "a\u{200B}b",
+            "\u{FEFF}x",
+        ] {
             assert_eq!(
                 Username::parse(bad).unwrap_err(),
                 NameError::ForbiddenCharacter { what: "username" },
@@ -209,7 +216,9 @@ mod tests {
         assert!(MessageText::parse("bell\u{7}").is_err());
         assert!(MessageText::parse(&"m".repeat(4000)).is_ok());
         assert_eq!(
-            MessageText::parse(&"m".repeat(4001)).unwrap_err().to_string(),
+            MessageText::parse(&"m".repeat(4001))
+                .unwrap_err()
+                .to_string(),
             "message must be at most 4000 characters (got 4001)"
         );
     }

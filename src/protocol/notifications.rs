@@ -43,7 +43,9 @@ impl UserId {
             return Err("userId must not be empty".into());
         }
         if s.chars().count() > MAX_USER_ID_CHARS {
-            return Err(format!("userId must be at most {MAX_USER_ID_CHARS} characters"));
+            return Err(format!(
+                "userId must be at most {MAX_USER_ID_CHARS} characters"
+            ));
         }
         if s.chars().any(|c| c.is_control() || c.is_whitespace()) {
             return Err("userId must not contain whitespace or control characters".into());
@@ -105,7 +107,10 @@ mod tests {
         let s = parse_payload::<SubscribeToNotifications>(Some(json!({"userId": 42}))).unwrap();
         assert_eq!(s.user_id.room(), "user-42");
         let s = parse_payload::<SubscribeToNotifications>(Some(json!({"userId": "abc"}))).unwrap();
-        assert_eq!(subscribed(&s.user_id), "Subscribed to notifications for user abc");
+        assert_eq!(
+            subscribed(&s.user_id),
+            "Subscribed to notifications for user abc"
+        );
         assert!(parse_payload::<SubscribeToNotifications>(Some(json!({"userId": ""}))).is_err());
         assert!(parse_payload::<SubscribeToNotifications>(Some(json!({"userId": true}))).is_err());
         assert!(parse_payload::<SubscribeToNotifications>(Some(json!({"userId": "a b"}))).is_err());

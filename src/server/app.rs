@@ -116,7 +116,10 @@ impl Application {
     }
 
     /// Serves until `shutdown` completes, then finishes open requests.
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
         axum::serve(
             self.listener,
             self.router

@@ -52,7 +52,11 @@ impl TokenKeys {
     }
 
     /// A token for `user_id` that expires after `ttl`.
-    pub fn issue(&self, user_id: &str, ttl: Duration) -> Result<String, jsonwebtoken::errors::Error> {
+    pub fn issue(
+        &self,
+        user_id: &str,
+        ttl: Duration,
+    ) -> Result<String, jsonwebtoken::errors::Error> {
         let now = unix_now();
         let claims = Claims {
             sub: user_id.to_owned(),
@@ -98,15 +102,13 @@ pub async fn load_or_create_secret(
     let path = data_dir.join("jwt-secret");
     match tokio::fs::read_to_string(&path).await {
         Ok(s) if s.trim().len() >= 32 => return Ok(SecretString::from(s.trim().to_owned())),
-        Ok(_) => {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::InvalidData,
-                format!(
-                    "{} holds a secret shorter than 32 bytes: delete it to have a new one generated",
-                    path.display()
-                ),
-            ))
-        }
+        Ok(_) => return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "{} holds a secret shorter than 32 bytes: delete it to have a new one generated",
+                path.display()
+            ),
+        )),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(e),
     }
@@ -148,14 +150,21 @@ mod tests {
         let token = a.issue("42", Duration::from_secs(60)).unwrap();
         assert_eq!(a.verify(&token).unwrap().sub, "42");
         assert!(matches!(b.verify(&token), Err(TokenError::Invalid(_))));
-        assert!(matches!(a.verify("valid-token"), Err(TokenError::Invalid(_))));
+        assert!(matches!(
+            a.verify("valid-token"),
+            Err(TokenError::Invalid(_))
+        ));
     }
 
     #[test]
     fn expired_tokens_are_refused() {
         let k = keys("a-secret-that-is-long-enough-for-hs256!!");
         let now = unix_now();
-        let claims = Claims { sub: "1".into(), iat: now - 120, exp: now - 60 };
+        let claims = Claims {
+            sub: "1".into(),
+            iat: now - 120,
+            exp: now - 60,
+        };
         let token = encode(&Header::new(Algorithm::HS256), &claims, &k.encoding).unwrap();
         assert!(matches!(k.verify(&token), Err(TokenError::Expired)));
     }
@@ -163,7 +172,11 @@ mod tests {
     #[test]
     fn other_algorithms_are_refused() {
         let k = keys("a-secret-that-is-long-enough-for-hs256!!");
-        let claims = Claims { sub: "1".into(), iat: unix_now(), exp: unix_now() + 60 };
+        let claims = Claims {
+            sub: "1".into(),
+            iat: unix_now(),
+            exp: unix_now() + 60,
+        };
         let token = encode(&Header::new(Algorithm::HS512), &claims, &k.encoding).unwrap();
         assert!(k.verify(&token).is_err());
     }
@@ -178,7 +191,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.path().join("jwt-secret")).unwrap().permissions().mode();
+            let mode = std::fs::metadata(dir.path().join("jwt-secret"))
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
     }

@@ -36,7 +36,11 @@ impl<A: Adapter> Notifier<A> {
     }
 
     /// Sends `payload` to every socket subscribed to `user_id`.
-    pub async fn notify(&self, user_id: &UserId, payload: impl Serialize) -> Result<(), NotifyError> {
+    pub async fn notify(
+        &self,
+        user_id: &UserId,
+        payload: impl Serialize,
+    ) -> Result<(), NotifyError> {
         let ns = self.io.of(NAMESPACE).ok_or(NotifyError::NoNamespace)?;
         let notification = Notification(serde_json::to_value(payload)?);
         ns.to(user_id.room())

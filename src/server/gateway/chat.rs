@@ -178,7 +178,6 @@ async fn on_protected_message<A: Adapter>(
     reply.ok_message(texts::PROTECTED_MESSAGE_SENT);
 }
 
-
 async fn on_disconnect<A: Adapter>(
     socket: SocketRef<A>,
     io: SocketIo<A>,

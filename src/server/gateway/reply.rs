@@ -81,5 +81,8 @@ impl<A: Adapter> Reply<A> {
 /// name, so that a typo is easy to find.
 pub async fn unknown_event<A: Adapter>(socket: SocketRef<A>, Event(event): Event, reply: Reply<A>) {
     let event: String = event.chars().take(64).collect();
-    reply.refuse("unknown", format!("Unknown event {event:?} on {}", socket.ns()));
+    reply.refuse(
+        "unknown",
+        format!("Unknown event {event:?} on {}", socket.ns()),
+    );
 }

@@ -1,0 +1,241 @@
+//! `spawn_app` starts Huddle as `main` does, on port 0 with a fresh data
+//! directory; `Sock` is a socket.io client that records what it receives.
+
+use futures_util::FutureExt;
+use huddle::server::{telemetry, AppState, Application, Config};
+use rust_socketio::asynchronous::{Client, ClientBuilder};
+pub use rust_socketio::TransportType;
+use rust_socketio::{Event, Payload};
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+use std::sync::Once;
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
+
+/// How long a test waits for something that should happen.
+pub const WAIT: Duration = Duration::from_secs(5);
+/// How long a test watches for something that must not happen.
+pub const QUIET: Duration = Duration::from_millis(300);
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    _data_dir: tempfile::TempDir,
+}
+
+static TRACING: Once = Once::new();
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
+    TRACING.call_once(|| {
+        if std::env::var_os("TEST_LOG").is_some() {
+            telemetry::init("text");
+        }
+    });
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let mut config = Config::for_tests(data_dir.path().to_path_buf());
+    configure(&mut config);
+    let app = Application::build(config).await.expect("the app builds");
+    let addr = app.local_addr();
+    let state = app.state().clone();
+    tokio::spawn(app.run_until(std::future::pending()));
+    TestApp {
+        addr,
+        state,
+        _data_dir: data_dir,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// A `/chat` client over WebSocket.
+    pub async fn chat(&self) -> Sock {
+        Sock::connect(self, "/chat", TransportType::Websocket).await
+    }
+
+    /// A `/chat` client that has joined as `name` (its `user-joined` echo
+    /// consumed).
+    pub async fn joined(&self, name: &str) -> Sock {
+        let mut s = self.chat().await;
+        let ack = s.request("join", json!({ "username": name })).await;
+        assert_eq!(ack["status"], "ok", "{ack}");
+        s.next("user-joined").await;
+        s
+    }
+
+    /// A token signed with the server's secret, valid for `ttl`.
+    pub fn token(&self, ttl: Duration) -> String {
+        self.state.tokens.issue("42", ttl).expect("token")
+    }
+}
+
+/// One socket.io client on one namespace.
+pub struct Sock {
+    pub client: Client,
+    events: mpsc::UnboundedReceiver<(String, Value)>,
+}
+
+fn first_arg(payload: Payload) -> Value {
+    match payload {
+        Payload::Text(mut args) if !args.is_empty() => args.swap_remove(0),
+        _ => Value::Null,
+    }
+}
+
+/// rust_socketio hands an ack over as one value: the ack's argument array.
+fn ack_arg(payload: Payload) -> Value {
+    match first_arg(payload) {
+        Value::Array(mut args) if !args.is_empty() => args.swap_remove(0),
+        other => other,
+    }
+}
+
+impl Sock {
+    pub async fn connect(app: &TestApp, nsp: &str, transport: TransportType) -> Sock {
+        Self::try_connect(app, nsp, transport, None)
+            .await
+            .expect("connects")
+    }
+
+    pub async fn try_connect(
+        app: &TestApp,
+        nsp: &str,
+        transport: TransportType,
+        origin: Option<&str>,
+    ) -> Result<Sock, String> {
+        let (tx, events) = mpsc::unbounded_channel();
+        let (connected_tx, connected_rx) = oneshot::channel::<()>();
+        let connected_tx = std::sync::Mutex::new(Some(connected_tx));
+        let mut builder = ClientBuilder::new(app.url())
+            .namespace(nsp)
+            .transport_type(transport)
+            .reconnect(false)
+            .on(Event::Connect, move |_, _| {
+                if let Some(tx) = connected_tx.lock().unwrap().take() {
+                    let _ = tx.send(());
+                }
+                async {}.boxed()
+            })
+            .on_any(move |event, payload, _| {
+                let _ = tx.send((event.to_string(), first_arg(payload)));
+                async {}.boxed()
+            });
+        if let Some(origin) = origin {
+            builder = builder.opening_header("Origin", origin);
+        }
+        let client = builder.connect().await.map_err(|e| e.to_string())?;
+        match tokio::time::timeout(WAIT, connected_rx).await {
+            Ok(Ok(())) => Ok(Sock { client, events }),
+            _ => Err("the namespace connection was not confirmed".into()),
+        }
+    }
+
+    /// Emits without an ack callback.
+    pub async fn emit(&self, event: &str, payload: Value) {
+        self.client
+            .emit(event, Payload::Text(vec![payload]))
+            .await
+            .expect("emit");
+    }
+
+    /// Emits an event with no argument at all.
+    pub async fn emit_bare(&self, event: &str) {
+        self.client
+            .emit(event, Payload::Text(vec![]))
+            .await
+            .expect("emit");
+    }
+
+    /// Emits with an ack callback and returns the ack's first argument.
+    pub async fn request(&self, event: &str, payload: Value) -> Value {
+        self.request_args(event, vec![payload]).await
+    }
+
+    pub async fn request_args(&self, event: &str, args: Vec<Value>) -> Value {
+        let (tx, rx) = oneshot::channel();
+        let tx = std::sync::Mutex::new(Some(tx));
+        self.client
+            .emit_with_ack(event, Payload::Text(args), WAIT, move |payload, _| {
+                if let Some(tx) = tx.lock().unwrap().take() {
+                    let _ = tx.send(ack_arg(payload));
+                }
+                async {}.boxed()
+            })
+            .await
+            .expect("emit");
+        tokio::time::timeout(WAIT, rx)
+            .await
+            .unwrap_or_else(|_| panic!("no ack for {event}"))
+            .expect("ack")
+    }
+
+    /// Emits with an ack callback and checks that no ack comes.
+    pub async fn request_expecting_no_ack(&self, event: &str, payload: Value) {
+        let (tx, mut rx) = oneshot::channel::<()>();
+        let tx = std::sync::Mutex::new(Some(tx));
+        self.client
+            .emit_with_ack(event, Payload::Text(vec![payload]), WAIT, move |_, _| {
+                if let Some(tx) = tx.lock().unwrap().take() {
+                    let _ = tx.send(());
+                }
+                async {}.boxed()
+            })
+            .await
+            .expect("emit");
+        tokio::time::sleep(QUIET).await;
+        assert!(rx.try_recv().is_err(), "{event} was acked");
+    }
+
+    /// The next `event` received, skipping others.
+    pub async fn next(&mut self, event: &str) -> Value {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            match tokio::time::timeout_at(deadline, self.events.recv()).await {
+                Ok(Some((name, payload))) if name == event => return payload,
+                Ok(Some(_)) => continue,
+                Ok(None) => panic!("connection closed while waiting for {event}"),
+                Err(_) => panic!("no {event} within {WAIT:?}"),
+            }
+        }
+    }
+
+    /// Checks that no `event` arrives for a while.
+    pub async fn assert_no(&mut self, event: &str) {
+        let deadline = tokio::time::Instant::now() + QUIET;
+        loop {
+            match tokio::time::timeout_at(deadline, self.events.recv()).await {
+                Ok(Some((name, payload))) if name == event => {
+                    panic!("unexpected {event}: {payload}")
+                }
+                Ok(Some(_)) => continue,
+                Ok(None) | Err(_) => return,
+            }
+        }
+    }
+
+    /// Every event received so far, by name.
+    pub fn drain(&mut self) -> Vec<(String, Value)> {
+        let mut out = Vec::new();
+        while let Ok(e) = self.events.try_recv() {
+            out.push(e);
+        }
+        out
+    }
+
+    pub async fn disconnect(self) {
+        let _ = self.client.disconnect().await;
+    }
+}
+
+/// `get-users` as seen by `sock`.
+pub async fn users(sock: &Sock) -> Vec<String> {
+    let ack = sock.request("get-users", json!({})).await;
+    assert_eq!(ack["status"], "ok", "{ack}");
+    serde_json::from_value(ack["users"].clone()).expect("users is a list of names")
+}

@@ -1,0 +1,10 @@
+//! Integration tests: the real server on a random port, driven by an
+//! independent socket.io client (`rust_socketio`) and plain HTTP.
+
+mod chat;
+mod helpers;
+mod notifications;
+mod origin;
+mod protected;
+mod transports;
+mod validation;
