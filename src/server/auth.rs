@@ -102,13 +102,15 @@ pub async fn load_or_create_secret(
     let path = data_dir.join("jwt-secret");
     match tokio::fs::read_to_string(&path).await {
         Ok(s) if s.trim().len() >= 32 => return Ok(SecretString::from(s.trim().to_owned())),
-        Ok(_) => return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            format!(
+        Ok(_) => {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
                 "{} holds a secret shorter than 32 bytes: delete it to have a new one generated",
                 path.display()
             ),
-        )),
+            ))
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(e),
     }

@@ -19,7 +19,7 @@ use socketioxide::adapter::Adapter;
 use socketioxide::handler::ConnectHandler;
 use socketioxide::layer::SocketIoLayer;
 use socketioxide::operators::BroadcastOperators;
-use socketioxide::SocketIo;
+use socketioxide::{BroadcastError, SocketError, SocketIo};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -60,8 +60,19 @@ pub fn build(state: GatewayState) -> (SocketIoLayer, SocketIo) {
 /// Emits a typed server event to the sockets `to` selects, logging (not
 /// failing) when the adapter cannot deliver it.
 pub async fn emit_to<A: Adapter, E: ServerEvent>(to: BroadcastOperators<A>, event: &E) {
-    if let Err(e) = to.emit(E::NAME, event).await {
-        tracing::warn!(event = E::NAME, error = %e, "broadcast failed");
+    match to.emit(E::NAME, event).await {
+        Ok(()) => {}
+        // Sockets that closed meanwhile: expected, everyone else got it.
+        Err(BroadcastError::Socket(errors))
+            if errors.iter().all(|e| matches!(e, SocketError::Closed)) =>
+        {
+            tracing::debug!(
+                event = E::NAME,
+                closed = errors.len(),
+                "skipped closed sockets"
+            );
+        }
+        Err(e) => tracing::warn!(event = E::NAME, error = %e, "broadcast failed"),
     }
 }
 
