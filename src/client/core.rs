@@ -218,10 +218,12 @@ impl ClientCore {
                 out.push(Output::Close);
                 out.extend(self.closed(now));
             }
-            Ok(EngineIn::Message(text)) => match Packet::decode(text) {
-                Ok(packet) => self.packet(now, packet, &mut out),
-                Err(_) => {} // Not ours to read (e.g. binary): ignore it.
-            },
+            Ok(EngineIn::Message(text)) => {
+                // A packet this client cannot read (e.g. binary) is skipped.
+                if let Ok(packet) = Packet::decode(text) {
+                    self.packet(now, packet, &mut out);
+                }
+            }
             Ok(EngineIn::Pong | EngineIn::Noop) | Err(_) => {}
         }
         out

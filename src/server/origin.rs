@@ -46,7 +46,7 @@ impl OriginPolicy {
                 return true;
             }
         }
-        self.allowed.iter().any(|a| *a == origin)
+        self.allowed.contains(&origin)
     }
 }
 

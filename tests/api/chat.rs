@@ -235,3 +235,40 @@ async fn chat_traffic_does_not_reach_notifications_sockets() {
     };
     assert!(got.is_empty(), "{got:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pipelined_events_are_handled_in_order() {
+    let app = spawn_app().await;
+    let mut bob = app.joined("bob").await;
+    let ann = app.chat().await;
+    // join and 50 messages sent back to back, no waiting for acks.
+    ann.emit("join", json!({"username": "ann"})).await;
+    for i in 0..50 {
+        ann.emit("send-message", json!({"message": format!("m{i}")})).await;
+    }
+    for i in 0..50 {
+        let m = bob.next("new-message").await;
+        assert_eq!(m["message"], format!("m{i}"));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_join_right_before_disconnecting_leaves_no_ghost() {
+    let app = spawn_app().await;
+    let bob = app.joined("bob").await;
+    for i in 0..10 {
+        let s = app.chat().await;
+        s.emit("join", json!({"username": format!("ghost{i}")})).await;
+        s.disconnect().await;
+    }
+    // Give the server a moment to handle the disconnects.
+    let deadline = tokio::time::Instant::now() + crate::helpers::WAIT;
+    loop {
+        let now = users(&bob).await;
+        if now == ["bob"] {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "ghost users remain: {now:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}

@@ -5,6 +5,7 @@
 //! nothing changes on the server.
 
 use super::reply::Reply;
+use super::turn::{Sequencer, Turn};
 use super::{emit_to, everyone, now, GatewayState};
 use crate::protocol::ack::texts;
 use crate::protocol::chat::{
@@ -28,6 +29,7 @@ pub async fn on_connect<A: Adapter>(socket: SocketRef<A>) {
 /// runs on a spawned task after the confirmation, so an event sent right
 /// after connecting could otherwise arrive before its handler exists.)
 pub async fn attach<A: Adapter>(socket: SocketRef<A>) -> Result<(), std::convert::Infallible> {
+    socket.extensions.insert(Sequencer::new());
     socket.on(Join::NAME, on_join::<A>);
     socket.on(SendMessage::NAME, on_send_message::<A>);
     socket.on(JoinRoom::NAME, on_join_room::<A>);
@@ -50,7 +52,9 @@ async fn on_join<A: Adapter>(
     State(state): State<GatewayState>,
     data: TryData<Value>,
     reply: Reply<A>,
+    turn: Turn,
 ) {
+    let _turn = turn.wait().await;
     let join = match parse_payload::<Join>(payload(data)) {
         Ok(join) => join,
         Err(e) => return reply.refuse(Join::NAME, e.0),
@@ -69,7 +73,9 @@ async fn on_send_message<A: Adapter>(
     State(state): State<GatewayState>,
     data: TryData<Value>,
     reply: Reply<A>,
+    turn: Turn,
 ) {
+    let _turn = turn.wait().await;
     let Some(username) = state.presence.username(socket.id) else {
         return reply.refuse(SendMessage::NAME, texts::JOIN_FIRST);
     };
@@ -94,7 +100,9 @@ async fn on_join_room<A: Adapter>(
     State(state): State<GatewayState>,
     data: TryData<Value>,
     reply: Reply<A>,
+    turn: Turn,
 ) {
+    let _turn = turn.wait().await;
     if state.presence.username(socket.id).is_none() {
         return reply.refuse(JoinRoom::NAME, texts::JOIN_FIRST);
     }
@@ -112,7 +120,9 @@ async fn on_leave_room<A: Adapter>(
     State(state): State<GatewayState>,
     data: TryData<Value>,
     reply: Reply<A>,
+    turn: Turn,
 ) {
+    let _turn = turn.wait().await;
     if state.presence.username(socket.id).is_none() {
         return reply.refuse(LeaveRoom::NAME, texts::JOIN_FIRST);
     }
@@ -126,7 +136,8 @@ async fn on_leave_room<A: Adapter>(
 }
 
 /// `get-users` takes no payload; whatever comes is ignored, as in the tutorial.
-async fn on_get_users<A: Adapter>(State(state): State<GatewayState>, reply: Reply<A>) {
+async fn on_get_users<A: Adapter>(State(state): State<GatewayState>, reply: Reply<A>, turn: Turn) {
+    let _turn = turn.wait().await;
     reply.ok(UserList {
         users: state.presence.usernames(),
     });
@@ -138,7 +149,9 @@ async fn on_protected_message<A: Adapter>(
     State(state): State<GatewayState>,
     data: TryData<Value>,
     reply: Reply<A>,
+    turn: Turn,
 ) {
+    let _turn = turn.wait().await;
     const EVENT: &str = ProtectedMessage::NAME;
     let payload = payload(data);
     // The guard runs first and answers with `exception`, as in the tutorial;
@@ -183,7 +196,9 @@ async fn on_disconnect<A: Adapter>(
     io: SocketIo<A>,
     State(state): State<GatewayState>,
     reason: DisconnectReason,
+    turn: Turn,
 ) {
+    let _turn = turn.wait().await;
     match state.presence.leave(socket.id) {
         Some(username) => {
             tracing::info!(sid = %socket.id, ?reason, "left the chat");

@@ -10,6 +10,7 @@
 pub mod chat;
 pub mod notifications;
 pub mod reply;
+pub mod turn;
 
 use crate::protocol::limits::MAX_PAYLOAD_BYTES;
 use crate::protocol::ServerEvent;

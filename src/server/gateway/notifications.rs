@@ -2,6 +2,7 @@
 //! `server::notifier::Notifier` pushes to it.
 
 use super::reply::Reply;
+use super::turn::{Sequencer, Turn};
 use crate::protocol::notifications::{self, SubscribeToNotifications};
 use crate::protocol::{parse_payload, ClientEvent};
 use serde_json::Value;
@@ -18,12 +19,19 @@ pub async fn on_connect<A: Adapter>(socket: SocketRef<A>) {
 /// runs on a spawned task after the confirmation, so an event sent right
 /// after connecting could otherwise arrive before its handler exists.)
 pub async fn attach<A: Adapter>(socket: SocketRef<A>) -> Result<(), std::convert::Infallible> {
+    socket.extensions.insert(Sequencer::new());
     socket.on(SubscribeToNotifications::NAME, on_subscribe::<A>);
     socket.on_fallback(super::reply::unknown_event::<A>);
     Ok(())
 }
 
-async fn on_subscribe<A: Adapter>(socket: SocketRef<A>, data: TryData<Value>, reply: Reply<A>) {
+async fn on_subscribe<A: Adapter>(
+    socket: SocketRef<A>,
+    data: TryData<Value>,
+    reply: Reply<A>,
+    turn: Turn,
+) {
+    let _turn = turn.wait().await;
     match parse_payload::<SubscribeToNotifications>(data.0.ok()) {
         Ok(SubscribeToNotifications { user_id }) => {
             socket.join(user_id.room());

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what the tests need, then runs the whole suite: formatting, clippy
+# for both targets, Rust unit and integration tests, the release build, and
+# the Playwright tests in Debian's Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/tools.sh
+ensure_build_tools
+ensure_chromium
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "clippy: server (ssr), tests included"
+cargo clippy --features ssr --all-targets -- -D warnings
+step "clippy: browser (hydrate, wasm32)"
+cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
+
+step "Rust unit and integration tests"
+cargo test --features ssr
+
+step "Release build (server + WASM client)"
+cargo leptos build --release
+
+step "Browser tests (Playwright, /usr/bin/chromium)"
+npx playwright test --config end2end/playwright.config.ts
+
+step "All tests passed"
