@@ -7,7 +7,7 @@ use super::message_list::MessageList;
 use super::room_list::RoomList;
 use super::state::ChatState;
 use super::user_list::UserList;
-use crate::client::{Client, ConnectionState};
+use crate::client::{Client, ConnectionState, Outgoing};
 use crate::protocol::chat::{self, GetUsers, Join, JoinRoom};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -51,27 +51,29 @@ pub fn ChatPage() -> impl IntoView {
 }
 
 /// After a dropped connection comes back, the server has forgotten this
-/// socket: take the name again, re-enter the rooms, refresh the user list.
+/// socket: take the name again and re-enter the rooms (sent before anything
+/// typed while offline), then refresh the user list.
 fn rejoin_after_reconnect(state: ChatState) {
+    state.client.on_connect_send(move || {
+        let Some(username) = state.me.get_untracked() else {
+            return Vec::new();
+        };
+        let rooms = state.rooms.get_untracked();
+        std::iter::once(Outgoing::of(&Join { username }))
+            .chain(
+                rooms
+                    .into_iter()
+                    .filter(|r| !r.is_general())
+                    .map(|room| Outgoing::of(&JoinRoom { room })),
+            )
+            .flatten()
+            .collect()
+    });
     let connection = state.client.state();
     Effect::new(move |was_connected: Option<bool>| {
         let connected = connection.get() == ConnectionState::Connected;
-        if connected && was_connected == Some(false) {
-            if let Some(username) = state.me.get_untracked() {
-                let rooms = state.rooms.get_untracked();
-                spawn_local(async move {
-                    if let Err(e) = state.client.request(&Join { username }).await {
-                        leptos::logging::warn!("rejoin failed: {e}");
-                        return;
-                    }
-                    for room in rooms.into_iter().filter(|r| !r.is_general()) {
-                        if let Err(e) = state.client.request(&JoinRoom { room }).await {
-                            leptos::logging::warn!("re-entering a room failed: {e}");
-                        }
-                    }
-                    refresh_users(state).await;
-                });
-            }
+        if connected && was_connected == Some(false) && state.me.with_untracked(Option::is_some) {
+            spawn_local(refresh_users(state));
         }
         connected
     });

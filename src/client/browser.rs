@@ -103,6 +103,10 @@ impl Driver {
         driver
     }
 
+    pub fn set_session_setup(&self, setup: super::core::SessionSetup) {
+        self.inner.borrow_mut().core.set_session_setup(setup);
+    }
+
     pub fn subscribe(&self, nsp: &str, name: &str, handler: Box<dyn Fn(Value)>) {
         self.inner
             .borrow_mut()

@@ -133,10 +133,16 @@ struct PendingAck {
     reply: oneshot::Sender<Result<Value, AckError>>,
 }
 
+/// Events to send first whenever a namespace (re)connects, before anything
+/// queued: what restores the server's view of this client (its name, its
+/// rooms). Called with the namespace; returns `(event, argument)` pairs.
+pub type SessionSetup = Box<dyn FnMut(&str) -> Vec<(String, Value)>>;
+
 /// The client's whole protocol state: one Engine.IO session multiplexing
 /// the configured namespaces.
 pub struct ClientCore {
     config: CoreConfig,
+    setup: Option<SessionSetup>,
     random: Box<dyn FnMut() -> f64>,
     phase: Phase,
     state: ConnectionState,
@@ -162,6 +168,7 @@ impl ClientCore {
             .collect();
         Self {
             config,
+            setup: None,
             random,
             phase: Phase::Idle,
             state: ConnectionState::Connecting,
@@ -177,6 +184,11 @@ impl ClientCore {
 
     pub fn state(&self) -> ConnectionState {
         self.state
+    }
+
+    /// Sets what to send first on every namespace connection.
+    pub fn set_session_setup(&mut self, setup: SessionSetup) {
+        self.setup = Some(setup);
     }
 
     fn is_connected(&self, nsp: &str) -> bool {
@@ -234,6 +246,12 @@ impl ClientCore {
             Packet::Connect { nsp, .. } => {
                 if let Some(c) = self.connected.get_mut(&nsp) {
                     *c = true;
+                }
+                if let Some(setup) = self.setup.as_mut() {
+                    for (name, arg) in setup(&nsp) {
+                        let data = Value::Array(vec![Value::String(name), arg]);
+                        out.push(Output::Send(Self::event_frame(nsp.clone(), None, data)));
+                    }
                 }
                 self.flush(&nsp, out);
                 if self.connected.values().all(|c| *c) {
@@ -538,6 +556,27 @@ mod tests {
             [
                 r#"42/chat,["send-message",{"message":"1"}]"#,
                 r#"42/chat,0["send-message",{"message":"2"}]"#
+            ]
+        );
+    }
+
+    #[test]
+    fn the_session_setup_goes_before_the_queue() {
+        let mut c = connected();
+        c.set_session_setup(Box::new(|nsp| {
+            assert_eq!(nsp, "/chat");
+            vec![("join".into(), json!({"username": "ann"}))]
+        }));
+        c.closed(10.0);
+        c.emit("/chat", "send-message", json!({"message": "queued"}));
+        c.tick(1000.0);
+        c.received(1001.0, OPEN);
+        let out = c.received(1002.0, "40/chat,");
+        assert_eq!(
+            sends(&out),
+            [
+                r#"42/chat,["join",{"username":"ann"}]"#,
+                r#"42/chat,["send-message",{"message":"queued"}]"#
             ]
         );
     }

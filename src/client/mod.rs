@@ -66,6 +66,30 @@ pub fn decode_reply<E: ClientEvent>(value: serde_json::Value) -> Result<E::Reply
     }
 }
 
+/// One event to send, already encoded: see [`Client::on_connect_send`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outgoing {
+    pub namespace: &'static str,
+    pub name: &'static str,
+    pub arg: serde_json::Value,
+}
+
+impl Outgoing {
+    pub fn of<E: ClientEvent>(event: &E) -> Option<Self> {
+        match serde_json::to_value(event) {
+            Ok(arg) => Some(Self {
+                namespace: E::NAMESPACE,
+                name: E::NAME,
+                arg,
+            }),
+            Err(e) => {
+                leptos::logging::error!("cannot encode {}: {e}", E::NAME);
+                None
+            }
+        }
+    }
+}
+
 /// The page's connection to the server. `Copy`, so components capture it
 /// freely; provided as context by the chat screen.
 #[derive(Clone, Copy)]
@@ -134,6 +158,24 @@ impl Client {
             let _ = event;
             Err(RequestError::NotStarted)
         }
+    }
+
+    /// Sets the events sent first on every (re)connection, before anything
+    /// queued meanwhile: a reconnected socket is new to the server, so this
+    /// is where the page takes its name and rooms again.
+    pub fn on_connect_send(&self, events: impl Fn() -> Vec<Outgoing> + 'static) {
+        #[cfg(feature = "hydrate")]
+        self.driver.with_value(|d| {
+            d.set_session_setup(Box::new(move |nsp: &str| {
+                events()
+                    .into_iter()
+                    .filter(|e| e.namespace == nsp)
+                    .map(|e| (e.name.to_owned(), e.arg))
+                    .collect()
+            }))
+        });
+        #[cfg(not(feature = "hydrate"))]
+        let _ = events;
     }
 
     /// Calls `handler` with the typed payload of every `E` the server emits.

@@ -244,7 +244,8 @@ async fn pipelined_events_are_handled_in_order() {
     // join and 50 messages sent back to back, no waiting for acks.
     ann.emit("join", json!({"username": "ann"})).await;
     for i in 0..50 {
-        ann.emit("send-message", json!({"message": format!("m{i}")})).await;
+        ann.emit("send-message", json!({"message": format!("m{i}")}))
+            .await;
     }
     for i in 0..50 {
         let m = bob.next("new-message").await;
@@ -258,7 +259,8 @@ async fn a_join_right_before_disconnecting_leaves_no_ghost() {
     let bob = app.joined("bob").await;
     for i in 0..10 {
         let s = app.chat().await;
-        s.emit("join", json!({"username": format!("ghost{i}")})).await;
+        s.emit("join", json!({"username": format!("ghost{i}")}))
+            .await;
         s.disconnect().await;
     }
     // Give the server a moment to handle the disconnects.
@@ -268,7 +270,10 @@ async fn a_join_right_before_disconnecting_leaves_no_ghost() {
         if now == ["bob"] {
             break;
         }
-        assert!(tokio::time::Instant::now() < deadline, "ghost users remain: {now:?}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "ghost users remain: {now:?}"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
