@@ -96,5 +96,9 @@ async fn oversized_polling_bodies_are_refused() {
         "x".repeat(100 * 1024)
     );
     let response = http.post(&url).body(body).send().await.unwrap();
-    assert_eq!(response.status(), 413, "a 100 KB body is refused as too large");
+    assert_eq!(
+        response.status(),
+        413,
+        "a 100 KB body is refused as too large"
+    );
 }
