@@ -163,17 +163,13 @@ impl ChatState {
 
     /// The distinct names online, sorted, with how many sockets use each.
     pub fn people(&self) -> Vec<(String, usize)> {
-        let mut counts: Vec<(String, usize)> = Vec::new();
+        let mut counts: std::collections::BTreeMap<(String, String), usize> = Default::default();
         self.users.with(|users| {
             for u in users {
-                match counts.iter_mut().find(|(n, _)| n == u) {
-                    Some((_, c)) => *c += 1,
-                    None => counts.push((u.clone(), 1)),
-                }
+                *counts.entry((u.to_lowercase(), u.clone())).or_default() += 1;
             }
         });
-        counts.sort_by_key(|(n, _)| n.to_lowercase());
-        counts
+        counts.into_iter().map(|((_, name), n)| (name, n)).collect()
     }
 }
 

@@ -18,6 +18,20 @@ const TICK_MS: i32 = 250;
 
 pub struct Driver {
     inner: RefCell<Inner>,
+    /// The timer driving `ClientCore::tick`, cleared when the driver goes.
+    interval: std::cell::Cell<Option<i32>>,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        if let Some(id) = self.interval.take() {
+            window().clear_interval_with_handle(id);
+        }
+        let inner = self.inner.get_mut();
+        if let Some(live) = inner.socket.take() {
+            live.shut();
+        }
+    }
 }
 
 struct Inner {
@@ -80,6 +94,7 @@ impl Driver {
                 state,
                 retired: Vec::new(),
             }),
+            interval: std::cell::Cell::new(None),
         });
         let weak = Rc::downgrade(&driver);
         let tick = Closure::<dyn FnMut()>::new(move || {
@@ -90,13 +105,15 @@ impl Driver {
                 d.apply(out);
             }
         });
-        if let Err(e) = window().set_interval_with_callback_and_timeout_and_arguments_0(
+        match window().set_interval_with_callback_and_timeout_and_arguments_0(
             tick.as_ref().unchecked_ref(),
             TICK_MS,
         ) {
-            leptos::logging::error!("cannot start the connection timer: {e:?}");
+            Ok(id) => driver.interval.set(Some(id)),
+            Err(e) => leptos::logging::error!("cannot start the connection timer: {e:?}"),
         }
-        // The timer lives as long as the page.
+        // The closure must outlive the interval, which `Drop` clears; it only
+        // holds a weak reference, so leaking it keeps nothing else alive.
         tick.forget();
         let out = driver.inner.borrow_mut().core.start(now());
         driver.apply(out);

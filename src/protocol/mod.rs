@@ -55,20 +55,33 @@ pub struct PayloadError(pub String);
 pub fn parse_payload<E: ClientEvent>(
     payload: Option<serde_json::Value>,
 ) -> Result<E, PayloadError> {
-    let value = payload.ok_or_else(|| {
-        PayloadError(format!(
+    payload_object::<E>(payload).and_then(parse_object::<E>)
+}
+
+/// The payload of event `E` as a JSON object, or why it is not one.
+pub fn payload_object<E: ClientEvent>(
+    payload: Option<serde_json::Value>,
+) -> Result<serde_json::Map<String, serde_json::Value>, PayloadError> {
+    match payload {
+        None => Err(PayloadError(format!(
             "{}: missing payload, expected a JSON object",
             E::NAME
-        ))
-    })?;
-    if !value.is_object() {
-        return Err(PayloadError(format!(
+        ))),
+        Some(serde_json::Value::Object(fields)) => Ok(fields),
+        Some(other) => Err(PayloadError(format!(
             "{}: payload must be a JSON object, got {}",
             E::NAME,
-            json_kind(&value)
-        )));
+            json_kind(&other)
+        ))),
     }
-    serde_json::from_value(value).map_err(|e| PayloadError(format!("{}: {}", E::NAME, e)))
+}
+
+/// Parses the fields of a payload object into event `E`.
+pub fn parse_object<E: ClientEvent>(
+    fields: serde_json::Map<String, serde_json::Value>,
+) -> Result<E, PayloadError> {
+    serde_json::from_value(serde_json::Value::Object(fields))
+        .map_err(|e| PayloadError(format!("{}: {}", E::NAME, e)))
 }
 
 /// A short name for the JSON type of `value`, for error messages.

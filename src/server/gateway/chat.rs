@@ -12,7 +12,7 @@ use crate::protocol::chat::{
     self, GetUsers, Join, JoinRoom, LeaveRoom, NewMessage, NewProtectedMessage, ProtectedMessage,
     SendMessage, TokenField, UserJoined, UserLeft, UserList,
 };
-use crate::protocol::{parse_payload, ClientEvent, RoomName};
+use crate::protocol::{parse_object, parse_payload, payload_object, ClientEvent, RoomName};
 use serde_json::Value;
 use socketioxide::adapter::Adapter;
 use socketioxide::extract::{SocketRef, State, TryData};
@@ -153,16 +153,13 @@ async fn on_protected_message<A: Adapter>(
 ) {
     let _turn = turn.wait().await;
     const EVENT: &str = ProtectedMessage::NAME;
-    let payload = payload(data);
     // The guard runs first and answers with `exception`, as in the tutorial;
     // a payload that is not an object has no token to guard.
-    let Some(Value::Object(fields)) = &payload else {
-        return match parse_payload::<ProtectedMessage>(payload) {
-            Err(e) => reply.refuse(EVENT, e.0),
-            Ok(_) => reply.refuse(EVENT, "protected-message: payload must be a JSON object"),
-        };
+    let fields = match payload_object::<ProtectedMessage>(payload(data)) {
+        Ok(fields) => fields,
+        Err(e) => return reply.refuse(EVENT, e.0),
     };
-    match TokenField::of(fields) {
+    match TokenField::of(&fields) {
         TokenField::Absent => return reply.exception(EVENT, texts::UNAUTHORIZED),
         TokenField::Malformed => return reply.exception(EVENT, texts::INVALID_TOKEN),
         TokenField::Present(token) => {
@@ -175,7 +172,7 @@ async fn on_protected_message<A: Adapter>(
     let Some(username) = state.presence.username(socket.id) else {
         return reply.refuse(EVENT, texts::JOIN_FIRST);
     };
-    let message = match parse_payload::<ProtectedMessage>(payload) {
+    let message = match parse_object::<ProtectedMessage>(fields) {
         Ok(m) => m.message,
         Err(e) => return reply.refuse(EVENT, e.0),
     };
