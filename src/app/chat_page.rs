@@ -81,7 +81,7 @@ fn rejoin_after_reconnect(state: ChatState) {
 
 /// Replaces the user list with the server's.
 pub async fn refresh_users(state: ChatState) {
-    match state.client.request(&GetUsers {}).await {
+    match state.client.emit_with_ack(&GetUsers {}).await {
         Ok(list) => state.users.set(list.users),
         Err(e) => leptos::logging::warn!("get-users failed: {e}"),
     }

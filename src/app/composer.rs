@@ -28,7 +28,11 @@ pub fn Composer() -> impl IntoView {
         text.set(String::new());
         let room = state.current.get_untracked();
         spawn_local(async move {
-            if let Err(e) = state.client.request(&SendMessage { message, room }).await {
+            if let Err(e) = state
+                .client
+                .emit_with_ack(&SendMessage { message, room })
+                .await
+            {
                 error.set(Some(format!("Not sent: {e}")));
                 // Give the text back unless something new was typed.
                 if text.with_untracked(String::is_empty) {

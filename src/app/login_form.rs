@@ -29,7 +29,7 @@ pub fn LoginForm() -> impl IntoView {
         spawn_local(async move {
             match state
                 .client
-                .request(&Join {
+                .emit_with_ack(&Join {
                     username: username.clone(),
                 })
                 .await

@@ -26,7 +26,11 @@ pub fn RoomList() -> impl IntoView {
             return state.open_room(room);
         }
         spawn_local(async move {
-            match state.client.request(&JoinRoom { room: room.clone() }).await {
+            match state
+                .client
+                .emit_with_ack(&JoinRoom { room: room.clone() })
+                .await
+            {
                 Ok(_) => {
                     draft.set(String::new());
                     state.open_room(room);
@@ -40,7 +44,7 @@ pub fn RoomList() -> impl IntoView {
         spawn_local(async move {
             match state
                 .client
-                .request(&LeaveRoom { room: room.clone() })
+                .emit_with_ack(&LeaveRoom { room: room.clone() })
                 .await
             {
                 Ok(_) => state.forget_room(&room),

@@ -7,13 +7,13 @@
 //! - `browser` (feature `hydrate`): runs the core on a `web_sys::WebSocket`
 //!   and a timer.
 //!
-//! [`Client`] is the typed face the components use: `emit` and `request`
+//! [`Client`] is the typed face the components use: `emit` and `emit_with_ack`
 //! take the `protocol` event structs, `on` subscribes to a server event and
 //! hands over its typed payload, `state` is a signal for the banner.
 //!
 //! On the server (feature `ssr`) a `Client` holds only its state signal: the
 //! server renders the page, it never opens the person's connection, and the
-//! event handlers that call `emit`/`request` only run in the browser.
+//! event handlers that call `emit`/`emit_with_ack` only run in the browser.
 
 pub mod codec;
 pub mod core;
@@ -26,12 +26,12 @@ pub use self::core::{AckError, ConnectionState};
 use crate::protocol::{Ack, ClientEvent, ServerEvent};
 use leptos::prelude::*;
 
-/// How long `request` waits for the server's ack.
-pub const REQUEST_TIMEOUT_MS: u64 = 10_000;
+/// How long `emit_with_ack` waits for the server's ack.
+pub const ACK_TIMEOUT_MS: u64 = 10_000;
 
 /// Why a request got no successful answer. The texts are shown to people.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum RequestError {
+pub enum EmitError {
     /// The server answered `{status:"error", message}`.
     #[error("{0}")]
     Refused(String),
@@ -47,22 +47,22 @@ pub enum RequestError {
     NotStarted,
 }
 
-impl From<AckError> for RequestError {
+impl From<AckError> for EmitError {
     fn from(e: AckError) -> Self {
         match e {
-            AckError::Timeout => RequestError::Timeout,
-            AckError::Disconnected => RequestError::Disconnected,
-            AckError::QueueFull => RequestError::QueueFull,
+            AckError::Timeout => EmitError::Timeout,
+            AckError::Disconnected => EmitError::Disconnected,
+            AckError::QueueFull => EmitError::QueueFull,
         }
     }
 }
 
 /// Decodes an ack into the event's reply type.
-pub fn decode_reply<E: ClientEvent>(value: serde_json::Value) -> Result<E::Reply, RequestError> {
+pub fn decode_reply<E: ClientEvent>(value: serde_json::Value) -> Result<E::Reply, EmitError> {
     match serde_json::from_value::<Ack<E::Reply>>(value) {
         Ok(Ack::Ok(reply)) => Ok(reply),
-        Ok(Ack::Error(e)) => Err(RequestError::Refused(e.message)),
-        Err(e) => Err(RequestError::BadReply(e.to_string())),
+        Ok(Ack::Error(e)) => Err(EmitError::Refused(e.message)),
+        Err(e) => Err(EmitError::BadReply(e.to_string())),
     }
 }
 
@@ -138,25 +138,25 @@ impl Client {
     }
 
     /// Emits `event` with an ack callback and waits (at most
-    /// [`REQUEST_TIMEOUT_MS`]) for the server's typed answer.
-    pub async fn request<E: ClientEvent>(&self, event: &E) -> Result<E::Reply, RequestError> {
+    /// [`ACK_TIMEOUT_MS`]) for the server's typed answer.
+    pub async fn emit_with_ack<E: ClientEvent>(&self, event: &E) -> Result<E::Reply, EmitError> {
         #[cfg(feature = "hydrate")]
         {
             let arg =
-                serde_json::to_value(event).map_err(|e| RequestError::BadReply(e.to_string()))?;
+                serde_json::to_value(event).map_err(|e| EmitError::BadReply(e.to_string()))?;
             let rx = self
                 .driver
-                .with_value(|d| d.emit_with_ack(E::NAMESPACE, E::NAME, arg, REQUEST_TIMEOUT_MS));
+                .with_value(|d| d.emit_with_ack(E::NAMESPACE, E::NAME, arg, ACK_TIMEOUT_MS));
             let value = rx
                 .await
-                .map_err(|_| RequestError::Disconnected)?
-                .map_err(RequestError::from)?;
+                .map_err(|_| EmitError::Disconnected)?
+                .map_err(EmitError::from)?;
             decode_reply::<E>(value)
         }
         #[cfg(not(feature = "hydrate"))]
         {
             let _ = event;
-            Err(RequestError::NotStarted)
+            Err(EmitError::NotStarted)
         }
     }
 
@@ -210,11 +210,11 @@ mod tests {
         assert_eq!(users.users, ["a", "b"]);
         assert_eq!(
             decode_reply::<Join>(json!({"status": "error", "message": "You need to join first"})),
-            Err(RequestError::Refused("You need to join first".into()))
+            Err(EmitError::Refused("You need to join first".into()))
         );
         assert!(matches!(
             decode_reply::<Join>(json!(42)),
-            Err(RequestError::BadReply(_))
+            Err(EmitError::BadReply(_))
         ));
     }
 }
