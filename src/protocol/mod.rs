@@ -11,6 +11,7 @@
 
 pub mod ack;
 pub mod chat;
+pub mod history;
 pub mod limits;
 pub mod names;
 pub mod notifications;

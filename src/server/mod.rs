@@ -8,6 +8,7 @@ pub mod gateway;
 pub mod notifier;
 pub mod origin;
 pub mod presence;
+pub mod store;
 pub mod telemetry;
 
 pub use app::{AppState, Application};

@@ -1,0 +1,492 @@
+//! Everything Huddle keeps: accounts, login sessions, rooms, messages and
+//! memberships. One narrow interface ([`Store`]) over sqlx; the embedded
+//! default is SQLite in a file (WAL mode, a pool), created and migrated on
+//! first run with no manual step.
+
+use crate::protocol::history::{Cursor, StoredMessage};
+use crate::protocol::{MessageText, RoomName, Username};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Row, SqlitePool};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// The start of every history query; `concat!` keeps the SQL static.
+macro_rules! page_query {
+    () => {
+        "SELECT m.id, m.seq, m.username, m.body, m.created_at, m.client_id \
+         FROM messages m JOIN rooms r ON r.id = m.room_id WHERE r.name = ?"
+    };
+}
+use page_query;
+
+/// Why the store could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{0} is already taken")]
+    Conflict(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("database migration failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+}
+
+/// An account, without its password hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: i64,
+    pub username: Username,
+}
+
+/// What `append_message` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Appended {
+    /// Stored now: broadcast it.
+    New(StoredMessage),
+    /// This sender already stored a message with this client id: the
+    /// original, not to be broadcast again.
+    Duplicate(StoredMessage),
+}
+
+#[derive(Clone)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Store(..)")
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `url`, e.g.
+    /// `sqlite://data/huddle.db`, and applies the migrations.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations").run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    /// Answers when the database does.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    // ---- Accounts ----
+
+    pub async fn create_user(
+        &self,
+        username: &Username,
+        password_hash: &str,
+    ) -> Result<User, StoreError> {
+        let result = sqlx::query(
+            "INSERT INTO users (username, password_hash, created_at) VALUES (?, ?, ?) RETURNING id",
+        )
+        .bind(username.as_str())
+        .bind(password_hash)
+        .bind(now_text())
+        .fetch_one(&self.pool)
+        .await;
+        match result {
+            Ok(row) => Ok(User {
+                id: row.try_get("id")?,
+                username: username.clone(),
+            }),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(StoreError::Conflict(
+                format!("The username {username}"),
+            )),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The account named `username` (any case) and its password hash.
+    pub async fn user_with_hash(
+        &self,
+        username: &Username,
+    ) -> Result<Option<(User, String)>, StoreError> {
+        let row = sqlx::query("SELECT id, username, password_hash FROM users WHERE username = ?")
+            .bind(username.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| {
+            let name: String = r.try_get("username")?;
+            Ok((
+                User {
+                    id: r.try_get("id")?,
+                    username: Username::parse(&name).map_err(|e| sqlx::Error::Decode(e.into()))?,
+                },
+                r.try_get("password_hash")?,
+            ))
+        })
+        .transpose()
+    }
+
+    /// Whether `username` (any case) belongs to an account.
+    pub async fn is_registered(&self, username: &Username) -> Result<bool, StoreError> {
+        let row = sqlx::query("SELECT 1 FROM users WHERE username = ?")
+            .bind(username.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.is_some())
+    }
+
+    // ---- Sessions ----
+
+    pub async fn create_session(
+        &self,
+        session_id: &str,
+        user_id: i64,
+        expires_at: u64,
+    ) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO sessions (id, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)")
+            .bind(session_id)
+            .bind(user_id)
+            .bind(now_text())
+            .bind(i64::try_from(expires_at).unwrap_or(i64::MAX))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Whether the session exists and has not been revoked (expiry is in
+    /// the token itself).
+    pub async fn session_active(&self, session_id: &str) -> Result<bool, StoreError> {
+        let row = sqlx::query("SELECT 1 FROM sessions WHERE id = ? AND revoked_at IS NULL")
+            .bind(session_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.is_some())
+    }
+
+    pub async fn revoke_session(&self, session_id: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
+            .bind(now_text())
+            .bind(session_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    // ---- Messages ----
+
+    /// Stores a message under the room's next sequence number, unless this
+    /// author already stored one with `client_id`.
+    pub async fn append_message(
+        &self,
+        room: &RoomName,
+        author: &Username,
+        user_id: Option<i64>,
+        body: &MessageText,
+        client_id: Option<&str>,
+        timestamp: &str,
+    ) -> Result<Appended, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        if let Some(client_id) = client_id {
+            if let Some(existing) = select_by_client_id(&mut tx, author, client_id).await? {
+                return Ok(Appended::Duplicate(existing));
+            }
+        }
+        let room_id = room_id(&mut tx, room).await?;
+        let seq: i64 = sqlx::query_scalar(
+            "UPDATE rooms SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq",
+        )
+        .bind(room_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO messages (room_id, seq, username, user_id, body, created_at, client_id) \
+             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(room_id)
+        .bind(seq)
+        .bind(author.as_str())
+        .bind(user_id)
+        .bind(body.as_str())
+        .bind(timestamp)
+        .bind(client_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Appended::New(StoredMessage {
+            id,
+            seq,
+            room: room.clone(),
+            username: author.clone(),
+            message: body.clone(),
+            timestamp: crate::protocol::chat::Timestamp(timestamp.to_owned()),
+            client_id: client_id.map(str::to_owned),
+        }))
+    }
+
+    /// One page of a room's history, in ascending sequence order, and
+    /// whether there is more in the direction of the cursor.
+    pub async fn history(
+        &self,
+        room: &RoomName,
+        cursor: Cursor,
+        limit: u32,
+    ) -> Result<(Vec<StoredMessage>, bool), StoreError> {
+        let limit = i64::from(limit);
+        let fetch = limit + 1;
+        let rows = match cursor {
+            Cursor::Latest => {
+                sqlx::query(concat!(page_query!(), " ORDER BY m.seq DESC LIMIT ?"))
+                    .bind(room.as_str())
+                    .bind(fetch)
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+            Cursor::Before(seq) => {
+                sqlx::query(concat!(page_query!(), " AND m.seq < ? ORDER BY m.seq DESC LIMIT ?"))
+                    .bind(room.as_str())
+                    .bind(seq)
+                    .bind(fetch)
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+            Cursor::After(seq) => {
+                sqlx::query(concat!(page_query!(), " AND m.seq > ? ORDER BY m.seq ASC LIMIT ?"))
+                    .bind(room.as_str())
+                    .bind(seq)
+                    .bind(fetch)
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+        };
+        let has_more = rows.len() as i64 > limit;
+        let mut messages = rows
+            .iter()
+            .take(limit as usize)
+            .map(|r| message_from_row(r, room))
+            .collect::<Result<Vec<_>, _>>()?;
+        if !matches!(cursor, Cursor::After(_)) {
+            messages.reverse();
+        }
+        Ok((messages, has_more))
+    }
+
+    // ---- Memberships of registered users ----
+
+    pub async fn remember_room(&self, user_id: i64, room: &RoomName) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let room_id = room_id(&mut tx, room).await?;
+        sqlx::query("INSERT OR IGNORE INTO room_members (user_id, room_id) VALUES (?, ?)")
+            .bind(user_id)
+            .bind(room_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn forget_room(&self, user_id: i64, room: &RoomName) -> Result<(), StoreError> {
+        sqlx::query(
+            "DELETE FROM room_members WHERE user_id = ? \
+             AND room_id = (SELECT id FROM rooms WHERE name = ?)",
+        )
+        .bind(user_id)
+        .bind(room.as_str())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The rooms `user_id` has joined, by name.
+    pub async fn rooms_of(&self, user_id: i64) -> Result<Vec<RoomName>, StoreError> {
+        let names: Vec<String> = sqlx::query_scalar(
+            "SELECT r.name FROM room_members m JOIN rooms r ON r.id = m.room_id \
+             WHERE m.user_id = ? ORDER BY r.name",
+        )
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(names
+            .into_iter()
+            .filter_map(|n| RoomName::parse(&n).ok())
+            .collect())
+    }
+}
+
+
+type Tx<'a> = sqlx::Transaction<'a, sqlx::Sqlite>;
+
+/// The id of `room`, created on first use.
+async fn room_id(tx: &mut Tx<'_>, room: &RoomName) -> Result<i64, StoreError> {
+    sqlx::query("INSERT OR IGNORE INTO rooms (name) VALUES (?)")
+        .bind(room.as_str())
+        .execute(&mut **tx)
+        .await?;
+    Ok(sqlx::query_scalar("SELECT id FROM rooms WHERE name = ?")
+        .bind(room.as_str())
+        .fetch_one(&mut **tx)
+        .await?)
+}
+
+async fn select_by_client_id(
+    tx: &mut Tx<'_>,
+    author: &Username,
+    client_id: &str,
+) -> Result<Option<StoredMessage>, StoreError> {
+    let row = sqlx::query(
+        "SELECT m.id, m.seq, m.username, m.body, m.created_at, m.client_id, r.name AS room \
+         FROM messages m JOIN rooms r ON r.id = m.room_id \
+         WHERE m.username = ? AND m.client_id = ?",
+    )
+    .bind(author.as_str())
+    .bind(client_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.map(|r| {
+        let room: String = r.try_get("room")?;
+        let room = RoomName::parse(&room).map_err(|e| sqlx::Error::Decode(e.into()))?;
+        message_from_row(&r, &room)
+    })
+    .transpose()
+}
+
+fn message_from_row(r: &sqlx::sqlite::SqliteRow, room: &RoomName) -> Result<StoredMessage, StoreError> {
+    let decode = |e: crate::protocol::NameError| sqlx::Error::Decode(e.into());
+    let username: String = r.try_get("username")?;
+    let body: String = r.try_get("body")?;
+    Ok(StoredMessage {
+        id: r.try_get("id")?,
+        seq: r.try_get("seq")?,
+        room: room.clone(),
+        username: Username::parse(&username).map_err(decode)?,
+        message: MessageText::parse(&body).map_err(decode)?,
+        timestamp: crate::protocol::chat::Timestamp(r.try_get("created_at")?),
+        client_id: r.try_get("client_id")?,
+    })
+}
+
+fn now_text() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn store() -> (Store, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        (Store::connect(&url).await.unwrap(), dir)
+    }
+
+    fn room(s: &str) -> RoomName {
+        RoomName::parse(s).unwrap()
+    }
+    fn name(s: &str) -> Username {
+        Username::parse(s).unwrap()
+    }
+    fn text(s: &str) -> MessageText {
+        MessageText::parse(s).unwrap()
+    }
+
+    #[tokio::test]
+    async fn usernames_are_unique_without_regard_to_case() {
+        let (s, _d) = store().await;
+        let ann = s.create_user(&name("Ann"), "hash").await.unwrap();
+        assert!(matches!(s.create_user(&name("ann"), "h").await, Err(StoreError::Conflict(_))));
+        assert!(s.is_registered(&name("ANN")).await.unwrap());
+        let (found, hash) = s.user_with_hash(&name("aNn")).await.unwrap().unwrap();
+        assert_eq!((found, hash.as_str()), (ann, "hash"));
+    }
+
+    #[tokio::test]
+    async fn sequence_numbers_are_per_room_and_gapless() {
+        let (s, _d) = store().await;
+        for i in 1..=3 {
+            let Appended::New(m) = s
+                .append_message(&room("a"), &name("x"), None, &text("hi"), None, "t")
+                .await
+                .unwrap()
+            else {
+                panic!("new")
+            };
+            assert_eq!(m.seq, i);
+        }
+        let Appended::New(m) = s
+            .append_message(&room("b"), &name("x"), None, &text("hi"), None, "t")
+            .await
+            .unwrap()
+        else {
+            panic!("new")
+        };
+        assert_eq!(m.seq, 1);
+    }
+
+    #[tokio::test]
+    async fn a_retried_client_id_is_stored_once() {
+        let (s, _d) = store().await;
+        let first = s
+            .append_message(&room("a"), &name("x"), None, &text("once"), Some("c-1"), "t")
+            .await
+            .unwrap();
+        let again = s
+            .append_message(&room("a"), &name("x"), None, &text("once"), Some("c-1"), "t")
+            .await
+            .unwrap();
+        let (Appended::New(a), Appended::Duplicate(b)) = (first, again) else {
+            panic!("expected new then duplicate")
+        };
+        assert_eq!(a, b);
+        let (page, _) = s.history(&room("a"), Cursor::Latest, 10).await.unwrap();
+        assert_eq!(page.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn history_pages_both_ways() {
+        let (s, _d) = store().await;
+        for i in 1..=25 {
+            s.append_message(&room("a"), &name("x"), None, &text(&format!("m{i}")), None, "t")
+                .await
+                .unwrap();
+        }
+        let seqs = |p: &[StoredMessage]| p.iter().map(|m| m.seq).collect::<Vec<_>>();
+        let (last, more) = s.history(&room("a"), Cursor::Latest, 10).await.unwrap();
+        assert_eq!((seqs(&last), more), ((16..=25).collect(), true));
+        let (older, more) = s.history(&room("a"), Cursor::Before(16), 10).await.unwrap();
+        assert_eq!((seqs(&older), more), ((6..=15).collect(), true));
+        let (oldest, more) = s.history(&room("a"), Cursor::Before(6), 10).await.unwrap();
+        assert_eq!((seqs(&oldest), more), ((1..=5).collect(), false));
+        let (after, more) = s.history(&room("a"), Cursor::After(20), 10).await.unwrap();
+        assert_eq!((seqs(&after), more), ((21..=25).collect(), false));
+        let (after, more) = s.history(&room("a"), Cursor::After(0), 10).await.unwrap();
+        assert_eq!((seqs(&after), more), ((1..=10).collect(), true));
+        let (none, more) = s.history(&room("nothing-here"), Cursor::Latest, 10).await.unwrap();
+        assert!(none.is_empty() && !more);
+    }
+
+    #[tokio::test]
+    async fn rooms_are_remembered_per_user() {
+        let (s, _d) = store().await;
+        let u = s.create_user(&name("ann"), "h").await.unwrap();
+        s.remember_room(u.id, &room("dev")).await.unwrap();
+        s.remember_room(u.id, &room("dev")).await.unwrap();
+        s.remember_room(u.id, &room("ops")).await.unwrap();
+        s.forget_room(u.id, &room("ops")).await.unwrap();
+        assert_eq!(s.rooms_of(u.id).await.unwrap(), [room("dev")]);
+    }
+
+    #[tokio::test]
+    async fn sessions_can_be_revoked() {
+        let (s, _d) = store().await;
+        let u = s.create_user(&name("ann"), "h").await.unwrap();
+        s.create_session("s1", u.id, 4_000_000_000).await.unwrap();
+        assert!(s.session_active("s1").await.unwrap());
+        s.revoke_session("s1").await.unwrap();
+        assert!(!s.session_active("s1").await.unwrap());
+        assert!(!s.session_active("nope").await.unwrap());
+    }
+}
