@@ -3,11 +3,27 @@
 
 use super::login_form::capitalise;
 use super::state::ChatState;
+use crate::client::{new_client_message_id, EmitError};
 use crate::protocol::chat::SendMessage;
 use crate::protocol::limits::MAX_MESSAGE_CHARS;
 use crate::protocol::MessageText;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+
+/// Sends, retrying with the same client id when no answer came (the server
+/// stores a retried id once).
+async fn send_with_retries(state: ChatState, send: &SendMessage) -> Result<(), EmitError> {
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        match state.client.emit_with_ack(send).await {
+            Ok(_) => return Ok(()),
+            Err(EmitError::Timeout | EmitError::Disconnected)
+                if attempts < 3 && send.client_id.is_some() => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
 
 #[component]
 pub fn Composer() -> impl IntoView {
@@ -27,12 +43,13 @@ pub fn Composer() -> impl IntoView {
         error.set(None);
         text.set(String::new());
         let room = state.current.get_untracked();
+        let send = SendMessage {
+            message,
+            room,
+            client_id: new_client_message_id(),
+        };
         spawn_local(async move {
-            if let Err(e) = state
-                .client
-                .emit_with_ack(&SendMessage { message, room })
-                .await
-            {
+            if let Err(e) = send_with_retries(state, &send).await {
                 error.set(Some(format!("Not sent: {e}")));
                 // Give the text back unless something new was typed.
                 if text.with_untracked(String::is_empty) {

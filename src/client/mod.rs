@@ -57,6 +57,17 @@ impl From<AckError> for EmitError {
     }
 }
 
+/// A fresh id for one send, so that a retry is stored once.
+pub fn new_client_message_id() -> Option<crate::protocol::chat::ClientMessageId> {
+    #[cfg(feature = "hydrate")]
+    {
+        let uuid = web_sys::window()?.crypto().ok()?.random_uuid();
+        crate::protocol::chat::ClientMessageId::parse(&uuid).ok()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    None
+}
+
 /// Decodes an ack into the event's reply type.
 pub fn decode_reply<E: ClientEvent>(value: serde_json::Value) -> Result<E::Reply, EmitError> {
     match serde_json::from_value::<Ack<E::Reply>>(value) {

@@ -84,6 +84,8 @@ pub mod texts {
     pub const PROTECTED_MESSAGE_SENT: &str = "Protected message sent";
     pub const UNAUTHORIZED: &str = "Unauthorized";
     pub const INVALID_TOKEN: &str = "Invalid token";
+    pub const NOT_STORED: &str = "The message could not be stored, so it was not sent: try again";
+    pub const TRY_AGAIN: &str = "The server could not do that right now: try again shortly";
 }
 
 #[cfg(test)]

@@ -22,23 +22,74 @@ pub struct Join {
 impl ClientEvent for Join {
     const NAMESPACE: &'static str = NAMESPACE;
     const NAME: &'static str = "join";
-    type Reply = OkMessage;
+    type Reply = Welcome;
 }
 
-/// `send-message {message, room?}`: post to a room (default `general`).
-/// Everyone in the room gets [`NewMessage`]; ack: `Message sent`.
+/// `send-message {message, room?, clientId?}`: post to a room (default
+/// `general`). Stored, then everyone in the room gets [`NewMessage`]; ack:
+/// `Message sent` with the stored `id` and `seq`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SendMessage {
     pub message: MessageText,
     /// A missing, null, empty or blank room means `general`.
     #[serde(default = "RoomName::general", deserialize_with = "room_or_general")]
     pub room: RoomName,
+    /// Huddle's addition: the sender's id for this send. A send retried with
+    /// the same id is stored and broadcast once.
+    #[serde(rename = "clientId", default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<ClientMessageId>,
 }
 
 impl ClientEvent for SendMessage {
     const NAMESPACE: &'static str = NAMESPACE;
     const NAME: &'static str = "send-message";
-    type Reply = OkMessage;
+    type Reply = MessageSent;
+}
+
+/// The ack of [`SendMessage`]: `{status:"ok", message:"Message sent", id, seq}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageSent {
+    pub message: String,
+    pub id: i64,
+    pub seq: i64,
+}
+
+/// A client's id for one send: 1 to 64 letters, digits, `-` or `_` (a UUID
+/// fits).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct ClientMessageId(String);
+
+impl ClientMessageId {
+    pub fn parse(s: &str) -> Result<Self, String> {
+        if s.is_empty() || s.len() > 64 {
+            return Err("clientId must be 1 to 64 characters".into());
+        }
+        if !s
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return Err("clientId may only hold letters, digits, - and _".into());
+        }
+        Ok(Self(s.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for ClientMessageId {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        Self::parse(&s)
+    }
+}
+
+impl From<ClientMessageId> for String {
+    fn from(id: ClientMessageId) -> String {
+        id.0
+    }
 }
 
 fn room_or_general<'de, D: Deserializer<'de>>(d: D) -> Result<RoomName, D::Error> {
@@ -180,13 +231,21 @@ impl ServerEvent for UserLeft {
     const NAME: &'static str = "user-left";
 }
 
-/// `new-message`, to every socket in the message's room.
+/// `new-message`, to every socket in the message's room; also the items of
+/// a `history` page. Stored before it is sent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewMessage {
     pub username: Username,
     pub message: MessageText,
     pub timestamp: Timestamp,
     pub room: RoomName,
+    /// Server-wide message id (Huddle's addition).
+    pub id: i64,
+    /// Position in its room: 1, 2, 3, ... with no gaps (Huddle's addition).
+    pub seq: i64,
+    /// The sender's id for this send, echoed so it can match its copy.
+    #[serde(rename = "clientId", default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<ClientMessageId>,
 }
 
 impl ServerEvent for NewMessage {
@@ -264,6 +323,19 @@ mod tests {
     }
 
     #[test]
+    fn client_ids_are_short_and_plain() {
+        let ok =
+            parse_payload::<SendMessage>(Some(json!({"message": "x", "clientId": "0b1e-4a_Z"})));
+        assert_eq!(ok.unwrap().client_id.unwrap().as_str(), "0b1e-4a_Z");
+        for bad in [json!(""), json!("a b"), json!("x".repeat(65)), json!(5)] {
+            assert!(
+                parse_payload::<SendMessage>(Some(json!({"message": "x", "clientId": bad})))
+                    .is_err()
+            );
+        }
+    }
+
+    #[test]
     fn token_field_follows_the_tutorial_guard() {
         let read = |v: serde_json::Value| match v {
             serde_json::Value::Object(m) => format!("{:?}", TokenField::of(&m)),
@@ -296,11 +368,36 @@ mod tests {
             message: MessageText::parse("hi").unwrap(),
             timestamp: Timestamp("2026-11-25T19:08:57.123Z".into()),
             room: RoomName::general(),
+            id: 7,
+            seq: 3,
+            client_id: None,
         };
         assert_eq!(
             serde_json::to_value(m).unwrap(),
             json!({"username": "ann", "message": "hi",
-                   "timestamp": "2026-11-25T19:08:57.123Z", "room": "general"})
+                   "timestamp": "2026-11-25T19:08:57.123Z", "room": "general",
+                   "id": 7, "seq": 3})
         );
     }
+}
+
+/// `session-ended {message}`: the server is about to disconnect this socket
+/// because its login expired or was logged out; log in again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionEnded {
+    pub message: String,
+}
+
+impl ServerEvent for SessionEnded {
+    const NAMESPACE: &'static str = NAMESPACE;
+    const NAME: &'static str = "session-ended";
+}
+
+/// The ack of [`Join`]: `Welcome <name>!`, and for a logged-in user the
+/// rooms remembered from earlier sessions (the socket is already in them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Welcome {
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rooms: Option<Vec<RoomName>>,
 }

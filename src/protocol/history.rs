@@ -1,7 +1,7 @@
 //! Stored messages and the `history` event.
 
-use super::chat::{Timestamp, NAMESPACE};
-use super::names::{MessageText, RoomName, Username};
+use super::chat::{NewMessage, NAMESPACE};
+use super::names::RoomName;
 use super::ClientEvent;
 use serde::{Deserialize, Serialize};
 
@@ -9,23 +9,6 @@ use serde::{Deserialize, Serialize};
 pub const MAX_PAGE: u32 = 100;
 /// Messages per page when the client does not say.
 pub const DEFAULT_PAGE: u32 = 50;
-
-/// A message as stored: what `new-message` carries, plus its server id and
-/// its place in the room.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StoredMessage {
-    /// Server-wide message id.
-    pub id: i64,
-    /// Position in its room: 1, 2, 3, ... with no gaps.
-    pub seq: i64,
-    pub room: RoomName,
-    pub username: Username,
-    pub message: MessageText,
-    pub timestamp: Timestamp,
-    /// The sender's id for this send, echoed so the sender can match it.
-    #[serde(rename = "clientId", default, skip_serializing_if = "Option::is_none")]
-    pub client_id: Option<String>,
-}
 
 /// Where a history page starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,7 +62,7 @@ impl ClientEvent for History {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HistoryPage {
     pub room: RoomName,
-    pub messages: Vec<StoredMessage>,
+    pub messages: Vec<NewMessage>,
     #[serde(rename = "hasMore")]
     pub has_more: bool,
 }
@@ -94,8 +77,14 @@ mod tests {
     fn cursors_and_limits() {
         let h = |v| parse_payload::<History>(Some(v)).unwrap().cursor();
         assert_eq!(h(json!({"room": "a"})), Ok((Cursor::Latest, DEFAULT_PAGE)));
-        assert_eq!(h(json!({"room": "a", "before": 9, "limit": 5})), Ok((Cursor::Before(9), 5)));
-        assert_eq!(h(json!({"room": "a", "after": 0})), Ok((Cursor::After(0), DEFAULT_PAGE)));
+        assert_eq!(
+            h(json!({"room": "a", "before": 9, "limit": 5})),
+            Ok((Cursor::Before(9), 5))
+        );
+        assert_eq!(
+            h(json!({"room": "a", "after": 0})),
+            Ok((Cursor::After(0), DEFAULT_PAGE))
+        );
         assert!(h(json!({"room": "a", "before": 1, "after": 2})).is_err());
         assert!(h(json!({"room": "a", "before": 0})).is_err());
         assert!(h(json!({"room": "a", "limit": 0})).is_err());

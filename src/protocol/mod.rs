@@ -9,6 +9,7 @@
 //!
 //! Nothing in this module may depend on the server or the browser.
 
+pub mod account;
 pub mod ack;
 pub mod chat;
 pub mod history;

@@ -1,15 +1,18 @@
 //! The HTTP application: the Leptos pages, the static site and the socket.io
 //! gateway on one listener.
 
-use super::auth::{load_or_create_secret, TokenKeys};
+use super::auth::{load_or_create_secret, routes, TokenKeys};
 use super::config::Config;
 use super::gateway::{self, GatewayState};
 use super::notifier::Notifier;
 use super::origin::{self, OriginPolicy};
 use super::presence::Presence;
+use super::store::Store;
 use crate::app::{shell, App};
+use crate::protocol::account::{LOGIN_PATH, LOGOUT_PATH, REGISTER_PATH};
 use anyhow::Context;
 use axum::extract::FromRef;
+use axum::routing::post;
 use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -26,8 +29,11 @@ use tower_http::trace::TraceLayer;
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub gateway: GatewayState,
+    pub io: socketioxide::SocketIo,
     pub notifier: Notifier,
     pub tokens: Arc<TokenKeys>,
+    /// How long a login lasts.
+    pub session_ttl: std::time::Duration,
 }
 
 /// A bound, ready-to-run Huddle server.
@@ -53,6 +59,9 @@ impl Application {
             .await
             .context("cannot read or create the JWT secret")?;
         let tokens = Arc::new(TokenKeys::new(&secret));
+        let store = Store::connect(&config.database_url()).await.context(
+            "cannot open the database: check HUDDLE_DATABASE_URL and the data directory",
+        )?;
 
         let addr = listen_addr(&config);
         let listener = TcpListener::bind(addr)
@@ -63,13 +72,17 @@ impl Application {
         let gateway = GatewayState {
             presence: Arc::new(Presence::default()),
             tokens: tokens.clone(),
+            store,
+            require_login: config.require_login,
         };
         let (socket_layer, io) = gateway::build(gateway.clone());
         let state = AppState {
             leptos_options: leptos_options(&config, local_addr),
             gateway,
-            notifier: Notifier::new(io),
+            notifier: Notifier::new(io.clone()),
+            io,
             tokens,
+            session_ttl: std::time::Duration::from_secs(config.session_hours * 3600),
         };
 
         let policy = OriginPolicy::new(&config.allowed_origins);
@@ -83,6 +96,9 @@ impl Application {
 
         let routes = generate_route_list(App);
         let router = Router::new()
+            .route(REGISTER_PATH, post(routes::register))
+            .route(LOGIN_PATH, post(routes::login))
+            .route(LOGOUT_PATH, post(routes::logout))
             .leptos_routes(&state, routes, {
                 let options = state.leptos_options.clone();
                 move || shell(options.clone())

@@ -26,6 +26,21 @@ pub struct Config {
     #[arg(long, env = "HUDDLE_DATA_DIR", default_value = "./data")]
     pub data_dir: PathBuf,
 
+    /// Database URL. Default: the SQLite file huddle.db in the data
+    /// directory, created on first run.
+    #[arg(long, env = "HUDDLE_DATABASE_URL")]
+    pub database_url: Option<String>,
+
+    /// Accept logged-in users only: a socket without a valid token is
+    /// refused (set to 1 or true).
+    #[arg(long, env = "HUDDLE_REQUIRE_LOGIN", action = clap::ArgAction::Set,
+          value_parser = clap::builder::BoolishValueParser::new(), default_value = "false")]
+    pub require_login: bool,
+
+    /// How long a login lasts, in hours.
+    #[arg(long, env = "HUDDLE_SESSION_HOURS", default_value_t = 168, value_parser = clap::value_parser!(u64).range(1..=8760))]
+    pub session_hours: u64,
+
     /// Secret that signs and verifies login tokens (HS256). When unset, a
     /// random secret is generated once and kept in <data dir>/jwt-secret.
     /// At least 32 bytes.
@@ -58,12 +73,22 @@ fn parse_secret(s: &str) -> Result<SecretString, String> {
 }
 
 impl Config {
+    /// The database URL, defaulting to `<data dir>/huddle.db`.
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("huddle.db").display()))
+    }
+
     /// A configuration for tests: a random port on loopback, the given data
     /// directory, no other origins.
     pub fn for_tests(data_dir: PathBuf) -> Self {
         Self {
             addr: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
             data_dir,
+            database_url: None,
+            require_login: false,
+            session_hours: 168,
             jwt_secret: None,
             allowed_origins: Vec::new(),
             site_root: None,
@@ -92,6 +117,18 @@ mod tests {
         .unwrap();
         assert_eq!(c.allowed_origins, ["http://a.test", "https://b.test:8443"]);
         assert_eq!(c.data_dir, PathBuf::from("./data"));
+        assert_eq!(c.database_url(), "sqlite://./data/huddle.db");
+        assert!(!c.require_login);
+    }
+
+    #[test]
+    fn require_login_takes_one_or_true() {
+        for v in ["1", "true", "yes"] {
+            let c = Config::try_parse_from(["huddle", "--require-login", v]).unwrap();
+            assert!(c.require_login, "{v}");
+        }
+        let c = Config::try_parse_from(["huddle", "--require-login", "0"]).unwrap();
+        assert!(!c.require_login);
     }
 
     #[test]

@@ -20,7 +20,9 @@ pub const QUIET: Duration = Duration::from_millis(300);
 pub struct TestApp {
     pub addr: SocketAddr,
     pub state: AppState,
-    _data_dir: tempfile::TempDir,
+    pub data_dir: tempfile::TempDir,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
 
 static TRACING: Once = Once::new();
@@ -30,26 +32,72 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
+    spawn_app_in(tempfile::tempdir().expect("temp dir"), configure).await
+}
+
+/// Starts a server on `data_dir` (a second server on the same directory
+/// sees the same database: a restart).
+pub async fn spawn_app_in(
+    data_dir: tempfile::TempDir,
+    configure: impl FnOnce(&mut Config),
+) -> TestApp {
     TRACING.call_once(|| {
         if std::env::var_os("TEST_LOG").is_some() {
             telemetry::init("text");
         }
     });
-    let data_dir = tempfile::tempdir().expect("temp dir");
     let mut config = Config::for_tests(data_dir.path().to_path_buf());
     configure(&mut config);
     let app = Application::build(config).await.expect("the app builds");
     let addr = app.local_addr();
     let state = app.state().clone();
-    tokio::spawn(app.run_until(std::future::pending()));
+    let (tx, rx) = oneshot::channel::<()>();
+    let server = tokio::spawn(app.run_until(async {
+        let _ = rx.await;
+    }));
     TestApp {
         addr,
         state,
-        _data_dir: data_dir,
+        data_dir,
+        shutdown: Some(tx),
+        server: Some(server),
     }
 }
 
 impl TestApp {
+    /// Stops the server (its sockets are closed) and hands back its data
+    /// directory, to start another server on it.
+    pub async fn stop(mut self) -> tempfile::TempDir {
+        self.state.io.close().await;
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = tokio::time::timeout(WAIT, server).await;
+        }
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::mem::replace(&mut self.data_dir, dir)
+    }
+
+    /// Registers `name` with a valid password and returns the session JSON.
+    pub async fn register(&self, name: &str) -> Value {
+        let response = reqwest::Client::new()
+            .post(format!("{}/api/register", self.url()))
+            .json(&json!({"username": name, "password": "correct horse battery"}))
+            .send()
+            .await
+            .expect("register");
+        assert_eq!(response.status(), 201);
+        response.json().await.expect("session json")
+    }
+
+    /// A `/chat` client logged in with `token`.
+    pub async fn chat_as(&self, token: &str) -> Sock {
+        Sock::connect_with(self, "/chat", TransportType::Websocket, None, Some(token))
+            .await
+            .expect("connects")
+    }
+
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
     }
@@ -109,16 +157,34 @@ impl Sock {
         transport: TransportType,
         origin: Option<&str>,
     ) -> Result<Sock, String> {
+        Self::connect_with(app, nsp, transport, origin, None).await
+    }
+
+    pub async fn connect_with(
+        app: &TestApp,
+        nsp: &str,
+        transport: TransportType,
+        origin: Option<&str>,
+        token: Option<&str>,
+    ) -> Result<Sock, String> {
         let (tx, events) = mpsc::unbounded_channel();
-        let (connected_tx, connected_rx) = oneshot::channel::<()>();
-        let connected_tx = std::sync::Mutex::new(Some(connected_tx));
+        // Resolved by the namespace's connect, or by its connect_error.
+        let (connected_tx, connected_rx) = oneshot::channel::<Result<(), String>>();
+        let connected_tx = std::sync::Arc::new(std::sync::Mutex::new(Some(connected_tx)));
+        let on_error = connected_tx.clone();
         let mut builder = ClientBuilder::new(app.url())
             .namespace(nsp)
             .transport_type(transport)
             .reconnect(false)
             .on(Event::Connect, move |_, _| {
                 if let Some(tx) = connected_tx.lock().unwrap().take() {
-                    let _ = tx.send(());
+                    let _ = tx.send(Ok(()));
+                }
+                async {}.boxed()
+            })
+            .on(Event::Error, move |payload, _| {
+                if let Some(tx) = on_error.lock().unwrap().take() {
+                    let _ = tx.send(Err(format!("{:?}", first_arg(payload))));
                 }
                 async {}.boxed()
             })
@@ -129,9 +195,13 @@ impl Sock {
         if let Some(origin) = origin {
             builder = builder.opening_header("Origin", origin);
         }
+        if let Some(token) = token {
+            builder = builder.auth(json!({ "token": token }));
+        }
         let client = builder.connect().await.map_err(|e| e.to_string())?;
         match tokio::time::timeout(WAIT, connected_rx).await {
-            Ok(Ok(())) => Ok(Sock { client, events }),
+            Ok(Ok(Ok(()))) => Ok(Sock { client, events }),
+            Ok(Ok(Err(e))) => Err(e),
             _ => Err("the namespace connection was not confirmed".into()),
         }
     }

@@ -1,8 +1,10 @@
 //! Integration tests: the real server on a random port, driven by an
 //! independent socket.io client (`rust_socketio`) and plain HTTP.
 
+mod accounts;
 mod chat;
 mod helpers;
+mod history;
 mod notifications;
 mod origin;
 mod protected;

@@ -9,10 +9,13 @@ use super::turn::{Sequencer, Turn};
 use super::{emit_to, everyone, now, GatewayState};
 use crate::protocol::ack::texts;
 use crate::protocol::chat::{
-    self, GetUsers, Join, JoinRoom, LeaveRoom, NewMessage, NewProtectedMessage, ProtectedMessage,
-    SendMessage, TokenField, UserJoined, UserLeft, UserList,
+    self, GetUsers, Join, JoinRoom, LeaveRoom, MessageSent, NewProtectedMessage, ProtectedMessage,
+    SendMessage, TokenField, UserJoined, UserLeft, UserList, Welcome,
 };
+use crate::protocol::history::{History, HistoryPage};
 use crate::protocol::{parse_object, parse_payload, payload_object, ClientEvent, RoomName};
+use crate::server::auth::identity::Identity;
+use crate::server::store::Appended;
 use serde_json::Value;
 use socketioxide::adapter::Adapter;
 use socketioxide::extract::{SocketRef, State, TryData};
@@ -35,6 +38,7 @@ pub async fn attach<A: Adapter>(socket: SocketRef<A>) -> Result<(), std::convert
     socket.on(JoinRoom::NAME, on_join_room::<A>);
     socket.on(LeaveRoom::NAME, on_leave_room::<A>);
     socket.on(GetUsers::NAME, on_get_users::<A>);
+    socket.on(History::NAME, on_history::<A>);
     socket.on(ProtectedMessage::NAME, on_protected_message::<A>);
     socket.on_fallback(super::reply::unknown_event::<A>);
     socket.on_disconnect(on_disconnect::<A>);
@@ -59,13 +63,57 @@ async fn on_join<A: Adapter>(
         Ok(join) => join,
         Err(e) => return reply.refuse(Join::NAME, e.0),
     };
-    state.presence.join(socket.id, join.username.clone());
+    // Who may use the name: a logged-in socket its own, a guest any name
+    // that no account holds.
+    let (username, rooms) = match Identity::of(&socket) {
+        Identity::User { id, username, .. } => {
+            if !username
+                .as_str()
+                .eq_ignore_ascii_case(join.username.as_str())
+            {
+                return reply.refuse(
+                    Join::NAME,
+                    format!("You are logged in as {username}: join with that name"),
+                );
+            }
+            match state.store.rooms_of(id).await {
+                Ok(rooms) => (username, Some(rooms)),
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot read remembered rooms");
+                    (username, Some(Vec::new()))
+                }
+            }
+        }
+        Identity::Guest => match state.store.is_registered(&join.username).await {
+            Ok(false) => (join.username, None),
+            Ok(true) => {
+                return reply.refuse(
+                    Join::NAME,
+                    format!(
+                        "{} is a registered name: log in to use it, or pick another",
+                        join.username
+                    ),
+                )
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot check a name");
+                return reply.refuse(Join::NAME, texts::TRY_AGAIN);
+            }
+        },
+    };
+    state.presence.join(socket.id, username.clone());
     socket.join(RoomName::GENERAL);
+    for room in rooms.iter().flatten() {
+        socket.join(room.as_str().to_owned());
+    }
     tracing::info!(sid = %socket.id, "joined the chat");
     if let Some(all) = everyone::<A, UserJoined>(&io) {
-        emit_to(all, &UserJoined::new(join.username.clone())).await;
+        emit_to(all, &UserJoined::new(username.clone())).await;
     }
-    reply.ok_message(chat::welcome(&join.username));
+    reply.ok(Welcome {
+        message: chat::welcome(&username),
+        rooms,
+    });
 }
 
 async fn on_send_message<A: Adapter>(
@@ -83,16 +131,38 @@ async fn on_send_message<A: Adapter>(
         Ok(send) => send,
         Err(e) => return reply.refuse(SendMessage::NAME, e.0),
     };
-    let message = NewMessage {
-        username,
-        message: send.message,
-        timestamp: now(),
-        room: send.room,
+    let user_id = Identity::of(&socket).user_id();
+    let stored = state
+        .store
+        .append_message(
+            &send.room,
+            &username,
+            user_id,
+            &send.message,
+            send.client_id.as_ref(),
+            &now(),
+        )
+        .await;
+    let message = match stored {
+        Ok(Appended::New(message)) => {
+            // `within` includes the sender when it is in the room; the
+            // broadcast is queued before the ack, so the sender sees
+            // `new-message` first.
+            emit_to(socket.within(message.room.as_str().to_owned()), &message).await;
+            message
+        }
+        // A retry of a send that was stored: ack it again, send nothing.
+        Ok(Appended::Duplicate(message)) => message,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot store a message");
+            return reply.refuse(SendMessage::NAME, texts::NOT_STORED);
+        }
     };
-    // `within` includes the sender when it is in the room; the broadcast is
-    // queued before the ack, so the sender sees `new-message` first.
-    emit_to(socket.within(message.room.as_str().to_owned()), &message).await;
-    reply.ok_message(texts::MESSAGE_SENT);
+    reply.ok(MessageSent {
+        message: texts::MESSAGE_SENT.to_owned(),
+        id: message.id,
+        seq: message.seq,
+    });
 }
 
 async fn on_join_room<A: Adapter>(
@@ -109,6 +179,11 @@ async fn on_join_room<A: Adapter>(
     match parse_payload::<JoinRoom>(payload(data)) {
         Ok(JoinRoom { room }) => {
             socket.join(room.as_str().to_owned());
+            if let Some(user) = Identity::of(&socket).user_id() {
+                if let Err(e) = state.store.remember_room(user, &room).await {
+                    tracing::error!(error = %e, "cannot remember a room");
+                }
+            }
             reply.ok_message(chat::joined_room(&room));
         }
         Err(e) => reply.refuse(JoinRoom::NAME, e.0),
@@ -129,9 +204,46 @@ async fn on_leave_room<A: Adapter>(
     match parse_payload::<LeaveRoom>(payload(data)) {
         Ok(LeaveRoom { room }) => {
             socket.leave(room.as_str().to_owned());
+            if let Some(user) = Identity::of(&socket).user_id() {
+                if let Err(e) = state.store.forget_room(user, &room).await {
+                    tracing::error!(error = %e, "cannot forget a room");
+                }
+            }
             reply.ok_message(chat::left_room(&room));
         }
         Err(e) => reply.refuse(LeaveRoom::NAME, e.0),
+    }
+}
+
+async fn on_history<A: Adapter>(
+    socket: SocketRef<A>,
+    State(state): State<GatewayState>,
+    data: TryData<Value>,
+    reply: Reply<A>,
+    turn: Turn,
+) {
+    let _turn = turn.wait().await;
+    if state.presence.username(socket.id).is_none() {
+        return reply.refuse(History::NAME, texts::JOIN_FIRST);
+    }
+    let request = match parse_payload::<History>(payload(data)) {
+        Ok(r) => r,
+        Err(e) => return reply.refuse(History::NAME, e.0),
+    };
+    let (cursor, limit) = match request.cursor() {
+        Ok(c) => c,
+        Err(e) => return reply.refuse(History::NAME, e),
+    };
+    match state.store.history(&request.room, cursor, limit).await {
+        Ok((messages, has_more)) => reply.ok(HistoryPage {
+            room: request.room,
+            messages,
+            has_more,
+        }),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read history");
+            reply.refuse(History::NAME, texts::TRY_AGAIN)
+        }
     }
 }
 

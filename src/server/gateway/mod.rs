@@ -14,8 +14,10 @@ pub mod turn;
 
 use crate::protocol::limits::MAX_PAYLOAD_BYTES;
 use crate::protocol::ServerEvent;
+use crate::server::auth::identity::authenticate;
 use crate::server::auth::TokenKeys;
 use crate::server::presence::Presence;
+use crate::server::store::Store;
 use socketioxide::adapter::Adapter;
 use socketioxide::handler::ConnectHandler;
 use socketioxide::layer::SocketIoLayer;
@@ -29,6 +31,9 @@ use std::time::Duration;
 pub struct GatewayState {
     pub presence: Arc<Presence>,
     pub tokens: Arc<TokenKeys>,
+    pub store: Store,
+    /// Refuse sockets without a valid login.
+    pub require_login: bool,
 }
 
 /// Packets queued for one socket before emits to it fail. A socket that
@@ -49,11 +54,13 @@ pub fn build(state: GatewayState) -> (SocketIoLayer, SocketIo) {
         .build_layer();
     io.ns(
         crate::protocol::chat::NAMESPACE,
-        chat::on_connect.with(chat::attach),
+        chat::on_connect.with(authenticate).with(chat::attach),
     );
     io.ns(
         crate::protocol::notifications::NAMESPACE,
-        notifications::on_connect.with(notifications::attach),
+        notifications::on_connect
+            .with(authenticate)
+            .with(notifications::attach),
     );
     (layer, io)
 }

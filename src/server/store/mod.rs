@@ -3,7 +3,8 @@
 //! default is SQLite in a file (WAL mode, a pool), created and migrated on
 //! first run with no manual step.
 
-use crate::protocol::history::{Cursor, StoredMessage};
+use crate::protocol::chat::{ClientMessageId, NewMessage as StoredMessage, Timestamp};
+use crate::protocol::history::Cursor;
 use crate::protocol::{MessageText, RoomName, Username};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
@@ -17,7 +18,6 @@ macro_rules! page_query {
          FROM messages m JOIN rooms r ON r.id = m.room_id WHERE r.name = ?"
     };
 }
-use page_query;
 
 /// Why the store could not do what was asked.
 #[derive(Debug, thiserror::Error)]
@@ -102,9 +102,9 @@ impl Store {
                 id: row.try_get("id")?,
                 username: username.clone(),
             }),
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(StoreError::Conflict(
-                format!("The username {username}"),
-            )),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                Err(StoreError::Conflict(format!("The username {username}")))
+            }
             Err(e) => Err(e.into()),
         }
     }
@@ -148,13 +148,15 @@ impl Store {
         user_id: i64,
         expires_at: u64,
     ) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO sessions (id, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)")
-            .bind(session_id)
-            .bind(user_id)
-            .bind(now_text())
-            .bind(i64::try_from(expires_at).unwrap_or(i64::MAX))
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "INSERT INTO sessions (id, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(session_id)
+        .bind(user_id)
+        .bind(now_text())
+        .bind(i64::try_from(expires_at).unwrap_or(i64::MAX))
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
@@ -187,9 +189,10 @@ impl Store {
         author: &Username,
         user_id: Option<i64>,
         body: &MessageText,
-        client_id: Option<&str>,
-        timestamp: &str,
+        client_id: Option<&ClientMessageId>,
+        timestamp: &Timestamp,
     ) -> Result<Appended, StoreError> {
+        let client_id = client_id.map(ClientMessageId::as_str);
         let mut tx = self.pool.begin().await?;
         if let Some(client_id) = client_id {
             if let Some(existing) = select_by_client_id(&mut tx, author, client_id).await? {
@@ -212,7 +215,7 @@ impl Store {
         .bind(author.as_str())
         .bind(user_id)
         .bind(body.as_str())
-        .bind(timestamp)
+        .bind(timestamp.0.as_str())
         .bind(client_id)
         .fetch_one(&mut *tx)
         .await?;
@@ -223,8 +226,8 @@ impl Store {
             room: room.clone(),
             username: author.clone(),
             message: body.clone(),
-            timestamp: crate::protocol::chat::Timestamp(timestamp.to_owned()),
-            client_id: client_id.map(str::to_owned),
+            timestamp: timestamp.clone(),
+            client_id: client_id.and_then(|c| ClientMessageId::parse(c).ok()),
         }))
     }
 
@@ -247,20 +250,26 @@ impl Store {
                     .await?
             }
             Cursor::Before(seq) => {
-                sqlx::query(concat!(page_query!(), " AND m.seq < ? ORDER BY m.seq DESC LIMIT ?"))
-                    .bind(room.as_str())
-                    .bind(seq)
-                    .bind(fetch)
-                    .fetch_all(&self.pool)
-                    .await?
+                sqlx::query(concat!(
+                    page_query!(),
+                    " AND m.seq < ? ORDER BY m.seq DESC LIMIT ?"
+                ))
+                .bind(room.as_str())
+                .bind(seq)
+                .bind(fetch)
+                .fetch_all(&self.pool)
+                .await?
             }
             Cursor::After(seq) => {
-                sqlx::query(concat!(page_query!(), " AND m.seq > ? ORDER BY m.seq ASC LIMIT ?"))
-                    .bind(room.as_str())
-                    .bind(seq)
-                    .bind(fetch)
-                    .fetch_all(&self.pool)
-                    .await?
+                sqlx::query(concat!(
+                    page_query!(),
+                    " AND m.seq > ? ORDER BY m.seq ASC LIMIT ?"
+                ))
+                .bind(room.as_str())
+                .bind(seq)
+                .bind(fetch)
+                .fetch_all(&self.pool)
+                .await?
             }
         };
         let has_more = rows.len() as i64 > limit;
@@ -317,7 +326,6 @@ impl Store {
     }
 }
 
-
 type Tx<'a> = sqlx::Transaction<'a, sqlx::Sqlite>;
 
 /// The id of `room`, created on first use.
@@ -354,7 +362,10 @@ async fn select_by_client_id(
     .transpose()
 }
 
-fn message_from_row(r: &sqlx::sqlite::SqliteRow, room: &RoomName) -> Result<StoredMessage, StoreError> {
+fn message_from_row(
+    r: &sqlx::sqlite::SqliteRow,
+    room: &RoomName,
+) -> Result<StoredMessage, StoreError> {
     let decode = |e: crate::protocol::NameError| sqlx::Error::Decode(e.into());
     let username: String = r.try_get("username")?;
     let body: String = r.try_get("body")?;
@@ -364,8 +375,10 @@ fn message_from_row(r: &sqlx::sqlite::SqliteRow, room: &RoomName) -> Result<Stor
         room: room.clone(),
         username: Username::parse(&username).map_err(decode)?,
         message: MessageText::parse(&body).map_err(decode)?,
-        timestamp: crate::protocol::chat::Timestamp(r.try_get("created_at")?),
-        client_id: r.try_get("client_id")?,
+        timestamp: Timestamp(r.try_get("created_at")?),
+        client_id: r
+            .try_get::<Option<String>, _>("client_id")?
+            .and_then(|c| ClientMessageId::parse(&c).ok()),
     })
 }
 
@@ -392,12 +405,21 @@ mod tests {
     fn text(s: &str) -> MessageText {
         MessageText::parse(s).unwrap()
     }
+    fn ts() -> Timestamp {
+        Timestamp("2026-11-25T19:08:57.123Z".into())
+    }
+    fn cid(s: &str) -> ClientMessageId {
+        ClientMessageId::parse(s).unwrap()
+    }
 
     #[tokio::test]
     async fn usernames_are_unique_without_regard_to_case() {
         let (s, _d) = store().await;
         let ann = s.create_user(&name("Ann"), "hash").await.unwrap();
-        assert!(matches!(s.create_user(&name("ann"), "h").await, Err(StoreError::Conflict(_))));
+        assert!(matches!(
+            s.create_user(&name("ann"), "h").await,
+            Err(StoreError::Conflict(_))
+        ));
         assert!(s.is_registered(&name("ANN")).await.unwrap());
         let (found, hash) = s.user_with_hash(&name("aNn")).await.unwrap().unwrap();
         assert_eq!((found, hash.as_str()), (ann, "hash"));
@@ -408,7 +430,7 @@ mod tests {
         let (s, _d) = store().await;
         for i in 1..=3 {
             let Appended::New(m) = s
-                .append_message(&room("a"), &name("x"), None, &text("hi"), None, "t")
+                .append_message(&room("a"), &name("x"), None, &text("hi"), None, &ts())
                 .await
                 .unwrap()
             else {
@@ -417,7 +439,7 @@ mod tests {
             assert_eq!(m.seq, i);
         }
         let Appended::New(m) = s
-            .append_message(&room("b"), &name("x"), None, &text("hi"), None, "t")
+            .append_message(&room("b"), &name("x"), None, &text("hi"), None, &ts())
             .await
             .unwrap()
         else {
@@ -430,11 +452,25 @@ mod tests {
     async fn a_retried_client_id_is_stored_once() {
         let (s, _d) = store().await;
         let first = s
-            .append_message(&room("a"), &name("x"), None, &text("once"), Some("c-1"), "t")
+            .append_message(
+                &room("a"),
+                &name("x"),
+                None,
+                &text("once"),
+                Some(&cid("c-1")),
+                &ts(),
+            )
             .await
             .unwrap();
         let again = s
-            .append_message(&room("a"), &name("x"), None, &text("once"), Some("c-1"), "t")
+            .append_message(
+                &room("a"),
+                &name("x"),
+                None,
+                &text("once"),
+                Some(&cid("c-1")),
+                &ts(),
+            )
             .await
             .unwrap();
         let (Appended::New(a), Appended::Duplicate(b)) = (first, again) else {
@@ -449,9 +485,16 @@ mod tests {
     async fn history_pages_both_ways() {
         let (s, _d) = store().await;
         for i in 1..=25 {
-            s.append_message(&room("a"), &name("x"), None, &text(&format!("m{i}")), None, "t")
-                .await
-                .unwrap();
+            s.append_message(
+                &room("a"),
+                &name("x"),
+                None,
+                &text(&format!("m{i}")),
+                None,
+                &ts(),
+            )
+            .await
+            .unwrap();
         }
         let seqs = |p: &[StoredMessage]| p.iter().map(|m| m.seq).collect::<Vec<_>>();
         let (last, more) = s.history(&room("a"), Cursor::Latest, 10).await.unwrap();
@@ -464,7 +507,10 @@ mod tests {
         assert_eq!((seqs(&after), more), ((21..=25).collect(), false));
         let (after, more) = s.history(&room("a"), Cursor::After(0), 10).await.unwrap();
         assert_eq!((seqs(&after), more), ((1..=10).collect(), true));
-        let (none, more) = s.history(&room("nothing-here"), Cursor::Latest, 10).await.unwrap();
+        let (none, more) = s
+            .history(&room("nothing-here"), Cursor::Latest, 10)
+            .await
+            .unwrap();
         assert!(none.is_empty() && !more);
     }
 

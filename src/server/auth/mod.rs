@@ -1,7 +1,12 @@
-//! Signed, expiring tokens (JWT, HS256).
+//! Authentication: signed, expiring tokens (JWT, HS256), passwords,
+//! the HTTP routes that log in and out, and the socket identity.
 //!
 //! The secret comes from configuration, or is generated once and kept in the
 //! data directory; it is never a constant in the code.
+
+pub mod identity;
+pub mod password;
+pub mod routes;
 
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use secrecy::{ExposeSecret, SecretString};
@@ -18,6 +23,12 @@ pub struct Claims {
     pub iat: u64,
     /// Expires at, seconds since the Unix epoch.
     pub exp: u64,
+    /// The username, for tokens issued at login.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The login session, for tokens issued at login: logging out revokes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
 }
 
 /// Why a token was refused.
@@ -58,12 +69,18 @@ impl TokenKeys {
         ttl: Duration,
     ) -> Result<String, jsonwebtoken::errors::Error> {
         let now = unix_now();
-        let claims = Claims {
+        self.sign(&Claims {
             sub: user_id.to_owned(),
             iat: now,
             exp: now + ttl.as_secs(),
-        };
-        encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            name: None,
+            sid: None,
+        })
+    }
+
+    /// Signs `claims` as they are.
+    pub fn sign(&self, claims: &Claims) -> Result<String, jsonwebtoken::errors::Error> {
+        encode(&Header::new(Algorithm::HS256), claims, &self.encoding)
     }
 
     /// The claims of a token signed with this secret that has not expired.
@@ -83,7 +100,8 @@ impl std::fmt::Debug for TokenKeys {
     }
 }
 
-fn unix_now() -> u64 {
+/// Seconds since the Unix epoch.
+pub fn unix_now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
@@ -121,8 +139,13 @@ pub async fn load_or_create_secret(
 }
 
 fn random_secret() -> String {
+    random_hex::<32>()
+}
+
+/// `N` random bytes as lower-case hex.
+pub fn random_hex<const N: usize>() -> String {
     use rand::Rng;
-    let bytes: [u8; 32] = rand::rng().random();
+    let bytes: [u8; N] = rand::rng().random();
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -166,6 +189,8 @@ mod tests {
             sub: "1".into(),
             iat: now - 120,
             exp: now - 60,
+            name: None,
+            sid: None,
         };
         let token = encode(&Header::new(Algorithm::HS256), &claims, &k.encoding).unwrap();
         assert!(matches!(k.verify(&token), Err(TokenError::Expired)));
@@ -178,6 +203,8 @@ mod tests {
             sub: "1".into(),
             iat: unix_now(),
             exp: unix_now() + 60,
+            name: None,
+            sid: None,
         };
         let token = encode(&Header::new(Algorithm::HS512), &claims, &k.encoding).unwrap();
         assert!(k.verify(&token).is_err());
