@@ -36,19 +36,28 @@ pub struct History {
 impl History {
     /// The cursor and page size this request asks for, or why it is wrong.
     pub fn cursor(&self) -> Result<(Cursor, u32), String> {
-        let cursor = match (self.before, self.after) {
-            (Some(_), Some(_)) => return Err("history: give before or after, not both".into()),
-            (Some(b), None) if b >= 1 => Cursor::Before(b),
-            (None, Some(a)) if a >= 0 => Cursor::After(a),
-            (None, None) => Cursor::Latest,
-            _ => return Err("history: before must be at least 1 and after at least 0".into()),
-        };
-        let limit = self.limit.unwrap_or(DEFAULT_PAGE);
-        if !(1..=MAX_PAGE).contains(&limit) {
-            return Err(format!("history: limit must be between 1 and {MAX_PAGE}"));
-        }
-        Ok((cursor, limit))
+        cursor(self.before, self.after, self.limit).map_err(|e| format!("history: {e}"))
     }
+}
+
+/// Reads `before` / `after` / `limit` (shared by `history` and `dm-history`).
+pub fn cursor(
+    before: Option<i64>,
+    after: Option<i64>,
+    limit: Option<u32>,
+) -> Result<(Cursor, u32), String> {
+    let cursor = match (before, after) {
+        (Some(_), Some(_)) => return Err("give before or after, not both".into()),
+        (Some(b), None) if b >= 1 => Cursor::Before(b),
+        (None, Some(a)) if a >= 0 => Cursor::After(a),
+        (None, None) => Cursor::Latest,
+        _ => return Err("before must be at least 1 and after at least 0".into()),
+    };
+    let limit = limit.unwrap_or(DEFAULT_PAGE);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(format!("limit must be between 1 and {MAX_PAGE}"));
+    }
+    Ok((cursor, limit))
 }
 
 impl ClientEvent for History {

@@ -12,6 +12,7 @@
 pub mod account;
 pub mod ack;
 pub mod chat;
+pub mod direct;
 pub mod history;
 pub mod limits;
 pub mod names;

@@ -96,8 +96,73 @@ impl ServerEvent for Notification {
     const NAME: &'static str = "notification";
 }
 
+/// What Huddle itself pushes as a [`Notification`]: a direct message or an
+/// `@name` mention that reached someone who was not looking at it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Alert {
+    pub kind: AlertKind,
+    pub from: super::names::Username,
+    /// The room of a mention.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub room: Option<super::names::RoomName>,
+    /// The start of the message (at most [`ALERT_PREVIEW_CHARS`]).
+    pub preview: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AlertKind {
+    Dm,
+    Mention,
+}
+
+pub const ALERT_PREVIEW_CHARS: usize = 140;
+
+impl Alert {
+    pub fn preview_of(text: &str) -> String {
+        let mut preview: String = text.chars().take(ALERT_PREVIEW_CHARS).collect();
+        if text.chars().count() > ALERT_PREVIEW_CHARS {
+            preview.push('…');
+        }
+        preview
+    }
+}
+
+/// The names a message mentions: each `@name`, up to whitespace or
+/// punctuation, without duplicates, in order.
+pub fn mentions(text: &str) -> Vec<String> {
+    let mut found: Vec<String> = Vec::new();
+    for word in text.split_whitespace() {
+        let Some(rest) = word.strip_prefix('@') else {
+            continue;
+        };
+        let name: String = rest
+            .chars()
+            .take_while(|c| {
+                !matches!(
+                    c,
+                    ',' | '.' | ':' | ';' | '!' | '?' | ')' | '(' | '"' | '\''
+                )
+            })
+            .collect();
+        if !name.is_empty() && !found.iter().any(|f| f.eq_ignore_ascii_case(&name)) {
+            found.push(name);
+        }
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn mentions_are_found_once() {
+        assert_eq!(
+            super::mentions("hi @ann, and @Bob! @ann again @"),
+            ["ann", "Bob"]
+        );
+        assert!(super::mentions("mail me at a@b.c").is_empty());
+    }
+
     use super::*;
     use crate::protocol::parse_payload;
     use serde_json::json;

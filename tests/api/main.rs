@@ -3,6 +3,7 @@
 
 mod accounts;
 mod chat;
+mod direct;
 mod helpers;
 mod history;
 mod notifications;

@@ -10,7 +10,7 @@ use super::{unix_now, TokenError};
 use crate::protocol::account::HandshakeAuth;
 use crate::protocol::chat::SessionEnded;
 use crate::protocol::{ServerEvent, Username};
-use crate::server::gateway::GatewayState;
+use crate::server::gateway::{session_room, user_room, GatewayState};
 use socketioxide::adapter::Adapter;
 use socketioxide::extract::{SocketRef, State, TryData};
 use socketioxide::socket::Sid;
@@ -60,11 +60,6 @@ pub enum Refusal {
     Unavailable,
 }
 
-/// The room of every socket of one login session.
-pub fn session_room(session: &str) -> String {
-    format!("session-{session}")
-}
-
 /// Connect middleware for every namespace: attaches the [`Identity`].
 pub async fn authenticate<A: Adapter>(
     socket: SocketRef<A>,
@@ -98,6 +93,7 @@ pub async fn authenticate<A: Adapter>(
         }
     }
     socket.join(session_room(&session));
+    socket.join(user_room(id));
     tracing::info!(sid = %socket.id, ns = socket.ns(), user = id, "authenticated");
     socket.extensions.insert(Identity::User {
         id,

@@ -1,12 +1,12 @@
 //! `POST /api/register`, `POST /api/login`, `POST /api/logout`.
 
-use super::identity::session_room;
 use super::{password, random_hex, unix_now, Claims};
 use crate::protocol::account::{AccountUser, Credentials, Session};
 use crate::protocol::ack::ErrorReply;
 use crate::protocol::chat::SessionEnded;
 use crate::protocol::ServerEvent;
 use crate::server::app::AppState;
+use crate::server::gateway::session_room;
 use crate::server::store::{StoreError, User};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::State;

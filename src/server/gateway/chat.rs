@@ -4,6 +4,7 @@
 //! payload that does not parse is refused with a message that says why, and
 //! nothing changes on the server.
 
+use super::direct;
 use super::reply::Reply;
 use super::turn::{Sequencer, Turn};
 use super::{emit_to, everyone, now, GatewayState};
@@ -12,6 +13,7 @@ use crate::protocol::chat::{
     self, GetUsers, Join, JoinRoom, LeaveRoom, MessageSent, NewProtectedMessage, ProtectedMessage,
     SendMessage, TokenField, UserJoined, UserLeft, UserList, Welcome,
 };
+use crate::protocol::direct::{DmHistory, DmList, Focus, MarkRead, SendDm};
 use crate::protocol::history::{History, HistoryPage};
 use crate::protocol::{parse_object, parse_payload, payload_object, ClientEvent, RoomName};
 use crate::server::auth::identity::Identity;
@@ -39,6 +41,11 @@ pub async fn attach<A: Adapter>(socket: SocketRef<A>) -> Result<(), std::convert
     socket.on(LeaveRoom::NAME, on_leave_room::<A>);
     socket.on(GetUsers::NAME, on_get_users::<A>);
     socket.on(History::NAME, on_history::<A>);
+    socket.on(SendDm::NAME, direct::on_send_dm::<A>);
+    socket.on(DmHistory::NAME, direct::on_dm_history::<A>);
+    socket.on(DmList::NAME, direct::on_dm_list::<A>);
+    socket.on(MarkRead::NAME, direct::on_mark_read::<A>);
+    socket.on(Focus::NAME, direct::on_focus::<A>);
     socket.on(ProtectedMessage::NAME, on_protected_message::<A>);
     socket.on_fallback(super::reply::unknown_event::<A>);
     socket.on_disconnect(on_disconnect::<A>);
@@ -118,6 +125,7 @@ async fn on_join<A: Adapter>(
 
 async fn on_send_message<A: Adapter>(
     socket: SocketRef<A>,
+    io: SocketIo<A>,
     State(state): State<GatewayState>,
     data: TryData<Value>,
     reply: Reply<A>,
@@ -149,6 +157,7 @@ async fn on_send_message<A: Adapter>(
             // broadcast is queued before the ack, so the sender sees
             // `new-message` first.
             emit_to(socket.within(message.room.as_str().to_owned()), &message).await;
+            direct::alert_mentions(&io, &state, &message).await;
             message
         }
         // A retry of a send that was stored: ack it again, send nothing.

@@ -8,6 +8,7 @@
 //! the in-process adapter and on a shared one.
 
 pub mod chat;
+pub mod direct;
 pub mod notifications;
 pub mod reply;
 pub mod turn;
@@ -34,6 +35,27 @@ pub struct GatewayState {
     pub store: Store,
     /// Refuse sockets without a valid login.
     pub require_login: bool,
+}
+
+impl GatewayState {
+    /// The notifier of this socket.io server.
+    pub fn notifier<A: Adapter>(&self, io: &SocketIo<A>) -> crate::server::notifier::Notifier<A> {
+        crate::server::notifier::Notifier::new(io.clone())
+    }
+}
+
+/// Rooms Huddle uses internally start with a control character, which no
+/// room name a client sends may hold: `join-room` can never enter them.
+const INTERNAL: char = '\u{1}';
+
+/// Every `/chat` socket of one account.
+pub fn user_room(user_id: i64) -> String {
+    format!("{INTERNAL}user:{user_id}")
+}
+
+/// Every socket of one login session.
+pub fn session_room(session: &str) -> String {
+    format!("{INTERNAL}session:{session}")
 }
 
 /// Packets queued for one socket before emits to it fail. A socket that

@@ -3,11 +3,14 @@
 
 use super::reply::Reply;
 use super::turn::{Sequencer, Turn};
+use super::GatewayState;
+use crate::protocol::ack::texts;
 use crate::protocol::notifications::{self, SubscribeToNotifications};
 use crate::protocol::{parse_payload, ClientEvent};
+use crate::server::auth::identity::Identity;
 use serde_json::Value;
 use socketioxide::adapter::Adapter;
-use socketioxide::extract::{SocketRef, TryData};
+use socketioxide::extract::{SocketRef, State, TryData};
 
 /// Logs a new socket. Its handlers are already attached by [`attach`].
 pub async fn on_connect<A: Adapter>(socket: SocketRef<A>) {
@@ -27,6 +30,7 @@ pub async fn attach<A: Adapter>(socket: SocketRef<A>) -> Result<(), std::convert
 
 async fn on_subscribe<A: Adapter>(
     socket: SocketRef<A>,
+    State(state): State<GatewayState>,
     data: TryData<Value>,
     reply: Reply<A>,
     turn: Turn,
@@ -34,6 +38,28 @@ async fn on_subscribe<A: Adapter>(
     let _turn = turn.wait().await;
     match parse_payload::<SubscribeToNotifications>(data.0.ok()) {
         Ok(SubscribeToNotifications { user_id }) => {
+            // An account's notifications carry its direct messages: only
+            // that account may subscribe to them. Other ids stay open, as
+            // in the tutorial.
+            if let Ok(account) = user_id.as_str().parse::<i64>() {
+                if Identity::of(&socket).user_id() != Some(account) {
+                    match state.store.user_exists(account).await {
+                        Ok(false) => {}
+                        Ok(true) => {
+                            return reply.refuse(
+                                SubscribeToNotifications::NAME,
+                                format!(
+                                    "Log in as user {user_id} to subscribe to their notifications"
+                                ),
+                            )
+                        }
+                        Err(e) => {
+                            tracing::error!(error = %e, "cannot look up an account");
+                            return reply.refuse(SubscribeToNotifications::NAME, texts::TRY_AGAIN);
+                        }
+                    }
+                }
+            }
             socket.join(user_id.room());
             reply.ok_message(notifications::subscribed(&user_id));
         }

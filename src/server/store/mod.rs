@@ -4,12 +4,21 @@
 //! first run with no manual step.
 
 use crate::protocol::chat::{ClientMessageId, NewMessage as StoredMessage, Timestamp};
+use crate::protocol::direct::{DmSummary, NewDm};
 use crate::protocol::history::Cursor;
 use crate::protocol::{MessageText, RoomName, Username};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
 use std::str::FromStr;
 use std::time::Duration;
+
+/// The start of every direct-message page query.
+macro_rules! dm_page_query {
+    () => {
+        "SELECT id, seq, sender_id, body, created_at, client_id \
+         FROM direct_messages WHERE user_lo = ? AND user_hi = ?"
+    };
+}
 
 /// The start of every history query; `concat!` keeps the SQL static.
 macro_rules! page_query {
@@ -37,14 +46,14 @@ pub struct User {
     pub username: Username,
 }
 
-/// What `append_message` did.
+/// What an append did.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Appended {
+pub enum Appended<T> {
     /// Stored now: broadcast it.
-    New(StoredMessage),
+    New(T),
     /// This sender already stored a message with this client id: the
     /// original, not to be broadcast again.
-    Duplicate(StoredMessage),
+    Duplicate(T),
 }
 
 #[derive(Clone)]
@@ -140,6 +149,15 @@ impl Store {
         Ok(row.is_some())
     }
 
+    /// Whether an account has this id.
+    pub async fn user_exists(&self, id: i64) -> Result<bool, StoreError> {
+        let row = sqlx::query("SELECT 1 FROM users WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.is_some())
+    }
+
     // ---- Sessions ----
 
     pub async fn create_session(
@@ -191,7 +209,7 @@ impl Store {
         body: &MessageText,
         client_id: Option<&ClientMessageId>,
         timestamp: &Timestamp,
-    ) -> Result<Appended, StoreError> {
+    ) -> Result<Appended<StoredMessage>, StoreError> {
         let client_id = client_id.map(ClientMessageId::as_str);
         let mut tx = self.pool.begin().await?;
         if let Some(client_id) = client_id {
@@ -284,6 +302,188 @@ impl Store {
         Ok((messages, has_more))
     }
 
+    // ---- Direct messages ----
+
+    /// The account named `username` (any case).
+    pub async fn user_by_name(&self, username: &Username) -> Result<Option<User>, StoreError> {
+        Ok(self.user_with_hash(username).await?.map(|(user, _)| user))
+    }
+
+    /// Stores a direct message under the conversation's next sequence
+    /// number, unless the sender already stored one with `client_id`.
+    pub async fn append_dm(
+        &self,
+        from: &User,
+        to: &User,
+        body: &MessageText,
+        client_id: Option<&ClientMessageId>,
+        timestamp: &Timestamp,
+    ) -> Result<Appended<NewDm>, StoreError> {
+        let (lo, hi) = pair(from.id, to.id);
+        let client_id = client_id.map(ClientMessageId::as_str);
+        let mut tx = self.pool.begin().await?;
+        if let Some(cid) = client_id {
+            let row = sqlx::query(
+                "SELECT id, seq, body, created_at, client_id FROM direct_messages \
+                 WHERE sender_id = ? AND client_id = ?",
+            )
+            .bind(from.id)
+            .bind(cid)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some(r) = row {
+                return Ok(Appended::Duplicate(dm_from_row(&r, from, to)?));
+            }
+        }
+        sqlx::query("INSERT OR IGNORE INTO dm_pairs (user_lo, user_hi) VALUES (?, ?)")
+            .bind(lo)
+            .bind(hi)
+            .execute(&mut *tx)
+            .await?;
+        let seq: i64 = sqlx::query_scalar(
+            "UPDATE dm_pairs SET last_seq = last_seq + 1 WHERE user_lo = ? AND user_hi = ? \
+             RETURNING last_seq",
+        )
+        .bind(lo)
+        .bind(hi)
+        .fetch_one(&mut *tx)
+        .await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO direct_messages (user_lo, user_hi, seq, sender_id, body, created_at, client_id) \
+             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(lo)
+        .bind(hi)
+        .bind(seq)
+        .bind(from.id)
+        .bind(body.as_str())
+        .bind(timestamp.0.as_str())
+        .bind(client_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Appended::New(NewDm {
+            id,
+            seq,
+            from: from.username.clone(),
+            to: to.username.clone(),
+            message: body.clone(),
+            timestamp: timestamp.clone(),
+            client_id: client_id.and_then(|c| ClientMessageId::parse(c).ok()),
+        }))
+    }
+
+    /// One page of the conversation between `me` and `other`, ascending.
+    pub async fn dm_history(
+        &self,
+        me: &User,
+        other: &User,
+        cursor: Cursor,
+        limit: u32,
+    ) -> Result<(Vec<NewDm>, bool), StoreError> {
+        let (lo, hi) = pair(me.id, other.id);
+        let fetch = i64::from(limit) + 1;
+        let rows = match cursor {
+            Cursor::Latest => {
+                sqlx::query(concat!(dm_page_query!(), " ORDER BY seq DESC LIMIT ?"))
+                    .bind(lo)
+                    .bind(hi)
+                    .bind(fetch)
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+            Cursor::Before(seq) => {
+                sqlx::query(concat!(
+                    dm_page_query!(),
+                    " AND seq < ? ORDER BY seq DESC LIMIT ?"
+                ))
+                .bind(lo)
+                .bind(hi)
+                .bind(seq)
+                .bind(fetch)
+                .fetch_all(&self.pool)
+                .await?
+            }
+            Cursor::After(seq) => {
+                sqlx::query(concat!(
+                    dm_page_query!(),
+                    " AND seq > ? ORDER BY seq ASC LIMIT ?"
+                ))
+                .bind(lo)
+                .bind(hi)
+                .bind(seq)
+                .bind(fetch)
+                .fetch_all(&self.pool)
+                .await?
+            }
+        };
+        let has_more = rows.len() as i64 > i64::from(limit);
+        let mut page = Vec::with_capacity(rows.len());
+        for r in rows.iter().take(limit as usize) {
+            let sender: i64 = r.try_get("sender_id")?;
+            let (from, to) = if sender == me.id {
+                (me, other)
+            } else {
+                (other, me)
+            };
+            page.push(dm_from_row(r, from, to)?);
+        }
+        if !matches!(cursor, Cursor::After(_)) {
+            page.reverse();
+        }
+        Ok((page, has_more))
+    }
+
+    /// The conversations of `me`, most recent first, with unread counts.
+    pub async fn dm_list(&self, me: i64) -> Result<Vec<DmSummary>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT u.username AS other, p.last_seq, \
+               (SELECT COUNT(*) FROM direct_messages m \
+                 WHERE m.user_lo = p.user_lo AND m.user_hi = p.user_hi \
+                   AND m.sender_id <> ? \
+                   AND m.seq > COALESCE((SELECT last_read_seq FROM dm_reads r \
+                                         WHERE r.user_id = ? AND r.other_id = u.id), 0)) AS unread, \
+               (SELECT MAX(id) FROM direct_messages m \
+                 WHERE m.user_lo = p.user_lo AND m.user_hi = p.user_hi) AS newest \
+             FROM dm_pairs p JOIN users u \
+               ON u.id = CASE WHEN p.user_lo = ? THEN p.user_hi ELSE p.user_lo END \
+             WHERE p.user_lo = ? OR p.user_hi = ? \
+             ORDER BY newest DESC",
+        )
+        .bind(me)
+        .bind(me)
+        .bind(me)
+        .bind(me)
+        .bind(me)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let other: String = r.try_get("other")?;
+                Ok(DmSummary {
+                    with: Username::parse(&other).map_err(|e| sqlx::Error::Decode(e.into()))?,
+                    last_seq: r.try_get("last_seq")?,
+                    unread: r.try_get("unread")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Records that `me` has read the conversation with `other` up to `seq`.
+    pub async fn mark_dm_read(&self, me: i64, other: i64, seq: i64) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO dm_reads (user_id, other_id, last_read_seq) VALUES (?, ?, ?) \
+             ON CONFLICT (user_id, other_id) \
+             DO UPDATE SET last_read_seq = MAX(last_read_seq, excluded.last_read_seq)",
+        )
+        .bind(me)
+        .bind(other)
+        .bind(seq)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     // ---- Memberships of registered users ----
 
     pub async fn remember_room(&self, user_id: i64, room: &RoomName) -> Result<(), StoreError> {
@@ -324,6 +524,26 @@ impl Store {
             .filter_map(|n| RoomName::parse(&n).ok())
             .collect())
     }
+}
+
+/// A conversation's key: the two user ids, lower first.
+fn pair(a: i64, b: i64) -> (i64, i64) {
+    (a.min(b), a.max(b))
+}
+
+fn dm_from_row(r: &sqlx::sqlite::SqliteRow, from: &User, to: &User) -> Result<NewDm, StoreError> {
+    let body: String = r.try_get("body")?;
+    Ok(NewDm {
+        id: r.try_get("id")?,
+        seq: r.try_get("seq")?,
+        from: from.username.clone(),
+        to: to.username.clone(),
+        message: MessageText::parse(&body).map_err(|e| sqlx::Error::Decode(e.into()))?,
+        timestamp: Timestamp(r.try_get("created_at")?),
+        client_id: r
+            .try_get::<Option<String>, _>("client_id")?
+            .and_then(|c| ClientMessageId::parse(&c).ok()),
+    })
 }
 
 type Tx<'a> = sqlx::Transaction<'a, sqlx::Sqlite>;
@@ -523,6 +743,57 @@ mod tests {
         s.remember_room(u.id, &room("ops")).await.unwrap();
         s.forget_room(u.id, &room("ops")).await.unwrap();
         assert_eq!(s.rooms_of(u.id).await.unwrap(), [room("dev")]);
+    }
+
+    #[tokio::test]
+    async fn direct_messages_have_their_own_sequence_and_unread_counts() {
+        let (s, _d) = store().await;
+        let ann = s.create_user(&name("ann"), "h").await.unwrap();
+        let bob = s.create_user(&name("bob"), "h").await.unwrap();
+        let cat = s.create_user(&name("cat"), "h").await.unwrap();
+        for (from, to, body) in [
+            (&ann, &bob, "1"),
+            (&bob, &ann, "2"),
+            (&bob, &ann, "3"),
+            (&cat, &ann, "x"),
+        ] {
+            s.append_dm(from, to, &text(body), None, &ts())
+                .await
+                .unwrap();
+        }
+        let (page, more) = s.dm_history(&ann, &bob, Cursor::Latest, 10).await.unwrap();
+        assert!(!more);
+        let got: Vec<_> = page
+            .iter()
+            .map(|m| (m.seq, m.from.as_str(), m.message.as_str()))
+            .collect();
+        assert_eq!(got, [(1, "ann", "1"), (2, "bob", "2"), (3, "bob", "3")]);
+        let list = s.dm_list(ann.id).await.unwrap();
+        let summary: Vec<_> = list.iter().map(|c| (c.with.as_str(), c.unread)).collect();
+        assert_eq!(summary, [("cat", 1), ("bob", 2)]);
+        s.mark_dm_read(ann.id, bob.id, 2).await.unwrap();
+        s.mark_dm_read(ann.id, bob.id, 1).await.unwrap(); // never backwards
+        let list = s.dm_list(ann.id).await.unwrap();
+        assert_eq!(
+            list.iter()
+                .find(|c| c.with.as_str() == "bob")
+                .unwrap()
+                .unread,
+            1
+        );
+        // bob sent "2" and "3" himself: nothing unread for him but "1".
+        let bobs = s.dm_list(bob.id).await.unwrap();
+        assert_eq!(bobs[0].unread, 1);
+        // Idempotent by client id.
+        let first = s
+            .append_dm(&ann, &bob, &text("once"), Some(&cid("d-1")), &ts())
+            .await
+            .unwrap();
+        let again = s
+            .append_dm(&ann, &bob, &text("once"), Some(&cid("d-1")), &ts())
+            .await
+            .unwrap();
+        assert!(matches!((first, again), (Appended::New(a), Appended::Duplicate(b)) if a == b));
     }
 
     #[tokio::test]
