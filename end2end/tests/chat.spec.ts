@@ -10,6 +10,7 @@ async function join(browser: Browser, name: string): Promise<Page> {
   await page.goto('/');
   // Wait for hydration: the banner disappears once the socket is connected.
   await expect(page.getByTestId('connection-banner')).toHaveCount(0);
+  await page.getByTestId('tab-guest').click();
   await page.getByTestId('username').fill(name);
   await page.getByTestId('join').click();
   await expect(page.getByTestId('me')).toHaveText(name);
@@ -86,6 +87,7 @@ test('two people chat in general and in a new room', async ({ browser }) => {
 test('a name that breaks the rules is explained', async ({ page }) => {
   await page.goto('/');
   await expect(page.getByTestId('connection-banner')).toHaveCount(0);
+  await page.getByTestId('tab-guest').click();
   await page.getByTestId('username').fill('   ');
   await page.getByTestId('join').click();
   await expect(page.getByTestId('login-error')).toHaveText('Username must not be empty');
@@ -96,6 +98,7 @@ test('the chat fits a phone screen', async ({ browser }) => {
   const page = await context.newPage();
   await page.goto('/');
   await expect(page.getByTestId('connection-banner')).toHaveCount(0);
+  await page.getByTestId('tab-guest').click();
   await page.getByTestId('username').fill('Pat');
   await page.getByTestId('join').click();
   await send(page, 'Typing on a phone');

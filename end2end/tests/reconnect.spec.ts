@@ -47,6 +47,7 @@ test('a dropped connection shows a banner, then rejoins and sends what was typed
   try {
     await page.goto(base);
     await expect(page.getByTestId('connection-banner')).toHaveCount(0);
+    await page.getByTestId('tab-guest').click();
     await page.getByTestId('username').fill('Robin');
     await page.getByTestId('join').click();
     await expect(page.getByTestId('me')).toHaveText('Robin');

@@ -22,7 +22,7 @@ test('the tutorial page flow works with the official client', async ({ baseURL }
 
     const incoming = once<any>(bob, 'new-message');
     const sent = await ann.emitWithAck('send-message', { message: 'hello', room: 'general' });
-    expect(sent).toEqual({ status: 'ok', message: 'Message sent' });
+    expect(sent).toMatchObject({ status: 'ok', message: 'Message sent' });
     const m = await incoming;
     expect(m.username).toBe('ann');
     expect(m.message).toBe('hello');

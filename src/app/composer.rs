@@ -2,24 +2,29 @@
 //! send shows why and gives the text back.
 
 use super::login_form::capitalise;
-use super::state::ChatState;
+use super::state::{ChatState, View};
 use crate::client::{new_client_message_id, EmitError};
 use crate::protocol::chat::SendMessage;
+use crate::protocol::direct::SendDm;
 use crate::protocol::limits::MAX_MESSAGE_CHARS;
+use crate::protocol::ClientEvent;
 use crate::protocol::MessageText;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 /// Sends, retrying with the same client id when no answer came (the server
 /// stores a retried id once).
-async fn send_with_retries(state: ChatState, send: &SendMessage) -> Result<(), EmitError> {
+async fn send_with_retries<E: ClientEvent>(
+    state: ChatState,
+    send: &E,
+    has_id: bool,
+) -> Result<(), EmitError> {
     let mut attempts = 0;
     loop {
         attempts += 1;
         match state.client.emit_with_ack(send).await {
             Ok(_) => return Ok(()),
-            Err(EmitError::Timeout | EmitError::Disconnected)
-                if attempts < 3 && send.client_id.is_some() => {}
+            Err(EmitError::Timeout | EmitError::Disconnected) if attempts < 3 && has_id => {}
             Err(e) => return Err(e),
         }
     }
@@ -42,14 +47,29 @@ pub fn Composer() -> impl IntoView {
         };
         error.set(None);
         text.set(String::new());
-        let room = state.current.get_untracked();
-        let send = SendMessage {
-            message,
-            room,
-            client_id: new_client_message_id(),
-        };
+        let client_id = new_client_message_id();
+        let has_id = client_id.is_some();
+        let view = state.current.get_untracked();
         spawn_local(async move {
-            if let Err(e) = send_with_retries(state, &send).await {
+            let result = match view {
+                View::Room(room) => {
+                    let send = SendMessage {
+                        message,
+                        room,
+                        client_id,
+                    };
+                    send_with_retries(state, &send, has_id).await
+                }
+                View::Dm(to) => {
+                    let send = SendDm {
+                        to,
+                        message,
+                        client_id,
+                    };
+                    send_with_retries(state, &send, has_id).await
+                }
+            };
+            if let Err(e) = result {
                 error.set(Some(format!("Not sent: {e}")));
                 // Give the text back unless something new was typed.
                 if text.with_untracked(String::is_empty) {
@@ -76,7 +96,7 @@ pub fn Composer() -> impl IntoView {
                 <textarea
                     data-testid="composer"
                     rows="1"
-                    placeholder=move || format!("Message #{}", state.current.get())
+                    placeholder=move || format!("Message {}", state.current.get().title())
                     aria-label="Message"
                     maxlength=MAX_MESSAGE_CHARS
                     prop:value=move || text.get()

@@ -1,36 +1,62 @@
-//! The current room's timeline. Every piece of user text is rendered as a
-//! text node, never as HTML.
+//! The shown conversation's timeline, with older pages on demand. Every
+//! piece of user text is rendered as a text node, never as HTML.
 
+use super::chat_page::load_page;
 use super::state::{local_time, ChatState, Line};
 use leptos::html::Ol;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 
 #[component]
 pub fn MessageList() -> impl IntoView {
     let state = expect_context::<ChatState>();
     let list = NodeRef::<Ol>::new();
+    let timeline = Memo::new(move |_| state.timeline(&state.current.get()));
+    let loading_older = RwSignal::new(false);
 
-    // Keep the newest line in view.
-    Effect::new(move |_| {
-        let count = state.lines().len();
-        if let Some(el) = list.get() {
-            el.set_scroll_top(el.scroll_height());
+    // Keep the newest line in view when one arrives.
+    Effect::new(move |last: Option<Option<i64>>| {
+        let newest = timeline.with(|t| t.newest_seq());
+        if last.flatten() != newest || last.is_none() {
+            if let Some(el) = list.get() {
+                el.set_scroll_top(el.scroll_height());
+            }
         }
-        count
+        newest
     });
+
+    let load_older = move |_| {
+        if loading_older.get_untracked() {
+            return;
+        }
+        let view = state.current.get_untracked();
+        let before = timeline.with_untracked(|t| t.oldest_seq());
+        loading_older.set(true);
+        spawn_local(async move {
+            load_page(state, view, before).await;
+            loading_older.set(false);
+        });
+    };
 
     view! {
         <ol class="messages" node_ref=list data-testid="messages" aria-live="polite">
-            <Show when=move || state.lines().is_empty()>
+            <Show when=move || timeline.with(|t| t.has_older)>
+                <li class="older">
+                    <button class="link" data-testid="load-older" on:click=load_older disabled=move || loading_older.get()>
+                        {move || if loading_older.get() { "Loading…" } else { "Load older messages" }}
+                    </button>
+                </li>
+            </Show>
+            <Show when=move || timeline.with(|t| t.loaded && t.lines().is_empty())>
                 <li class="empty">"No messages yet. Say hello!"</li>
             </Show>
             <For
-                each=move || state.lines()
-                key=Line::id
-                children=move |line| match line {
-                    Line::Message { username, text, timestamp, mine, .. } => {
+                each=move || timeline.with(|t| t.lines())
+                key=|(key, _)| *key
+                children=move |(_, line)| match line {
+                    Line::Message { username, text, timestamp, mine, seq } => {
                         view! {
-                            <li class="message" class:mine=mine data-testid="message">
+                            <li class="message" class:mine=mine data-testid="message" data-seq=seq>
                                 <div class="meta">
                                     <span class="author">{username.to_string()}</span>
                                     <time datetime=timestamp.0.clone()>{local_time(&timestamp)}</time>
@@ -40,7 +66,7 @@ pub fn MessageList() -> impl IntoView {
                         }
                             .into_any()
                     }
-                    Line::Notice { text, .. } => {
+                    Line::Notice { text } => {
                         view! { <li class="notice" data-testid="notice">{text}</li> }.into_any()
                     }
                 }

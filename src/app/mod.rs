@@ -4,15 +4,18 @@
 //! - `chat_page`: the page at `/`: the name form, then the chat.
 //! - `state`: what the chat screen knows (rooms, messages, users) and how
 //!   server events change it.
+//! - `session`: the login kept across reloads (localStorage).
 //! - `login_form`, `room_list`, `message_list`, `composer`, `user_list`,
-//!   `connection_banner`: the widgets.
+//!   `connection_banner`, `alerts`: the widgets.
 
+mod alerts;
 mod chat_page;
 mod composer;
 mod connection_banner;
 mod login_form;
 mod message_list;
 mod room_list;
+mod session;
 mod state;
 mod user_list;
 

@@ -1,10 +1,11 @@
-//! The rooms on the side: switch, join by name, leave.
+//! The side bar: rooms (switch, join by name, leave) and, when logged in,
+//! direct conversations with their unread counts.
 
 use super::login_form::capitalise;
-use super::state::ChatState;
+use super::state::{ChatState, View};
 use crate::protocol::chat::{JoinRoom, LeaveRoom};
-use crate::protocol::limits::MAX_ROOM_CHARS;
-use crate::protocol::RoomName;
+use crate::protocol::limits::{MAX_ROOM_CHARS, MAX_USERNAME_CHARS};
+use crate::protocol::{RoomName, Username};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -23,7 +24,7 @@ pub fn RoomList() -> impl IntoView {
         error.set(None);
         if state.rooms.with_untracked(|r| r.contains(&room)) {
             draft.set(String::new());
-            return state.open_room(room);
+            return state.open(View::Room(room));
         }
         spawn_local(async move {
             match state
@@ -33,7 +34,7 @@ pub fn RoomList() -> impl IntoView {
             {
                 Ok(_) => {
                     draft.set(String::new());
-                    state.open_room(room);
+                    state.open(View::Room(room));
                 }
                 Err(e) => error.set(Some(e.to_string())),
             }
@@ -64,10 +65,8 @@ pub fn RoomList() -> impl IntoView {
                         let name = room.to_string();
                         let leave_label = format!("Leave {name}");
                         let general = room.is_general();
-                        let is_current = {
-                            let room = room.clone();
-                            Memo::new(move |_| state.current.with(|c| *c == room))
-                        };
+                        let view = View::Room(room.clone());
+                        let is_current = Memo::new(move |_| state.current.with(|c| *c == view));
                         let unread = {
                             let room = room.clone();
                             Memo::new(move |_| state.unread_in(&room))
@@ -77,7 +76,7 @@ pub fn RoomList() -> impl IntoView {
                             <li class="room-item" class:current=is_current>
                                 <button
                                     class="room-link"
-                                    on:click=move |_| state.open_room(target.get_value())
+                                    on:click=move |_| state.open(View::Room(target.get_value()))
                                     data-room=name.clone()
                                 >
                                     <span class="hash">"#"</span>
@@ -117,7 +116,77 @@ pub fn RoomList() -> impl IntoView {
             <Show when=move || error.with(Option::is_some)>
                 <p class="form-error" role="alert">{move || error.get().unwrap_or_default()}</p>
             </Show>
+            <Show when=move || state.account.with(Option::is_some)>
+                <DmList/>
+            </Show>
         </nav>
+    }
+    .into_any()
+}
+
+#[component]
+fn DmList() -> impl IntoView {
+    let state = expect_context::<ChatState>();
+    let draft = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let open = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        match Username::parse(&draft.get_untracked()) {
+            Ok(with) => {
+                error.set(None);
+                draft.set(String::new());
+                state.open(View::Dm(with));
+            }
+            Err(e) => error.set(Some(capitalise(&e.to_string()))),
+        }
+    };
+    view! {
+        <h2 class="side-title dm-title">"Direct messages"</h2>
+        <ul data-testid="dm-list">
+            <For
+                each=move || state.dms.get()
+                key=|d| (d.with.clone(), d.unread)
+                children=move |dm| {
+                    let with = dm.with.clone();
+                    let name = with.to_string();
+                    let unread = dm.unread;
+                    let view = View::Dm(with);
+                    let target = StoredValue::new(view.clone());
+                    let is_current = Memo::new(move |_| state.current.with(|c| *c == view));
+                    view! {
+                        <li class="room-item" class:current=is_current>
+                            <button
+                                class="room-link"
+                                data-dm=name.clone()
+                                on:click=move |_| state.open(target.get_value())
+                            >
+                                <span class="hash">"@"</span>
+                                <span class="room-name">{name.clone()}</span>
+                                <Show when=move || { unread > 0 }>
+                                    <span class="badge" data-testid="dm-unread" aria-label="unread messages">
+                                        {unread}
+                                    </span>
+                                </Show>
+                            </button>
+                        </li>
+                    }
+                }
+            />
+        </ul>
+        <form class="join-room" on:submit=open>
+            <input
+                data-testid="dm-input"
+                placeholder="Message someone…"
+                aria-label="Person to message"
+                maxlength=MAX_USERNAME_CHARS
+                prop:value=move || draft.get()
+                on:input=move |ev| draft.set(event_target_value(&ev))
+            />
+            <button type="submit" data-testid="open-dm">"Open"</button>
+        </form>
+        <Show when=move || error.with(Option::is_some)>
+            <p class="form-error" role="alert">{move || error.get().unwrap_or_default()}</p>
+        </Show>
     }
     .into_any()
 }

@@ -1,65 +1,142 @@
 //! What the chat screen knows, and how each server event changes it.
 
 use crate::client::Client;
+use crate::protocol::account::Session;
 use crate::protocol::chat::{NewMessage, Timestamp, UserJoined, UserLeft};
+use crate::protocol::direct::{DmSummary, MarkRead, NewDm};
+use crate::protocol::notifications::Alert;
 use crate::protocol::{RoomName, Username};
 use leptos::prelude::*;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
-/// One line of a room's timeline.
+/// What the main pane shows: a room, or the conversation with one person.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum View {
+    Room(RoomName),
+    Dm(Username),
+}
+
+impl View {
+    pub fn general() -> Self {
+        View::Room(RoomName::general())
+    }
+
+    pub fn title(&self) -> String {
+        match self {
+            View::Room(r) => format!("#{r}"),
+            View::Dm(u) => format!("@{u}"),
+        }
+    }
+}
+
+/// One line of a timeline.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Line {
     Message {
-        id: u64,
+        seq: i64,
         username: Username,
         text: String,
         timestamp: Timestamp,
         mine: bool,
     },
     Notice {
-        id: u64,
         text: String,
     },
 }
 
-impl Line {
-    pub fn id(&self) -> u64 {
-        match self {
-            Line::Message { id, .. } | Line::Notice { id, .. } => *id,
-        }
-    }
+/// A conversation's lines, ordered by `seq`; a notice sorts after the
+/// newest message it arrived after.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Timeline {
+    lines: BTreeMap<(i64, u64), Line>,
+    /// The history's first page has been fetched.
+    pub loaded: bool,
+    /// The server has older messages than the oldest here.
+    pub has_older: bool,
+    next_notice: u64,
 }
 
-/// Most lines kept per room in the page; older ones are dropped.
-const MAX_LINES_PER_ROOM: usize = 1000;
+impl Timeline {
+    pub fn newest_seq(&self) -> Option<i64> {
+        self.lines
+            .iter()
+            .rev()
+            .find(|(_, l)| matches!(l, Line::Message { .. }))
+            .map(|((seq, _), _)| *seq)
+    }
+
+    pub fn oldest_seq(&self) -> Option<i64> {
+        self.lines
+            .iter()
+            .find(|(_, l)| matches!(l, Line::Message { .. }))
+            .map(|((seq, _), _)| *seq)
+    }
+
+    /// Adds a message once, whatever the order it arrives in.
+    pub fn insert(&mut self, line: Line) -> bool {
+        match &line {
+            Line::Message { seq, .. } => {
+                let key = (*seq, 0);
+                if self.lines.contains_key(&key) {
+                    return false;
+                }
+                self.lines.insert(key, line);
+                true
+            }
+            Line::Notice { .. } => {
+                self.next_notice += 1;
+                let key = (self.newest_seq().unwrap_or(0), self.next_notice);
+                self.lines.insert(key, line);
+                true
+            }
+        }
+    }
+
+    /// The lines in order, with a stable key each.
+    pub fn lines(&self) -> Vec<((i64, u64), Line)> {
+        self.lines.iter().map(|(k, l)| (*k, l.clone())).collect()
+    }
+}
 
 /// The chat screen's state: signals, so every widget follows it.
 #[derive(Clone, Copy)]
 pub struct ChatState {
     pub client: Client,
-    /// The name this page joined with; `None` until the name form succeeds.
+    /// The login, when logged in (kept across reloads).
+    pub account: RwSignal<Option<Session>>,
+    /// The name this page joined with; `None` until it has joined.
     pub me: RwSignal<Option<Username>>,
     /// Joined rooms, `general` first.
     pub rooms: RwSignal<Vec<RoomName>>,
-    pub current: RwSignal<RoomName>,
-    timelines: RwSignal<HashMap<RoomName, Vec<Line>>>,
+    /// Direct conversations, most recent first, with unread counts.
+    pub dms: RwSignal<Vec<DmSummary>>,
+    pub current: RwSignal<View>,
+    timelines: RwSignal<HashMap<View, Timeline>>,
     unread: RwSignal<HashMap<RoomName, u32>>,
     /// Names from `get-users`, kept live by `user-joined` / `user-left`.
     pub users: RwSignal<Vec<String>>,
-    next_line_id: StoredValue<u64>,
+    /// Notifications on screen, with an id each.
+    pub alerts: RwSignal<Vec<(u64, Alert)>>,
+    next_alert: StoredValue<u64>,
+    /// Why the last login ended, for the login form.
+    pub signed_out_reason: RwSignal<Option<String>>,
 }
 
 impl ChatState {
-    pub fn new(client: Client) -> Self {
+    pub fn new(client: Client, account: Option<Session>) -> Self {
         Self {
             client,
+            account: RwSignal::new(account),
             me: RwSignal::new(None),
             rooms: RwSignal::new(vec![RoomName::general()]),
-            current: RwSignal::new(RoomName::general()),
+            dms: RwSignal::new(Vec::new()),
+            current: RwSignal::new(View::general()),
             timelines: RwSignal::new(HashMap::new()),
             unread: RwSignal::new(HashMap::new()),
             users: RwSignal::new(Vec::new()),
-            next_line_id: StoredValue::new(0),
+            alerts: RwSignal::new(Vec::new()),
+            next_alert: StoredValue::new(0),
+            signed_out_reason: RwSignal::new(None),
         }
     }
 
@@ -67,6 +144,7 @@ impl ChatState {
     pub fn listen(self) {
         self.client
             .on::<NewMessage>(move |m| self.receive_message(m));
+        self.client.on::<NewDm>(move |m| self.receive_dm(m));
         self.client.on::<UserJoined>(move |e| {
             self.users
                 .update(|u| u.push(e.username.as_str().to_owned()));
@@ -82,88 +160,206 @@ impl ChatState {
         });
     }
 
-    fn line_id(&self) -> u64 {
-        let id = self.next_line_id.get_value();
-        self.next_line_id.set_value(id + 1);
-        id
+    fn is_me(&self, name: &Username) -> bool {
+        self.me.with_untracked(|me| {
+            me.as_ref()
+                .is_some_and(|m| m.as_str().eq_ignore_ascii_case(name.as_str()))
+        })
     }
 
-    fn push(&self, room: RoomName, line: Line) {
+    pub fn message_line(&self, m: &NewMessage) -> Line {
+        Line::Message {
+            seq: m.seq,
+            username: m.username.clone(),
+            text: m.message.as_str().to_owned(),
+            timestamp: m.timestamp.clone(),
+            mine: self.is_me(&m.username),
+        }
+    }
+
+    pub fn dm_line(&self, m: &NewDm) -> Line {
+        Line::Message {
+            seq: m.seq,
+            username: m.from.clone(),
+            text: m.message.as_str().to_owned(),
+            timestamp: m.timestamp.clone(),
+            mine: self.is_me(&m.from),
+        }
+    }
+
+    /// Adds lines to a conversation's timeline; returns how many were new.
+    pub fn add_lines(&self, view: &View, lines: impl IntoIterator<Item = Line>) -> usize {
+        let mut added = 0;
         self.timelines.update(|t| {
-            let lines = t.entry(room).or_default();
-            lines.push(line);
-            if lines.len() > MAX_LINES_PER_ROOM {
-                let excess = lines.len() - MAX_LINES_PER_ROOM;
-                lines.drain(..excess);
+            let timeline = t.entry(view.clone()).or_default();
+            for line in lines {
+                added += usize::from(timeline.insert(line));
+            }
+        });
+        added
+    }
+
+    pub fn receive_message(&self, m: NewMessage) {
+        let view = View::Room(m.room.clone());
+        let line = self.message_line(&m);
+        if self.add_lines(&view, [line]) == 1 && self.current.with_untracked(|c| *c != view) {
+            self.unread.update(|u| *u.entry(m.room).or_default() += 1);
+        }
+    }
+
+    pub fn receive_dm(&self, m: NewDm) {
+        let Some(me) = self.me.get_untracked() else {
+            return;
+        };
+        let other = m.other(&me).clone();
+        let view = View::Dm(other.clone());
+        let line = self.dm_line(&m);
+        let new = self.add_lines(&view, [line]) == 1;
+        let looking = self.current.with_untracked(|c| *c == view);
+        let from_other = !self.is_me(&m.from);
+        self.dms.update(|dms| {
+            let i = dms
+                .iter()
+                .position(|d| d.with.as_str().eq_ignore_ascii_case(other.as_str()));
+            let mut summary = match i {
+                Some(i) => dms.remove(i),
+                None => DmSummary {
+                    with: other.clone(),
+                    last_seq: 0,
+                    unread: 0,
+                },
+            };
+            summary.last_seq = summary.last_seq.max(m.seq);
+            if new && from_other && !looking {
+                summary.unread += 1;
+            }
+            dms.insert(0, summary);
+        });
+        if new && from_other && looking {
+            self.client.emit(&MarkRead {
+                with: other,
+                seq: m.seq,
+            });
+        }
+    }
+
+    /// A system notice (joins, leaves) in the view being looked at.
+    pub fn notice(&self, text: String) {
+        let view = self.current.get_untracked();
+        self.add_lines(&view, [Line::Notice { text }]);
+    }
+
+    pub fn timeline(&self, view: &View) -> Timeline {
+        self.timelines
+            .with(|t| t.get(view).cloned().unwrap_or_default())
+    }
+
+    pub fn timeline_untracked(&self, view: &View) -> Timeline {
+        self.timelines
+            .with_untracked(|t| t.get(view).cloned().unwrap_or_default())
+    }
+
+    /// Records what a history page said about older messages.
+    pub fn set_loaded(&self, view: &View, has_older: Option<bool>) {
+        self.timelines.update(|t| {
+            let timeline = t.entry(view.clone()).or_default();
+            timeline.loaded = true;
+            if let Some(has_older) = has_older {
+                timeline.has_older = has_older;
             }
         });
     }
 
-    pub fn receive_message(&self, m: NewMessage) {
-        let mine = self
-            .me
-            .with_untracked(|me| me.as_ref() == Some(&m.username));
-        let room = m.room.clone();
-        let line = Line::Message {
-            id: self.line_id(),
-            username: m.username,
-            text: m.message.into(),
-            timestamp: m.timestamp,
-            mine,
-        };
-        self.push(room.clone(), line);
-        if self.current.with_untracked(|c| *c != room) {
-            self.unread.update(|u| *u.entry(room).or_default() += 1);
-        }
-    }
-
-    /// A system notice (joins, leaves) in the room being looked at.
-    pub fn notice(&self, text: String) {
-        let line = Line::Notice {
-            id: self.line_id(),
-            text,
-        };
-        self.push(self.current.get_untracked(), line);
-    }
-
-    pub fn lines(&self) -> Vec<Line> {
-        let room = self.current.get();
-        self.timelines
-            .with(|t| t.get(&room).cloned().unwrap_or_default())
+    /// Every loaded conversation and its newest `seq`, for catching up.
+    pub fn loaded_views(&self) -> Vec<(View, i64)> {
+        self.timelines.with_untracked(|t| {
+            t.iter()
+                .filter(|(_, tl)| tl.loaded)
+                .map(|(v, tl)| (v.clone(), tl.newest_seq().unwrap_or(0)))
+                .collect()
+        })
     }
 
     pub fn unread_in(&self, room: &RoomName) -> u32 {
         self.unread.with(|u| u.get(room).copied().unwrap_or(0))
     }
 
-    pub fn open_room(&self, room: RoomName) {
-        self.rooms.update(|rooms| {
-            if !rooms.contains(&room) {
-                rooms.push(room.clone());
+    pub fn open(&self, view: View) {
+        match &view {
+            View::Room(room) => {
+                self.rooms.update(|rooms| {
+                    if !rooms.contains(room) {
+                        rooms.push(room.clone());
+                    }
+                });
+                self.unread.update(|u| {
+                    u.remove(room);
+                });
             }
-        });
-        self.unread.update(|u| {
-            u.remove(&room);
-        });
-        self.current.set(room);
+            View::Dm(with) => self.dms.update(|dms| {
+                match dms
+                    .iter_mut()
+                    .find(|d| d.with.as_str().eq_ignore_ascii_case(with.as_str()))
+                {
+                    Some(d) => d.unread = 0,
+                    None => dms.insert(
+                        0,
+                        DmSummary {
+                            with: with.clone(),
+                            last_seq: 0,
+                            unread: 0,
+                        },
+                    ),
+                }
+            }),
+        }
+        self.current.set(view);
     }
 
     pub fn forget_room(&self, room: &RoomName) {
         self.rooms.update(|rooms| rooms.retain(|r| r != room));
+        let view = View::Room(room.clone());
         self.timelines.update(|t| {
-            t.remove(room);
+            t.remove(&view);
         });
         self.unread.update(|u| {
             u.remove(room);
         });
-        if self.current.with_untracked(|c| c == room) {
-            self.current.set(RoomName::general());
+        if self.current.with_untracked(|c| *c == view) {
+            self.current.set(View::general());
         }
+    }
+
+    /// Back to the name form, keeping nothing of the last identity.
+    pub fn reset(&self) {
+        self.me.set(None);
+        self.rooms.set(vec![RoomName::general()]);
+        self.dms.set(Vec::new());
+        self.timelines.set(HashMap::new());
+        self.unread.set(HashMap::new());
+        self.users.set(Vec::new());
+        self.current.set(View::general());
+    }
+
+    pub fn push_alert(&self, alert: Alert) -> u64 {
+        let id = self.next_alert.get_value();
+        self.next_alert.set_value(id + 1);
+        self.alerts.update(|a| {
+            a.push((id, alert));
+            if a.len() > 5 {
+                a.remove(0);
+            }
+        });
+        id
+    }
+
+    pub fn dismiss_alert(&self, id: u64) {
+        self.alerts.update(|a| a.retain(|(i, _)| *i != id));
     }
 
     /// The distinct names online, sorted, with how many sockets use each.
     pub fn people(&self) -> Vec<(String, usize)> {
-        let mut counts: std::collections::BTreeMap<(String, String), usize> = Default::default();
+        let mut counts: BTreeMap<(String, String), usize> = BTreeMap::new();
         self.users.with(|users| {
             for u in users {
                 *counts.entry((u.to_lowercase(), u.clone())).or_default() += 1;
@@ -184,4 +380,40 @@ pub fn local_time(ts: &Timestamp) -> String {
     }
     // On the server (or for an unreadable time): the UTC hour and minute.
     ts.0.get(11..16).unwrap_or_default().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(seq: i64) -> Line {
+        Line::Message {
+            seq,
+            username: Username::parse("a").unwrap(),
+            text: format!("m{seq}"),
+            timestamp: Timestamp(String::new()),
+            mine: false,
+        }
+    }
+
+    #[test]
+    fn timelines_order_by_seq_and_drop_duplicates() {
+        let mut t = Timeline::default();
+        assert!(t.insert(msg(5)));
+        assert!(t.insert(msg(3)));
+        assert!(!t.insert(msg(5)));
+        assert!(t.insert(Line::Notice { text: "n".into() }));
+        assert!(t.insert(msg(6)));
+        assert!(t.insert(msg(4)));
+        let order: Vec<String> = t
+            .lines()
+            .into_iter()
+            .map(|(_, l)| match l {
+                Line::Message { text, .. } => text,
+                Line::Notice { text } => text,
+            })
+            .collect();
+        assert_eq!(order, ["m3", "m4", "m5", "n", "m6"]);
+        assert_eq!((t.oldest_seq(), t.newest_seq()), (Some(3), Some(6)));
+    }
 }

@@ -42,6 +42,7 @@ struct Inner {
     /// are ignored.
     generation: u32,
     handlers: HashMap<(String, String), Vec<Handler>>,
+    connect_error_handlers: Vec<Rc<dyn Fn(String, String)>>,
     state: RwSignal<ConnectionState>,
     /// Closed sockets whose callbacks may still be on the stack; dropped on
     /// the next tick (dropping a running wasm-bindgen closure is an error).
@@ -82,8 +83,13 @@ fn socket_url() -> String {
 }
 
 impl Driver {
-    pub fn start(namespaces: &[&str], state: RwSignal<ConnectionState>) -> Rc<Self> {
-        let core = ClientCore::new(CoreConfig::new(namespaces), Box::new(js_sys::Math::random));
+    pub fn start(
+        namespaces: &[&str],
+        auth: Option<Value>,
+        state: RwSignal<ConnectionState>,
+    ) -> Rc<Self> {
+        let mut core = ClientCore::new(CoreConfig::new(namespaces), Box::new(js_sys::Math::random));
+        core.set_auth(auth);
         let driver = Rc::new(Self {
             inner: RefCell::new(Inner {
                 core,
@@ -91,6 +97,7 @@ impl Driver {
                 socket: None,
                 generation: 0,
                 handlers: HashMap::new(),
+                connect_error_handlers: Vec::new(),
                 state,
                 retired: Vec::new(),
             }),
@@ -115,13 +122,50 @@ impl Driver {
         // The closure must outlive the interval, which `Drop` clears; it only
         // holds a weak reference, so leaking it keeps nothing else alive.
         tick.forget();
+        // React to the device's network at once instead of waiting for
+        // missed pings.
+        for (event, going_online) in [("offline", false), ("online", true)] {
+            let weak = Rc::downgrade(&driver);
+            let listener = Closure::<dyn FnMut()>::new(move || {
+                if let Some(d) = weak.upgrade() {
+                    let out = if going_online {
+                        d.inner.borrow_mut().core.online(now())
+                    } else {
+                        d.inner.borrow_mut().core.offline(now())
+                    };
+                    d.apply(out);
+                }
+            });
+            if let Err(e) =
+                window().add_event_listener_with_callback(event, listener.as_ref().unchecked_ref())
+            {
+                leptos::logging::warn!("cannot follow the network state: {e:?}");
+            }
+            listener.forget();
+        }
         let out = driver.inner.borrow_mut().core.start(now());
         driver.apply(out);
         driver
     }
 
+    pub fn set_auth(&self, auth: Option<Value>) {
+        self.inner.borrow_mut().core.set_auth(auth);
+    }
+
+    pub fn restart(self: &Rc<Self>) {
+        let out = self.inner.borrow_mut().core.restart(now());
+        self.apply(out);
+    }
+
     pub fn set_session_setup(&self, setup: super::core::SessionSetup) {
         self.inner.borrow_mut().core.set_session_setup(setup);
+    }
+
+    pub fn on_connect_error(&self, handler: Box<dyn Fn(String, String)>) {
+        self.inner
+            .borrow_mut()
+            .connect_error_handlers
+            .push(Rc::from(handler));
     }
 
     pub fn subscribe(&self, nsp: &str, name: &str, handler: Box<dyn Fn(Value)>) {
@@ -190,6 +234,10 @@ impl Driver {
                 }
                 Output::ConnectError { nsp, message } => {
                     leptos::logging::warn!("the server refused {nsp}: {message}");
+                    let handlers = self.inner.borrow().connect_error_handlers.clone();
+                    for handler in handlers {
+                        handler(nsp.clone(), message.clone());
+                    }
                 }
                 Output::State(state) => {
                     let signal = self.inner.borrow().state;

@@ -143,6 +143,8 @@ pub type SessionSetup = Box<dyn FnMut(&str) -> Vec<(String, Value)>>;
 pub struct ClientCore {
     config: CoreConfig,
     setup: Option<SessionSetup>,
+    /// Sent with every namespace connect (socket.io's `auth`).
+    auth: Option<Value>,
     random: Box<dyn FnMut() -> f64>,
     phase: Phase,
     state: ConnectionState,
@@ -169,6 +171,7 @@ impl ClientCore {
         Self {
             config,
             setup: None,
+            auth: None,
             random,
             phase: Phase::Idle,
             state: ConnectionState::Connecting,
@@ -184,6 +187,65 @@ impl ClientCore {
 
     pub fn state(&self) -> ConnectionState {
         self.state
+    }
+
+    /// Sets the `auth` data of the next namespace connects (a login token).
+    /// Takes effect on the next connection: see [`Self::restart`].
+    pub fn set_auth(&mut self, auth: Option<Value>) {
+        self.auth = auth;
+    }
+
+    /// The device lost its network: drop the connection now rather than
+    /// waiting for the server's pings to stop.
+    pub fn offline(&mut self, now: f64) -> Vec<Output> {
+        if matches!(self.phase, Phase::Idle | Phase::Waiting { .. }) {
+            return Vec::new();
+        }
+        let mut out = vec![Output::Close];
+        out.extend(self.closed(now));
+        out
+    }
+
+    /// The device has a network again: try at once.
+    pub fn online(&mut self, now: f64) -> Vec<Output> {
+        match self.phase {
+            Phase::Waiting { .. } => self.open(now),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Drops the connection and opens a new one now (after a login or a
+    /// logout, so the server sees the new `auth`). Queued emits stay queued.
+    pub fn restart(&mut self, now: f64) -> Vec<Output> {
+        let mut out = Vec::new();
+        if self.phase != Phase::Idle {
+            out.push(Output::Close);
+        }
+        self.drop_connection();
+        self.failures = 0;
+        self.set_state(ConnectionState::Connecting, &mut out);
+        out.extend(self.open(now));
+        out
+    }
+
+    /// Forgets the namespaces' connections and fails the acks that were
+    /// sent on them.
+    fn drop_connection(&mut self) {
+        for c in self.connected.values_mut() {
+            *c = false;
+        }
+        // What was sent will never be acked on this connection.
+        let lost: Vec<u64> = self
+            .pending
+            .iter()
+            .filter(|(_, p)| p.sent)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in lost {
+            if let Some(p) = self.pending.remove(&id) {
+                let _ = p.reply.send(Err(AckError::Disconnected));
+            }
+        }
     }
 
     /// Sets what to send first on every namespace connection.
@@ -221,7 +283,7 @@ impl ClientCore {
                 for nsp in &self.config.namespaces {
                     out.push(Output::Send(engine_message(&Packet::Connect {
                         nsp: nsp.clone(),
-                        data: None,
+                        data: self.auth.clone(),
                     })));
                 }
             }
@@ -332,21 +394,7 @@ impl ClientCore {
         if matches!(self.phase, Phase::Waiting { .. }) {
             return out;
         }
-        for c in self.connected.values_mut() {
-            *c = false;
-        }
-        // What was sent will never be acked on this connection.
-        let lost: Vec<u64> = self
-            .pending
-            .iter()
-            .filter(|(_, p)| p.sent)
-            .map(|(id, _)| *id)
-            .collect();
-        for id in lost {
-            if let Some(p) = self.pending.remove(&id) {
-                let _ = p.reply.send(Err(AckError::Disconnected));
-            }
-        }
+        self.drop_connection();
         self.failures += 1;
         let delay = self.config.backoff.delay_ms(self.failures, (self.random)());
         self.phase = Phase::Waiting {
@@ -579,6 +627,41 @@ mod tests {
                 r#"42/chat,["send-message",{"message":"queued"}]"#
             ]
         );
+    }
+
+    #[test]
+    fn restart_reconnects_with_the_new_auth() {
+        let mut c = connected();
+        let (mut rx, _) = c.emit_with_ack(10.0, "/chat", "join", json!({}), 60_000);
+        c.set_auth(Some(json!({"token": "t"})));
+        let out = c.restart(20.0);
+        assert_eq!(
+            out,
+            vec![
+                Output::Close,
+                Output::State(ConnectionState::Connecting),
+                Output::Open
+            ]
+        );
+        assert_eq!(rx.try_recv().unwrap(), Some(Err(AckError::Disconnected)));
+        assert_eq!(
+            c.received(21.0, OPEN),
+            vec![Output::Send(r#"40/chat,{"token":"t"}"#.into())]
+        );
+    }
+
+    #[test]
+    fn going_offline_and_online_reconnects_at_once() {
+        let mut c = connected();
+        let out = c.offline(100.0);
+        assert_eq!(out[0], Output::Close);
+        assert!(matches!(
+            out[1],
+            Output::State(ConnectionState::Reconnecting { .. })
+        ));
+        assert!(c.offline(101.0).is_empty());
+        assert_eq!(c.online(102.0), vec![Output::Open]);
+        assert!(c.online(103.0).is_empty());
     }
 
     #[test]

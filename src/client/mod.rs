@@ -17,6 +17,7 @@
 
 pub mod codec;
 pub mod core;
+pub mod http;
 
 #[cfg(feature = "hydrate")]
 mod browser;
@@ -55,6 +56,15 @@ impl From<AckError> for EmitError {
             AckError::QueueFull => EmitError::QueueFull,
         }
     }
+}
+
+/// The handshake `auth` payload for `token`.
+#[cfg(feature = "hydrate")]
+fn handshake_auth(token: Option<String>) -> Option<serde_json::Value> {
+    let auth = crate::protocol::account::HandshakeAuth {
+        token: Some(token?),
+    };
+    serde_json::to_value(auth).ok()
 }
 
 /// A fresh id for one send, so that a retry is stored once.
@@ -111,12 +121,13 @@ pub struct Client {
 }
 
 impl Client {
-    /// Connects to this page's server on `namespaces` (in the browser).
-    pub fn connect(namespaces: &[&str]) -> Self {
+    /// Connects to this page's server on `namespaces` (in the browser), as
+    /// the holder of `token` or as a guest.
+    pub fn connect(namespaces: &[&str], token: Option<String>) -> Self {
         let state = RwSignal::new(ConnectionState::Connecting);
         #[cfg(feature = "hydrate")]
         {
-            let driver = browser::Driver::start(namespaces, state);
+            let driver = browser::Driver::start(namespaces, handshake_auth(token), state);
             Self {
                 state,
                 driver: StoredValue::new_local(driver),
@@ -124,7 +135,7 @@ impl Client {
         }
         #[cfg(not(feature = "hydrate"))]
         {
-            let _ = namespaces;
+            let _ = (namespaces, token);
             Self { state }
         }
     }
@@ -171,6 +182,18 @@ impl Client {
         }
     }
 
+    /// Sets the login token sent in the handshake (`auth: {token}`) and
+    /// reconnects, so the server sees who this is (`None`: a guest).
+    pub fn log_in_as(&self, token: Option<String>) {
+        #[cfg(feature = "hydrate")]
+        self.driver.with_value(|d| {
+            d.set_auth(handshake_auth(token));
+            d.restart();
+        });
+        #[cfg(not(feature = "hydrate"))]
+        let _ = token;
+    }
+
     /// Sets the events sent first on every (re)connection, before anything
     /// queued meanwhile: a reconnected socket is new to the server, so this
     /// is where the page takes its name and rooms again.
@@ -187,6 +210,16 @@ impl Client {
         });
         #[cfg(not(feature = "hydrate"))]
         let _ = events;
+    }
+
+    /// Calls `handler` with the namespace and the server's reason whenever
+    /// it refuses a namespace connection (e.g. an expired login).
+    pub fn on_connect_error(&self, handler: impl Fn(String, String) + 'static) {
+        #[cfg(feature = "hydrate")]
+        self.driver
+            .with_value(|d| d.on_connect_error(Box::new(handler)));
+        #[cfg(not(feature = "hydrate"))]
+        let _ = handler;
     }
 
     /// Calls `handler` with the typed payload of every `E` the server emits.

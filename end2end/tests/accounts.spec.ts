@@ -1,0 +1,117 @@
+// Accounts, direct messages and catching up after going offline.
+import { test, expect, type Browser, type Page } from '@playwright/test';
+
+const password = 'correct horse battery';
+
+function unique(name: string) {
+  return `${name}${Date.now().toString(36).slice(-5)}`;
+}
+
+async function signUp(browser: Browser, name: string): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto('/');
+  await expect(page.getByTestId('connection-banner')).toHaveCount(0);
+  await page.getByTestId('tab-signup').click();
+  await page.getByTestId('username').fill(name);
+  await page.getByTestId('password').fill(password);
+  await page.getByTestId('join').click();
+  await expect(page.getByTestId('me')).toHaveText(name);
+  return page;
+}
+
+function messages(page: Page) {
+  return page.getByTestId('messages').getByTestId('message');
+}
+
+test('sign up, stay logged in across a reload, log out, log in', async ({ browser }) => {
+  const name = unique('Sam');
+  const page = await signUp(browser, name);
+  await page.getByTestId('room-input').fill('projects');
+  await page.getByTestId('join-room').click();
+  await page.getByTestId('composer').fill('kept for later');
+  await page.getByTestId('composer').press('Enter');
+  await expect(messages(page).last()).toContainText('kept for later');
+
+  await page.reload();
+  await expect(page.getByTestId('me')).toHaveText(name);
+  // The room is remembered, and its history comes back.
+  await expect(page.locator('[data-room="projects"]')).toBeVisible();
+  await page.locator('[data-room="projects"]').click();
+  await expect(messages(page).last()).toContainText('kept for later');
+
+  await page.getByTestId('logout').click();
+  await expect(page.getByTestId('tab-login')).toBeVisible();
+  await page.reload();
+  await expect(page.getByTestId('tab-login')).toBeVisible();
+
+  await page.getByTestId('username').fill(name);
+  await page.getByTestId('password').fill('not the password');
+  await page.getByTestId('join').click();
+  await expect(page.getByTestId('login-error')).toHaveText('Wrong username or password');
+  await page.getByTestId('password').fill(password);
+  await page.getByTestId('join').click();
+  await expect(page.getByTestId('me')).toHaveText(name);
+  await page.context().close();
+});
+
+test('a direct message shows an unread badge until it is read', async ({ browser }) => {
+  const annName = unique('Ann');
+  const bobName = unique('Bob');
+  const ann = await signUp(browser, annName);
+  const bob = await signUp(browser, bobName);
+
+  await ann.getByTestId('dm-input').fill(bobName);
+  await ann.getByTestId('open-dm').click();
+  await expect(ann.locator('.room-header h2')).toHaveText(`@${bobName}`);
+  await ann.getByTestId('composer').fill('lunch at noon?');
+  await ann.getByTestId('composer').press('Enter');
+  await expect(messages(ann).last()).toContainText('lunch at noon?');
+
+  // Bob is in #general: a badge, and a notification.
+  const entry = bob.locator(`[data-dm="${annName}"]`);
+  await expect(entry.getByTestId('dm-unread')).toHaveText('1');
+  await expect(bob.getByTestId('alert').first()).toContainText(`${annName} sent you a message`);
+  await entry.click();
+  await expect(messages(bob).last()).toContainText('lunch at noon?');
+  await expect(entry.getByTestId('dm-unread')).toHaveCount(0);
+
+  // Read stays read after a reload.
+  await bob.reload();
+  await expect(bob.getByTestId('me')).toHaveText(bobName);
+  await expect(bob.locator(`[data-dm="${annName}"]`)).toBeVisible();
+  await expect(bob.locator(`[data-dm="${annName}"]`).getByTestId('dm-unread')).toHaveCount(0);
+  await ann.context().close();
+  await bob.context().close();
+});
+
+test('a page that was offline shows what was said meanwhile', async ({ browser }) => {
+  const ann = await signUp(browser, unique('Ann'));
+  const bob = await signUp(browser, unique('Bob'));
+  await bob.context().setOffline(true);
+  await expect(bob.getByTestId('connection-banner')).toContainText('Reconnecting');
+
+  for (const text of ['one', 'two', 'three']) {
+    await ann.getByTestId('composer').fill(`while you were away: ${text}`);
+    await ann.getByTestId('composer').press('Enter');
+    await expect(messages(ann).last()).toContainText(text);
+  }
+
+  await bob.context().setOffline(false);
+  await expect(bob.getByTestId('connection-banner')).toHaveCount(0, { timeout: 20_000 });
+  const texts = messages(bob).locator('.text');
+  await expect(texts).toContainText([
+    'while you were away: one',
+    'while you were away: two',
+    'while you were away: three',
+  ]);
+  // In order, once each.
+  const all = await texts.allTextContents();
+  const away = all.filter((t) => t.startsWith('while you were away'));
+  expect(away).toEqual([
+    'while you were away: one',
+    'while you were away: two',
+    'while you were away: three',
+  ]);
+  await ann.context().close();
+  await bob.context().close();
+});
