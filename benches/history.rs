@@ -73,7 +73,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     times.sort();
     let pct = |p: f64| times[((times.len() as f64 * p) as usize).min(times.len() - 1)];
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    println!("last-page history query, room of {messages} messages, page of 50, {queries} queries:");
+    println!(
+        "last-page history query, room of {messages} messages, page of 50, {queries} queries:"
+    );
     println!(
         "  p50 {:.3} ms   p90 {:.3} ms   p99 {:.3} ms   max {:.3} ms",
         ms(pct(0.50)),

@@ -135,7 +135,8 @@ pub fn sign_in(state: ChatState, session: Session) {
 
 /// Forgets the login and goes back to the name form as a guest.
 pub fn sign_out(state: ChatState, reason: Option<String>) {
-    let had_account = state.account.get_untracked().is_some();
+    // The client may hold a saved token even before `account` is set.
+    let had_account = state.account.get_untracked().is_some() || session::load().is_some();
     session::clear();
     state.account.set(None);
     state.reset();
@@ -154,7 +155,9 @@ fn follow_the_session(state: ChatState) {
         .client
         .on::<SessionEnded>(move |e| sign_out(state, Some(e.message)));
     state.client.on_connect_error(move |nsp, message| {
-        if nsp == chat::NAMESPACE && state.account.get_untracked().is_some() {
+        if nsp == chat::NAMESPACE
+            && (state.account.get_untracked().is_some() || session::load().is_some())
+        {
             sign_out(state, Some(message));
         }
     });
