@@ -25,8 +25,8 @@ pub fn MessageList() -> impl IntoView {
         newest
     });
 
-    let load_older = move |_| {
-        if loading_older.get_untracked() {
+    let load_older = move || {
+        if loading_older.get_untracked() || !timeline.with_untracked(|t| t.has_older) {
             return;
         }
         let view = state.current.get_untracked();
@@ -39,10 +39,21 @@ pub fn MessageList() -> impl IntoView {
     };
 
     view! {
-        <ol class="messages" node_ref=list data-testid="messages" aria-live="polite">
+        <ol
+            class="messages"
+            node_ref=list
+            data-testid="messages"
+            aria-live="polite"
+            on:scroll=move |_| {
+                // Scrolled to the top: fetch the page before.
+                if list.get_untracked().is_some_and(|el| el.scroll_top() < 40) {
+                    load_older();
+                }
+            }
+        >
             <Show when=move || timeline.with(|t| t.has_older)>
                 <li class="older">
-                    <button class="link" data-testid="load-older" on:click=load_older disabled=move || loading_older.get()>
+                    <button class="link" data-testid="load-older" on:click=move |_| load_older() disabled=move || loading_older.get()>
                         {move || if loading_older.get() { "Loading…" } else { "Load older messages" }}
                     </button>
                 </li>
