@@ -1,4 +1,5 @@
--- One-to-one conversations between registered users. A pair is stored with
+-- One-to-one conversations between registered users (a user with themself:
+-- notes to self). A pair is stored with
 -- the lower user id first; its `last_seq` hands out the conversation's
 -- gapless sequence numbers.
 
@@ -7,7 +8,7 @@ CREATE TABLE dm_pairs (
     user_hi  INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
     last_seq INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (user_lo, user_hi),
-    CHECK (user_lo < user_hi)
+    CHECK (user_lo <= user_hi)
 );
 
 CREATE TABLE direct_messages (
