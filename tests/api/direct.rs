@@ -89,7 +89,9 @@ async fn a_dm_reaches_every_socket_of_both_people_and_no_one_else() {
     assert_eq!(page["hasMore"], false);
 
     // Notes to self are a conversation too.
-    let note = bob1.request("send-dm", json!({"to": "bob", "message": "remember milk"})).await;
+    let note = bob1
+        .request("send-dm", json!({"to": "bob", "message": "remember milk"}))
+        .await;
     assert_eq!(note["seq"], 1);
     assert_eq!(bob1.next("new-dm").await["to"], "bob");
     carol1.assert_no("new-dm").await;

@@ -52,6 +52,27 @@ pub async fn attach<A: Adapter>(socket: SocketRef<A>) -> Result<(), std::convert
     Ok(())
 }
 
+/// The parsed payload of event `E` from a socket that has joined, with the
+/// way to answer it; otherwise the event is refused and `None` returned.
+fn joined_request<A: Adapter, E: ClientEvent>(
+    state: &GatewayState,
+    socket: &SocketRef<A>,
+    data: TryData<Value>,
+    reply: Reply<A>,
+) -> Option<(E, Reply<A>)> {
+    if state.presence.username(socket.id).is_none() {
+        reply.refuse(E::NAME, texts::JOIN_FIRST);
+        return None;
+    }
+    match parse_payload::<E>(payload(data)) {
+        Ok(request) => Some((request, reply)),
+        Err(e) => {
+            reply.refuse(E::NAME, e.0);
+            None
+        }
+    }
+}
+
 /// The payload of an event, or `None` when the client sent no argument.
 fn payload(data: TryData<Value>) -> Option<Value> {
     data.0.ok()
@@ -182,21 +203,16 @@ async fn on_join_room<A: Adapter>(
     turn: Turn,
 ) {
     let _turn = turn.wait().await;
-    if state.presence.username(socket.id).is_none() {
-        return reply.refuse(JoinRoom::NAME, texts::JOIN_FIRST);
-    }
-    match parse_payload::<JoinRoom>(payload(data)) {
-        Ok(JoinRoom { room }) => {
-            socket.join(room.as_str().to_owned());
-            if let Some(user) = Identity::of(&socket).user_id() {
-                if let Err(e) = state.store.remember_room(user, &room).await {
-                    tracing::error!(error = %e, "cannot remember a room");
-                }
-            }
-            reply.ok_message(chat::joined_room(&room));
+    let Some((JoinRoom { room }, reply)) = joined_request(&state, &socket, data, reply) else {
+        return;
+    };
+    socket.join(room.as_str().to_owned());
+    if let Some(user) = Identity::of(&socket).user_id() {
+        if let Err(e) = state.store.remember_room(user, &room).await {
+            tracing::error!(error = %e, "cannot remember a room");
         }
-        Err(e) => reply.refuse(JoinRoom::NAME, e.0),
     }
+    reply.ok_message(chat::joined_room(&room));
 }
 
 async fn on_leave_room<A: Adapter>(
@@ -207,21 +223,16 @@ async fn on_leave_room<A: Adapter>(
     turn: Turn,
 ) {
     let _turn = turn.wait().await;
-    if state.presence.username(socket.id).is_none() {
-        return reply.refuse(LeaveRoom::NAME, texts::JOIN_FIRST);
-    }
-    match parse_payload::<LeaveRoom>(payload(data)) {
-        Ok(LeaveRoom { room }) => {
-            socket.leave(room.as_str().to_owned());
-            if let Some(user) = Identity::of(&socket).user_id() {
-                if let Err(e) = state.store.forget_room(user, &room).await {
-                    tracing::error!(error = %e, "cannot forget a room");
-                }
-            }
-            reply.ok_message(chat::left_room(&room));
+    let Some((LeaveRoom { room }, reply)) = joined_request(&state, &socket, data, reply) else {
+        return;
+    };
+    socket.leave(room.as_str().to_owned());
+    if let Some(user) = Identity::of(&socket).user_id() {
+        if let Err(e) = state.store.forget_room(user, &room).await {
+            tracing::error!(error = %e, "cannot forget a room");
         }
-        Err(e) => reply.refuse(LeaveRoom::NAME, e.0),
     }
+    reply.ok_message(chat::left_room(&room));
 }
 
 async fn on_history<A: Adapter>(
@@ -232,12 +243,8 @@ async fn on_history<A: Adapter>(
     turn: Turn,
 ) {
     let _turn = turn.wait().await;
-    if state.presence.username(socket.id).is_none() {
-        return reply.refuse(History::NAME, texts::JOIN_FIRST);
-    }
-    let request = match parse_payload::<History>(payload(data)) {
-        Ok(r) => r,
-        Err(e) => return reply.refuse(History::NAME, e.0),
+    let Some((request, reply)) = joined_request::<A, History>(&state, &socket, data, reply) else {
+        return;
     };
     let (cursor, limit) = match request.cursor() {
         Ok(c) => c,

@@ -29,6 +29,26 @@ fn account<A: Adapter>(socket: &SocketRef<A>) -> Option<User> {
     }
 }
 
+/// The account behind `socket` and the parsed payload of event `E`, with
+/// the way to answer; otherwise the event is refused and `None` returned.
+fn account_request<A: Adapter, E: ClientEvent>(
+    socket: &SocketRef<A>,
+    data: TryData<Value>,
+    reply: Reply<A>,
+) -> Option<(User, E, Reply<A>)> {
+    let Some(me) = account(socket) else {
+        reply.refuse(E::NAME, LOG_IN_FOR_DMS);
+        return None;
+    };
+    match parse_payload::<E>(data.0.ok()) {
+        Ok(request) => Some((me, request, reply)),
+        Err(e) => {
+            reply.refuse(E::NAME, e.0);
+            None
+        }
+    }
+}
+
 /// The account named `name`, or the error text to answer.
 async fn recipient(state: &GatewayState, event: &str, name: &Username) -> Result<User, String> {
     match state.store.user_by_name(name).await {
@@ -50,12 +70,8 @@ pub async fn on_send_dm<A: Adapter>(
     turn: Turn,
 ) {
     let _turn = turn.wait().await;
-    let Some(me) = account(&socket) else {
-        return reply.refuse(SendDm::NAME, LOG_IN_FOR_DMS);
-    };
-    let send = match parse_payload::<SendDm>(data.0.ok()) {
-        Ok(send) => send,
-        Err(e) => return reply.refuse(SendDm::NAME, e.0),
+    let Some((me, send, reply)) = account_request::<A, SendDm>(&socket, data, reply) else {
+        return;
     };
     let to = match recipient(&state, SendDm::NAME, &send.to).await {
         Ok(to) => to,
@@ -111,12 +127,8 @@ pub async fn on_dm_history<A: Adapter>(
     turn: Turn,
 ) {
     let _turn = turn.wait().await;
-    let Some(me) = account(&socket) else {
-        return reply.refuse(DmHistory::NAME, LOG_IN_FOR_DMS);
-    };
-    let request = match parse_payload::<DmHistory>(data.0.ok()) {
-        Ok(r) => r,
-        Err(e) => return reply.refuse(DmHistory::NAME, e.0),
+    let Some((me, request, reply)) = account_request::<A, DmHistory>(&socket, data, reply) else {
+        return;
     };
     let (cursor, limit) = match request.cursor() {
         Ok(c) => c,
@@ -166,12 +178,8 @@ pub async fn on_mark_read<A: Adapter>(
     turn: Turn,
 ) {
     let _turn = turn.wait().await;
-    let Some(me) = account(&socket) else {
-        return reply.refuse(MarkRead::NAME, LOG_IN_FOR_DMS);
-    };
-    let request = match parse_payload::<MarkRead>(data.0.ok()) {
-        Ok(r) => r,
-        Err(e) => return reply.refuse(MarkRead::NAME, e.0),
+    let Some((me, request, reply)) = account_request::<A, MarkRead>(&socket, data, reply) else {
+        return;
     };
     let other = match recipient(&state, MarkRead::NAME, &request.with).await {
         Ok(u) => u,
