@@ -1,0 +1,780 @@
+//! huddle-load: a socket.io load generator for the tutorial's chat protocol.
+//!
+//! It speaks the protocol over WebSocket to any server at a loopback URL,
+//! so the same run measures Huddle and the tutorial's NestJS server. Every
+//! simulated client is Huddle's own client core (`huddle::client::core`)
+//! over tokio-tungstenite, using the shared protocol types.
+//!
+//! Modes (`huddle-load <mode> --help`):
+//! - `chat`: CLIENTS join, each enters room `i % ROOMS`; the first SENDERS
+//!   send `send-message` at RATE msg/s each, on a fixed schedule, for
+//!   DURATION s; every member records the delivery latency.
+//! - `idle`: hold CLIENTS connections for HOLD s; the server's RSS before,
+//!   during and after.
+//! - `sweep`: `chat` at rising rates until the delivery ratio drops below
+//!   0.999 or p99 exceeds 1 s.
+//!
+//! With `--server-pid`, the server's CPU time and peak RSS during the send
+//! window come from /proc. The tool reports its own CPU use too and warns
+//! when it, not the server, may be the bottleneck.
+
+use clap::{Parser, Subcommand};
+use futures_util::{SinkExt, StreamExt};
+use huddle::client::core::{ClientCore, ConnectionState, CoreConfig, Output};
+use huddle::protocol::chat::{Join, JoinRoom, NewMessage, SendMessage, NAMESPACE};
+use huddle::protocol::{ClientEvent, MessageText, RoomName, ServerEvent, Username};
+use serde::Serialize;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use tokio_tungstenite::tungstenite::Message;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "huddle-load",
+    about = "Load generator for the tutorial's socket.io chat protocol"
+)]
+struct Args {
+    /// The server, e.g. http://127.0.0.1:3000 (loopback addresses only).
+    #[arg(long, default_value = "http://127.0.0.1:3000", global = true)]
+    url: String,
+    /// The server's process id, to read its CPU time and memory from /proc.
+    #[arg(long, global = true)]
+    server_pid: Option<u32>,
+    /// OS threads running clients (each a single-threaded runtime).
+    #[arg(long, default_value_t = 1, global = true)]
+    threads: usize,
+    /// Also write the results as JSON to this file.
+    #[arg(long, global = true)]
+    json: Option<std::path::PathBuf>,
+    /// A label for this run in the output (e.g. "huddle", "nestjs").
+    #[arg(long, default_value = "server", global = true)]
+    label: String,
+    #[command(subcommand)]
+    mode: Mode,
+}
+
+#[derive(Subcommand, Debug, Clone)]
+enum Mode {
+    /// Rooms of clients exchanging messages at a fixed rate.
+    Chat(ChatArgs),
+    /// Connections that only stay connected.
+    Idle {
+        #[arg(long, default_value_t = 1000)]
+        clients: usize,
+        /// Seconds to hold the connections.
+        #[arg(long, default_value_t = 10.0)]
+        hold: f64,
+    },
+    /// `chat` at rising rates until it no longer keeps up.
+    Sweep {
+        #[command(flatten)]
+        chat: ChatArgs,
+        /// Rate increase per step, msg/s per sender.
+        #[arg(long, default_value_t = 20.0)]
+        step: f64,
+        #[arg(long, default_value_t = 1000.0)]
+        max_rate: f64,
+    },
+}
+
+#[derive(clap::Args, Debug, Clone, Serialize)]
+struct ChatArgs {
+    #[arg(long, default_value_t = 500)]
+    clients: usize,
+    #[arg(long, default_value_t = 10)]
+    rooms: usize,
+    #[arg(long, default_value_t = 50)]
+    senders: usize,
+    /// Messages per second per sender.
+    #[arg(long, default_value_t = 10.0)]
+    rate: f64,
+    /// Seconds of sending.
+    #[arg(long, default_value_t = 10.0)]
+    duration: f64,
+}
+
+/// Every phase ends by itself: connecting, joining, draining.
+const PHASE_LIMIT: Duration = Duration::from_secs(60);
+const DRAIN: Duration = Duration::from_secs(2);
+
+fn main() -> Result<(), String> {
+    let args = Args::parse();
+    check_loopback(&args.url)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    runtime.block_on(run(args))
+}
+
+fn check_loopback(url: &str) -> Result<(), String> {
+    let host = url
+        .split("://")
+        .nth(1)
+        .and_then(|rest| rest.split(['/', ':']).next())
+        .unwrap_or("");
+    if matches!(host, "127.0.0.1" | "localhost" | "[")
+        || host.starts_with("127.")
+        || url.contains("://[::1]")
+    {
+        Ok(())
+    } else {
+        Err(format!(
+            "{url}: huddle-load only targets loopback addresses (127.0.0.0/8, localhost, [::1])"
+        ))
+    }
+}
+
+async fn run(args: Args) -> Result<(), String> {
+    let json = |v: &dyn erased::Ser| v.value();
+    let results: Vec<serde_json::Value> = match args.mode.clone() {
+        Mode::Chat(chat) => vec![json(&chat_run(&args, &chat).await?)],
+        Mode::Idle { clients, hold } => vec![json(&idle_run(&args, clients, hold).await?)],
+        Mode::Sweep {
+            chat,
+            step,
+            max_rate,
+        } => {
+            let mut out = Vec::new();
+            let mut rate = chat.rate;
+            while rate <= max_rate {
+                let r = chat_run(
+                    &args,
+                    &ChatArgs {
+                        rate,
+                        ..chat.clone()
+                    },
+                )
+                .await?;
+                let keeps_up = r.delivery_ratio >= 0.999 && r.p99_ms <= 1000.0;
+                out.push(r);
+                if !keeps_up {
+                    break;
+                }
+                rate += step;
+            }
+            print_sweep(&out);
+            out.iter().map(|r| json(r)).collect()
+        }
+    };
+    if let Some(path) = &args.json {
+        let text = serde_json::to_string_pretty(&results).map_err(|e| e.to_string())?;
+        std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    Ok(())
+}
+
+// ---- Measurements from /proc ----
+
+/// utime + stime of `pid` in clock ticks (100 per second on Linux).
+fn cpu_ticks(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after_name = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
+}
+
+fn rss_kb(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+}
+
+const TICKS_PER_SEC: f64 = 100.0;
+
+/// Samples a process's RSS until stopped; reports the peak.
+struct RssSampler {
+    peak: Arc<AtomicU64>,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl RssSampler {
+    fn start(pid: Option<u32>) -> Self {
+        let peak = Arc::new(AtomicU64::new(0));
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        if let Some(pid) = pid {
+            let (peak, stop) = (peak.clone(), stop.clone());
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    if let Some(kb) = rss_kb(pid) {
+                        peak.fetch_max(kb, Ordering::Relaxed);
+                    }
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+            });
+        }
+        Self { peak, stop }
+    }
+
+    fn stop(self) -> u64 {
+        self.stop.store(true, Ordering::Relaxed);
+        self.peak.load(Ordering::Relaxed)
+    }
+}
+
+fn unix_micros() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_micros() as u64)
+        .unwrap_or(0)
+}
+
+// ---- One simulated client ----
+
+#[derive(Default)]
+struct Tally {
+    sent: AtomicU64,
+    acked: AtomicU64,
+    received: AtomicU64,
+    latencies_us: Mutex<Vec<u32>>,
+}
+
+#[derive(Clone)]
+struct Plan {
+    index: usize,
+    room: RoomName,
+    /// Messages per second, for senders.
+    rate: Option<f64>,
+    shared: Arc<Shared>,
+}
+
+/// What the coordinator tells every client once all have joined.
+#[derive(Default)]
+struct Shared {
+    /// When sending starts and stops (the same for every client).
+    window: Mutex<Option<(Instant, Instant)>>,
+    /// Leave now.
+    stop: std::sync::atomic::AtomicBool,
+}
+
+impl Shared {
+    fn window(&self) -> Option<(Instant, Instant)> {
+        self.window.lock().ok().and_then(|w| *w)
+    }
+}
+
+fn socket_url(base: &str) -> String {
+    let base = base.trim_end_matches('/');
+    let ws = base
+        .replacen("https://", "wss://", 1)
+        .replacen("http://", "ws://", 1);
+    format!("{ws}/socket.io/?EIO=4&transport=websocket")
+}
+
+fn arg<E: ClientEvent>(e: &E) -> serde_json::Value {
+    serde_json::to_value(e).unwrap_or_default()
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Ack {
+    Join,
+    Message,
+}
+
+type AckReceiver =
+    futures_channel::oneshot::Receiver<Result<serde_json::Value, huddle::client::core::AckError>>;
+
+/// An ack future that says what it was for.
+async fn tagged(
+    kind: Ack,
+    rx: AckReceiver,
+) -> (
+    Ack,
+    Result<
+        Result<serde_json::Value, huddle::client::core::AckError>,
+        futures_channel::oneshot::Canceled,
+    >,
+) {
+    (kind, rx.await)
+}
+
+/// Connects, joins, enters its room, signals `ready`, sends on schedule,
+/// records deliveries, and leaves at `plan.until`.
+async fn client(
+    url: String,
+    plan: Plan,
+    tally: Arc<Tally>,
+    ready: tokio::sync::mpsc::UnboundedSender<Result<(), String>>,
+) {
+    let result = client_inner(url, plan, tally, &ready).await;
+    if let Err(e) = result {
+        let _ = ready.send(Err(e));
+    }
+}
+
+async fn client_inner(
+    url: String,
+    plan: Plan,
+    tally: Arc<Tally>,
+    ready: &tokio::sync::mpsc::UnboundedSender<Result<(), String>>,
+) -> Result<(), String> {
+    let (ws, _) = tokio::time::timeout(
+        PHASE_LIMIT,
+        tokio_tungstenite::connect_async_with_config(&url, None, true),
+    )
+    .await
+    .map_err(|_| "connect timed out".to_owned())?
+    .map_err(|e| format!("connect: {e}"))?;
+    let (mut sink, mut stream) = ws.split();
+    let epoch = Instant::now();
+    let now_ms = move || epoch.elapsed().as_secs_f64() * 1000.0;
+    let mut core = ClientCore::new(CoreConfig::new(&[NAMESPACE]), Box::new(|| 0.5));
+    core.start(now_ms());
+    let mut joined = false;
+    let mut join_sent = false;
+    let mut joins_acked = 0;
+    let mut tick = tokio::time::interval(Duration::from_millis(100));
+    let mut next_send: Option<Instant> = None;
+    let mut window_end = Instant::now();
+    let interval = plan.rate.map(|r| Duration::from_secs_f64(1.0 / r));
+    let mut pending_acks = futures_util::stream::FuturesUnordered::new();
+
+    loop {
+        if next_send.is_none() && interval.is_some() {
+            if let Some((start, end)) = plan.shared.window() {
+                next_send = Some(start);
+                window_end = end;
+            }
+        }
+        let due = next_send.unwrap_or_else(Instant::now);
+        let send_due = interval.is_some() && joined && next_send.is_some() && due < window_end;
+        let outputs = tokio::select! {
+            frame = stream.next() => match frame {
+                Some(Ok(Message::Text(text))) => core.received(now_ms(), text.as_str()),
+                Some(Ok(Message::Close(_))) | None => return Ok(()),
+                Some(Ok(_)) => Vec::new(),
+                Some(Err(e)) => return Err(format!("websocket: {e}")),
+            },
+            _ = tick.tick() => {
+                if plan.shared.stop.load(Ordering::Relaxed) {
+                    let _ = sink.close().await;
+                    return Ok(());
+                }
+                core.tick(now_ms())
+            }
+            _ = tokio::time::sleep_until(due.into()), if send_due => {
+                let send = SendMessage {
+                    message: MessageText::parse(&unix_micros().to_string()).map_err(|e| e.to_string())?,
+                    room: plan.room.clone(),
+                    client_id: None,
+                };
+                let (rx, out) = core.emit_with_ack(now_ms(), NAMESPACE, SendMessage::NAME, arg(&send), 30_000);
+                pending_acks.push(tagged(Ack::Message, rx));
+                tally.sent.fetch_add(1, Ordering::Relaxed);
+                // A fixed schedule: the next send is due one interval after
+                // this one was due, however late this one went out.
+                next_send = Some(due + interval.unwrap_or_default());
+                out
+            }
+            Some((kind, ack)) = pending_acks.next(), if !pending_acks.is_empty() => {
+                let ok = matches!(&ack, Ok(Ok(v)) if v.get("status").and_then(|s| s.as_str()) == Some("ok"));
+                match kind {
+                    Ack::Message if ok => {
+                        tally.acked.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Ack::Join if ok => {
+                        joins_acked += 1;
+                        if joins_acked == 2 {
+                            joined = true;
+                            let _ = ready.send(Ok(()));
+                        }
+                    }
+                    Ack::Join => return Err(format!("join refused: {ack:?}")),
+                    Ack::Message => {}
+                }
+                Vec::new()
+            }
+        };
+        for output in outputs {
+            match output {
+                Output::Send(frame) => sink
+                    .send(Message::text(frame))
+                    .await
+                    .map_err(|e| format!("send: {e}"))?,
+                Output::Event { name, arg, .. } if name == NewMessage::NAME => {
+                    if let Some(sent) = arg
+                        .get("message")
+                        .and_then(|m| m.as_str())
+                        .and_then(|m| m.parse::<u64>().ok())
+                    {
+                        let latency = unix_micros().saturating_sub(sent);
+                        tally.received.fetch_add(1, Ordering::Relaxed);
+                        if let Ok(mut l) = tally.latencies_us.lock() {
+                            l.push(latency.min(u64::from(u32::MAX)) as u32);
+                        }
+                    }
+                }
+                Output::State(ConnectionState::Connected) if !join_sent => {
+                    join_sent = true;
+                    let name = Username::parse(&format!("load-{}", plan.index))
+                        .map_err(|e| e.to_string())?;
+                    let (a, out1) = core.emit_with_ack(
+                        now_ms(),
+                        NAMESPACE,
+                        Join::NAME,
+                        arg(&Join { username: name }),
+                        30_000,
+                    );
+                    let (b, out2) = core.emit_with_ack(
+                        now_ms(),
+                        NAMESPACE,
+                        JoinRoom::NAME,
+                        arg(&JoinRoom {
+                            room: plan.room.clone(),
+                        }),
+                        30_000,
+                    );
+                    pending_acks.push(tagged(Ack::Join, a));
+                    pending_acks.push(tagged(Ack::Join, b));
+                    for o in out1.into_iter().chain(out2) {
+                        if let Output::Send(frame) = o {
+                            sink.send(Message::text(frame))
+                                .await
+                                .map_err(|e| format!("send: {e}"))?;
+                        }
+                    }
+                }
+                Output::Close => return Err("the server closed the connection".into()),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Starts `plans` on `threads` OS threads; returns when all are ready (or
+/// an error), and a handle to wait for them to finish.
+fn launch(
+    url: &str,
+    plans: Vec<Plan>,
+    threads: usize,
+    tally: Arc<Tally>,
+) -> (
+    tokio::sync::mpsc::UnboundedReceiver<Result<(), String>>,
+    Vec<std::thread::JoinHandle<()>>,
+) {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let threads = threads.max(1);
+    let mut buckets: Vec<Vec<Plan>> = vec![Vec::new(); threads];
+    for (i, p) in plans.into_iter().enumerate() {
+        buckets[i % threads].push(p);
+    }
+    let handles = buckets
+        .into_iter()
+        .map(|bucket| {
+            let (url, tally, tx) = (socket_url(url), tally.clone(), tx.clone());
+            std::thread::spawn(move || {
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
+                    return;
+                };
+                let local = tokio::task::LocalSet::new();
+                local.block_on(&rt, async move {
+                    let tasks: Vec<_> = bucket
+                        .into_iter()
+                        .map(|plan| {
+                            tokio::task::spawn_local(client(
+                                url.clone(),
+                                plan,
+                                tally.clone(),
+                                tx.clone(),
+                            ))
+                        })
+                        .collect();
+                    for t in tasks {
+                        let _ = t.await;
+                    }
+                });
+            })
+        })
+        .collect();
+    (rx, handles)
+}
+
+async fn wait_ready(
+    rx: &mut tokio::sync::mpsc::UnboundedReceiver<Result<(), String>>,
+    clients: usize,
+) -> Result<(), String> {
+    let deadline = tokio::time::Instant::now() + PHASE_LIMIT;
+    let mut ready = 0;
+    let mut last_report = Instant::now();
+    while ready < clients {
+        match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Ok(Some(Ok(()))) => ready += 1,
+            Ok(Some(Err(e))) => return Err(format!("a client failed while joining: {e}")),
+            Ok(None) => return Err("clients stopped".into()),
+            Err(_) => {
+                return Err(format!(
+                    "only {ready} of {clients} clients joined within {PHASE_LIMIT:?}"
+                ))
+            }
+        }
+        if last_report.elapsed() > Duration::from_secs(2) {
+            eprintln!("  {ready}/{clients} clients joined…");
+            last_report = Instant::now();
+        }
+    }
+    Ok(())
+}
+
+// ---- Modes ----
+
+#[derive(Serialize, Debug)]
+struct ChatResult {
+    label: String,
+    mode: &'static str,
+    #[serde(flatten)]
+    params: ChatArgs,
+    sent: u64,
+    acked: u64,
+    expected: u64,
+    received: u64,
+    delivery_ratio: f64,
+    p50_ms: f64,
+    p90_ms: f64,
+    p99_ms: f64,
+    max_ms: f64,
+    server_cpu_s: Option<f64>,
+    server_peak_rss_kb: Option<u64>,
+    server_cpu_us_per_delivery: Option<f64>,
+    tool_cpu_s: Option<f64>,
+}
+
+async fn chat_run(args: &Args, chat: &ChatArgs) -> Result<ChatResult, String> {
+    eprintln!(
+        "[{}] chat: {} clients, {} rooms, {} senders x {} msg/s for {} s",
+        args.label, chat.clients, chat.rooms, chat.senders, chat.rate, chat.duration
+    );
+    let rooms = chat.rooms.max(1);
+    let tally = Arc::new(Tally::default());
+    let shared = Arc::new(Shared::default());
+    let plans: Vec<Plan> = (0..chat.clients)
+        .map(|i| Plan {
+            index: i,
+            room: RoomName::parse(&format!("room-{}", i % rooms))
+                .unwrap_or_else(|_| RoomName::general()),
+            rate: (i < chat.senders).then_some(chat.rate),
+            shared: shared.clone(),
+        })
+        .collect();
+    // Expected deliveries per message: the members of its room.
+    let mut room_sizes = vec![0u64; rooms];
+    for i in 0..chat.clients {
+        room_sizes[i % rooms] += 1;
+    }
+    let (mut rx, handles) = launch(&args.url, plans, args.threads, tally.clone());
+    if let Err(e) = wait_ready(&mut rx, chat.clients).await {
+        shared.stop.store(true, Ordering::Relaxed);
+        return Err(e);
+    }
+    // Everyone has joined: sending starts in one second, for everyone.
+    let start = Instant::now() + Duration::from_secs(1);
+    let end = start + Duration::from_secs_f64(chat.duration);
+    if let Ok(mut w) = shared.window.lock() {
+        *w = Some((start, end));
+    }
+    eprintln!("  all joined; sending for {} s…", chat.duration);
+    tokio::time::sleep_until(start.into()).await;
+
+    let cpu0 = args.server_pid.and_then(cpu_ticks);
+    let tool0 = cpu_ticks(std::process::id());
+    let sampler = RssSampler::start(args.server_pid);
+    tokio::time::sleep_until(end.into()).await;
+    let cpu1 = args.server_pid.and_then(cpu_ticks);
+    let tool1 = cpu_ticks(std::process::id());
+    tokio::time::sleep(DRAIN).await;
+    let peak = sampler.stop();
+    shared.stop.store(true, Ordering::Relaxed);
+    for h in handles {
+        let _ = h.join();
+    }
+
+    let sent = tally.sent.load(Ordering::Relaxed);
+    let expected = expected_deliveries(sent, chat, &room_sizes).max(1);
+    let received = tally.received.load(Ordering::Relaxed);
+    let mut lat = tally
+        .latencies_us
+        .lock()
+        .map(|l| l.clone())
+        .unwrap_or_default();
+    lat.sort_unstable();
+    let pct = |p: f64| {
+        lat.get(((lat.len() as f64 * p) as usize).min(lat.len().saturating_sub(1)))
+            .map(|v| f64::from(*v) / 1000.0)
+            .unwrap_or(0.0)
+    };
+    let server_cpu_s = match (cpu0, cpu1) {
+        (Some(a), Some(b)) => Some((b - a) as f64 / TICKS_PER_SEC),
+        _ => None,
+    };
+    let tool_cpu_s = match (tool0, tool1) {
+        (Some(a), Some(b)) => Some((b - a) as f64 / TICKS_PER_SEC),
+        _ => None,
+    };
+    let result = ChatResult {
+        label: args.label.clone(),
+        mode: "chat",
+        params: chat.clone(),
+        sent,
+        acked: tally.acked.load(Ordering::Relaxed),
+        expected,
+        received,
+        delivery_ratio: received as f64 / expected as f64,
+        p50_ms: pct(0.50),
+        p90_ms: pct(0.90),
+        p99_ms: pct(0.99),
+        max_ms: lat.last().map(|v| f64::from(*v) / 1000.0).unwrap_or(0.0),
+        server_cpu_s,
+        server_peak_rss_kb: args.server_pid.map(|_| peak),
+        server_cpu_us_per_delivery: server_cpu_s.map(|s| s * 1e6 / received.max(1) as f64),
+        tool_cpu_s,
+    };
+    print_chat(&result, args.threads);
+    Ok(result)
+}
+
+/// Deliveries expected: each message times the size of its sender's room.
+/// The tally counts all senders together; the fixed schedule makes every
+/// sender send the same number (to within one), so the average room size
+/// of the senders is exact to within that.
+fn expected_deliveries(sent: u64, chat: &ChatArgs, room_sizes: &[u64]) -> u64 {
+    let senders = chat.senders.min(chat.clients);
+    if senders == 0 || room_sizes.is_empty() {
+        return 0;
+    }
+    let total_weight: u64 = (0..senders).map(|i| room_sizes[i % room_sizes.len()]).sum();
+    (sent as f64 * total_weight as f64 / senders as f64).round() as u64
+}
+
+fn print_chat(r: &ChatResult, threads: usize) {
+    println!(
+        "{:<8} clients {:>5} rooms {:>3} senders {:>4} x {:>6.1}/s  sent {:>7} acked {:>7}  deliveries {:>9}/{:<9} ratio {:.4}  p50 {:>8.2} ms p90 {:>8.2} ms p99 {:>8.2} ms max {:>8.2} ms",
+        r.label, r.params.clients, r.params.rooms, r.params.senders, r.params.rate, r.sent, r.acked, r.received, r.expected,
+        r.delivery_ratio, r.p50_ms, r.p90_ms, r.p99_ms, r.max_ms
+    );
+    if let (Some(cpu), Some(us), Some(rss)) = (
+        r.server_cpu_s,
+        r.server_cpu_us_per_delivery,
+        r.server_peak_rss_kb,
+    ) {
+        println!("         server CPU {cpu:.2} s in the window, {us:.2} us per delivery, peak RSS {rss} kB");
+    }
+    if let Some(tool) = r.tool_cpu_s {
+        let busy = tool / r.params.duration / threads as f64;
+        println!(
+            "         load tool CPU {tool:.2} s ({:.0}% of its {threads} thread(s))",
+            busy * 100.0
+        );
+        if busy > 0.85 {
+            println!("         WARNING: the load tool is saturated; its latencies include its own queueing. Use --threads.");
+        }
+    }
+}
+
+fn print_sweep(results: &[ChatResult]) {
+    println!(
+        "\nsweep ({}):",
+        results.first().map(|r| r.label.as_str()).unwrap_or("")
+    );
+    println!(
+        "{:>10} {:>12} {:>10} {:>10} {:>14}",
+        "rate/s", "deliveries/s", "ratio", "p99 ms", "us/delivery"
+    );
+    for r in results {
+        println!(
+            "{:>10.1} {:>12.0} {:>10.4} {:>10.2} {:>14}",
+            r.params.rate,
+            r.received as f64 / r.params.duration,
+            r.delivery_ratio,
+            r.p99_ms,
+            r.server_cpu_us_per_delivery
+                .map(|v| format!("{v:.2}"))
+                .unwrap_or_else(|| "-".into())
+        );
+    }
+}
+
+#[derive(Serialize, Debug)]
+struct IdleResult {
+    label: String,
+    mode: &'static str,
+    clients: usize,
+    hold_s: f64,
+    rss_before_kb: Option<u64>,
+    rss_during_kb: Option<u64>,
+    rss_after_kb: Option<u64>,
+    bytes_per_connection: Option<f64>,
+}
+
+async fn idle_run(args: &Args, clients: usize, hold: f64) -> Result<IdleResult, String> {
+    eprintln!(
+        "[{}] idle: {clients} connections held for {hold} s",
+        args.label
+    );
+    let rss = || args.server_pid.and_then(rss_kb);
+    let rss_before_kb = rss();
+    let tally = Arc::new(Tally::default());
+    let shared = Arc::new(Shared::default());
+    let plans: Vec<Plan> = (0..clients)
+        .map(|i| Plan {
+            index: i,
+            room: RoomName::general(),
+            rate: None,
+            shared: shared.clone(),
+        })
+        .collect();
+    let (mut rx, handles) = launch(&args.url, plans, args.threads, tally);
+    let joined = wait_ready(&mut rx, clients).await;
+    let sampler = RssSampler::start(args.server_pid);
+    if joined.is_ok() {
+        tokio::time::sleep(Duration::from_secs_f64(hold)).await;
+    }
+    let peak = sampler.stop();
+    shared.stop.store(true, Ordering::Relaxed);
+    for h in handles {
+        let _ = h.join();
+    }
+    joined?;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let result = IdleResult {
+        label: args.label.clone(),
+        mode: "idle",
+        clients,
+        hold_s: hold,
+        rss_before_kb,
+        rss_during_kb: args.server_pid.map(|_| peak),
+        rss_after_kb: rss(),
+        bytes_per_connection: match (rss_before_kb, args.server_pid) {
+            (Some(before), Some(_)) => {
+                Some(peak.saturating_sub(before) as f64 * 1024.0 / clients.max(1) as f64)
+            }
+            _ => None,
+        },
+    };
+    println!(
+        "{:<8} idle {:>6} connections  RSS before {:?} kB, during {:?} kB, after {:?} kB  => {} bytes per connection",
+        result.label,
+        clients,
+        result.rss_before_kb,
+        result.rss_during_kb,
+        result.rss_after_kb,
+        result.bytes_per_connection.map(|b| format!("{b:.0}")).unwrap_or_else(|| "-".into())
+    );
+    Ok(result)
+}
+
+/// Results of different modes, written out as JSON alike.
+mod erased {
+    pub trait Ser {
+        fn value(&self) -> serde_json::Value;
+    }
+    impl<T: serde::Serialize> Ser for T {
+        fn value(&self) -> serde_json::Value {
+            serde_json::to_value(self).unwrap_or_default()
+        }
+    }
+}
