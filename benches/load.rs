@@ -24,6 +24,7 @@ use huddle::client::core::{ClientCore, ConnectionState, CoreConfig, Output};
 use huddle::protocol::chat::{Join, JoinRoom, NewMessage, SendMessage, NAMESPACE};
 use huddle::protocol::{ClientEvent, MessageText, RoomName, ServerEvent, Username};
 use serde::Serialize;
+use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -97,6 +98,8 @@ struct ChatArgs {
 /// Every phase ends by itself: connecting, joining, draining.
 const PHASE_LIMIT: Duration = Duration::from_secs(60);
 const DRAIN: Duration = Duration::from_secs(2);
+/// WebSocket handshakes in flight at once, per thread.
+const CONNECTING: usize = 64;
 
 fn main() -> Result<(), String> {
     let args = Args::parse();
@@ -235,6 +238,10 @@ struct Tally {
 #[derive(Clone)]
 struct Plan {
     index: usize,
+    /// Take a name and a room (chat), or only connect the namespace (idle).
+    join: bool,
+    /// How many clients send (for spreading their schedules).
+    senders: usize,
     room: RoomName,
     /// Messages per second, for senders.
     rate: Option<f64>,
@@ -298,8 +305,9 @@ async fn client(
     plan: Plan,
     tally: Arc<Tally>,
     ready: tokio::sync::mpsc::UnboundedSender<Result<(), String>>,
+    connecting: Rc<tokio::sync::Semaphore>,
 ) {
-    let result = client_inner(url, plan, tally, &ready).await;
+    let result = client_inner(url, plan, tally, &ready, &connecting).await;
     if let Err(e) = result {
         let _ = ready.send(Err(e));
     }
@@ -310,7 +318,11 @@ async fn client_inner(
     plan: Plan,
     tally: Arc<Tally>,
     ready: &tokio::sync::mpsc::UnboundedSender<Result<(), String>>,
+    connecting: &tokio::sync::Semaphore,
 ) -> Result<(), String> {
+    // At most CONNECTING handshakes at once per thread: a burst of
+    // thousands would overflow the server's accept backlog.
+    let permit = connecting.acquire().await.map_err(|e| e.to_string())?;
     let (ws, _) = tokio::time::timeout(
         PHASE_LIMIT,
         tokio_tungstenite::connect_async_with_config(&url, None, true),
@@ -318,6 +330,7 @@ async fn client_inner(
     .await
     .map_err(|_| "connect timed out".to_owned())?
     .map_err(|e| format!("connect: {e}"))?;
+    drop(permit);
     let (mut sink, mut stream) = ws.split();
     let epoch = Instant::now();
     let now_ms = move || epoch.elapsed().as_secs_f64() * 1000.0;
@@ -333,9 +346,14 @@ async fn client_inner(
     let mut pending_acks = futures_util::stream::FuturesUnordered::new();
 
     loop {
-        if next_send.is_none() && interval.is_some() {
-            if let Some((start, end)) = plan.shared.window() {
-                next_send = Some(start);
+        if next_send.is_none() {
+            if let (Some(every), Some((start, end))) = (interval, plan.shared.window()) {
+                // Senders are spread evenly over one interval, so that they
+                // do not all fire at the same instant.
+                let phase = every.mul_f64(
+                    (plan.index % plan.senders.max(1)) as f64 / plan.senders.max(1) as f64,
+                );
+                next_send = Some(start + phase);
                 window_end = end;
             }
         }
@@ -407,6 +425,11 @@ async fn client_inner(
                         }
                     }
                 }
+                Output::State(ConnectionState::Connected) if !join_sent && !plan.join => {
+                    join_sent = true;
+                    joined = true;
+                    let _ = ready.send(Ok(()));
+                }
                 Output::State(ConnectionState::Connected) if !join_sent => {
                     join_sent = true;
                     let name = Username::parse(&format!("load-{}", plan.index))
@@ -474,6 +497,7 @@ fn launch(
                 };
                 let local = tokio::task::LocalSet::new();
                 local.block_on(&rt, async move {
+                    let connecting = Rc::new(tokio::sync::Semaphore::new(CONNECTING));
                     let tasks: Vec<_> = bucket
                         .into_iter()
                         .map(|plan| {
@@ -482,6 +506,7 @@ fn launch(
                                 plan,
                                 tally.clone(),
                                 tx.clone(),
+                                connecting.clone(),
                             ))
                         })
                         .collect();
@@ -555,6 +580,8 @@ async fn chat_run(args: &Args, chat: &ChatArgs) -> Result<ChatResult, String> {
     let plans: Vec<Plan> = (0..chat.clients)
         .map(|i| Plan {
             index: i,
+            join: true,
+            senders: chat.senders,
             room: RoomName::parse(&format!("room-{}", i % rooms))
                 .unwrap_or_else(|_| RoomName::general()),
             rate: (i < chat.senders).then_some(chat.rate),
@@ -722,6 +749,8 @@ async fn idle_run(args: &Args, clients: usize, hold: f64) -> Result<IdleResult, 
     let plans: Vec<Plan> = (0..clients)
         .map(|i| Plan {
             index: i,
+            join: false,
+            senders: 0,
             room: RoomName::general(),
             rate: None,
             shared: shared.clone(),
