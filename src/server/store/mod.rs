@@ -353,48 +353,22 @@ impl Store {
         cursor: Cursor,
         limit: u32,
     ) -> Result<(Vec<StoredMessage>, bool), StoreError> {
-        let limit = i64::from(limit);
-        let fetch = limit + 1;
-        let rows = match cursor {
-            Cursor::Latest => {
-                sqlx::query(concat!(page_query!(), " ORDER BY m.seq DESC LIMIT ?"))
-                    .bind(room.as_str())
-                    .bind(fetch)
-                    .fetch_all(&self.reader)
-                    .await?
-            }
-            Cursor::Before(seq) => {
-                sqlx::query(concat!(
-                    page_query!(),
-                    " AND m.seq < ? ORDER BY m.seq DESC LIMIT ?"
-                ))
-                .bind(room.as_str())
-                .bind(seq)
-                .bind(fetch)
-                .fetch_all(&self.reader)
-                .await?
-            }
-            Cursor::After(seq) => {
-                sqlx::query(concat!(
-                    page_query!(),
-                    " AND m.seq > ? ORDER BY m.seq ASC LIMIT ?"
-                ))
-                .bind(room.as_str())
-                .bind(seq)
-                .bind(fetch)
-                .fetch_all(&self.reader)
-                .await?
-            }
-        };
-        let has_more = rows.len() as i64 > limit;
-        let mut messages = rows
+        let (rows, has_more) = fetch_page(
+            &self.reader,
+            [
+                concat!(page_query!(), " ORDER BY m.seq DESC LIMIT ?"),
+                concat!(page_query!(), " AND m.seq < ? ORDER BY m.seq DESC LIMIT ?"),
+                concat!(page_query!(), " AND m.seq > ? ORDER BY m.seq ASC LIMIT ?"),
+            ],
+            |q| q.bind(room.as_str()),
+            cursor,
+            limit,
+        )
+        .await?;
+        let messages = rows
             .iter()
-            .take(limit as usize)
             .map(|r| message_from_row(r, room))
             .collect::<Result<Vec<_>, _>>()?;
-        if !matches!(cursor, Cursor::After(_)) {
-            messages.reverse();
-        }
         Ok((messages, has_more))
     }
 
@@ -478,44 +452,20 @@ impl Store {
         limit: u32,
     ) -> Result<(Vec<NewDm>, bool), StoreError> {
         let (lo, hi) = pair(me.id, other.id);
-        let fetch = i64::from(limit) + 1;
-        let rows = match cursor {
-            Cursor::Latest => {
-                sqlx::query(concat!(dm_page_query!(), " ORDER BY seq DESC LIMIT ?"))
-                    .bind(lo)
-                    .bind(hi)
-                    .bind(fetch)
-                    .fetch_all(&self.reader)
-                    .await?
-            }
-            Cursor::Before(seq) => {
-                sqlx::query(concat!(
-                    dm_page_query!(),
-                    " AND seq < ? ORDER BY seq DESC LIMIT ?"
-                ))
-                .bind(lo)
-                .bind(hi)
-                .bind(seq)
-                .bind(fetch)
-                .fetch_all(&self.reader)
-                .await?
-            }
-            Cursor::After(seq) => {
-                sqlx::query(concat!(
-                    dm_page_query!(),
-                    " AND seq > ? ORDER BY seq ASC LIMIT ?"
-                ))
-                .bind(lo)
-                .bind(hi)
-                .bind(seq)
-                .bind(fetch)
-                .fetch_all(&self.reader)
-                .await?
-            }
-        };
-        let has_more = rows.len() as i64 > i64::from(limit);
+        let (rows, has_more) = fetch_page(
+            &self.reader,
+            [
+                concat!(dm_page_query!(), " ORDER BY seq DESC LIMIT ?"),
+                concat!(dm_page_query!(), " AND seq < ? ORDER BY seq DESC LIMIT ?"),
+                concat!(dm_page_query!(), " AND seq > ? ORDER BY seq ASC LIMIT ?"),
+            ],
+            |q| q.bind(lo).bind(hi),
+            cursor,
+            limit,
+        )
+        .await?;
         let mut page = Vec::with_capacity(rows.len());
-        for r in rows.iter().take(limit as usize) {
+        for r in &rows {
             let sender: i64 = r.try_get("sender_id")?;
             let (from, to) = if sender == me.id {
                 (me, other)
@@ -523,9 +473,6 @@ impl Store {
                 (other, me)
             };
             page.push(dm_from_row(r, from, to)?);
-        }
-        if !matches!(cursor, Cursor::After(_)) {
-            page.reverse();
         }
         Ok((page, has_more))
     }
@@ -620,6 +567,36 @@ impl Store {
             .filter_map(|n| RoomName::parse(&n).ok())
             .collect())
     }
+}
+
+type SqliteQuery<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>;
+
+/// One page of a conversation (a room or a DM pair), shared by `history`
+/// and `dm_history`. `sql` holds the latest / before / after queries, each
+/// ending in `[AND seq <|> ?] ORDER BY seq ... LIMIT ?`; `key` binds the
+/// conversation. Returns at most `limit` rows in ascending `seq` order, and
+/// whether there are more in the cursor's direction.
+async fn fetch_page<'q>(
+    pool: &SqlitePool,
+    [latest, before, after]: [&'static str; 3],
+    key: impl FnOnce(SqliteQuery<'q>) -> SqliteQuery<'q>,
+    cursor: Cursor,
+    limit: u32,
+) -> Result<(Vec<sqlx::sqlite::SqliteRow>, bool), StoreError> {
+    let limit = limit as usize;
+    let query = match cursor {
+        Cursor::Latest => key(sqlx::query(latest)),
+        Cursor::Before(seq) => key(sqlx::query(before)).bind(seq),
+        Cursor::After(seq) => key(sqlx::query(after)).bind(seq),
+    };
+    // One more than asked: its presence says whether there is more.
+    let mut rows = query.bind(limit as i64 + 1).fetch_all(pool).await?;
+    let has_more = rows.len() > limit;
+    rows.truncate(limit);
+    if !matches!(cursor, Cursor::After(_)) {
+        rows.reverse();
+    }
+    Ok((rows, has_more))
 }
 
 /// A conversation's key: the two user ids, lower first.
