@@ -73,6 +73,17 @@ async fn bad_registrations_say_why() {
     let (status, body) = post(
         &app,
         "/api/register",
+        json!({"username": "bo", "password": "p".repeat(129)}),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        body["message"],
+        "The password must be at most 128 characters"
+    );
+    let (status, body) = post(
+        &app,
+        "/api/register",
         json!({"username": "", "password": "long enough"}),
     )
     .await;

@@ -84,6 +84,10 @@ async fn bad_subscriptions_are_refused() {
             Some(json!({"userId": "a b"})),
             "subscribe-to-notifications: userId must not contain whitespace or control characters",
         ),
+        (
+            Some(json!({"userId": "u".repeat(65)})),
+            "subscribe-to-notifications: userId must be at most 64 characters",
+        ),
     ] {
         let ack = s
             .request_args("subscribe-to-notifications", payload.into_iter().collect())
