@@ -16,9 +16,7 @@ pub enum Ack<T> {
 impl<T> Ack<T> {
     /// The error ack with this message.
     pub fn error(message: impl Into<String>) -> Self {
-        Ack::Error(ErrorReply {
-            message: message.into(),
-        })
+        Ack::Error(ErrorReply::new(message))
     }
 
     /// The ack as a `Result`.
@@ -50,6 +48,32 @@ impl OkMessage {
 #[error("{message}")]
 pub struct ErrorReply {
     pub message: String,
+    /// Set when the event was refused by a rate limit: how long to wait, in
+    /// milliseconds, before the same event would be accepted.
+    #[serde(
+        rename = "retryAfterMs",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub retry_after_ms: Option<u64>,
+}
+
+impl ErrorReply {
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            retry_after_ms: None,
+        }
+    }
+
+    /// The refusal of an event over a rate limit:
+    /// `Rate limit exceeded, retry in N ms`, with `retryAfterMs: N`.
+    pub fn rate_limited(retry_after_ms: u64) -> Self {
+        Self {
+            message: texts::rate_limited(retry_after_ms),
+            retry_after_ms: Some(retry_after_ms),
+        }
+    }
 }
 
 /// The `exception` event: how an error reaches a client that sent no ack
@@ -59,6 +83,13 @@ pub struct ErrorReply {
 pub struct Exception {
     pub status: ErrorStatus,
     pub message: String,
+    /// As in [`ErrorReply`]: set for a rate-limit refusal.
+    #[serde(
+        rename = "retryAfterMs",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub retry_after_ms: Option<u64>,
 }
 
 impl Exception {
@@ -66,6 +97,17 @@ impl Exception {
         Self {
             status: ErrorStatus::Error,
             message: message.into(),
+            retry_after_ms: None,
+        }
+    }
+}
+
+impl From<ErrorReply> for Exception {
+    fn from(e: ErrorReply) -> Self {
+        Self {
+            status: ErrorStatus::Error,
+            message: e.message,
+            retry_after_ms: e.retry_after_ms,
         }
     }
 }
@@ -86,6 +128,11 @@ pub mod texts {
     pub const INVALID_TOKEN: &str = "Invalid token";
     pub const NOT_STORED: &str = "The message could not be stored, so it was not sent: try again";
     pub const TRY_AGAIN: &str = "The server could not do that right now: try again shortly";
+
+    /// The message of a rate-limit refusal.
+    pub fn rate_limited(retry_after_ms: u64) -> String {
+        format!("Rate limit exceeded, retry in {retry_after_ms} ms")
+    }
 }
 
 #[cfg(test)]
@@ -108,6 +155,19 @@ mod tests {
         let back: Ack<OkMessage> =
             serde_json::from_value(json!({"status": "error", "message": "x"})).unwrap();
         assert_eq!(back, Ack::error("x"));
+    }
+
+    #[test]
+    fn a_rate_limit_refusal_says_when_to_retry() {
+        let err: Ack<OkMessage> = Ack::Error(ErrorReply::rate_limited(250));
+        assert_eq!(
+            serde_json::to_value(&err).unwrap(),
+            json!({"status": "error", "message": "Rate limit exceeded, retry in 250 ms", "retryAfterMs": 250})
+        );
+        assert_eq!(
+            serde_json::to_value(Exception::from(ErrorReply::rate_limited(7))).unwrap(),
+            json!({"status": "error", "message": "Rate limit exceeded, retry in 7 ms", "retryAfterMs": 7})
+        );
     }
 
     #[test]

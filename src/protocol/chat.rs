@@ -401,3 +401,18 @@ pub struct Welcome {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rooms: Option<Vec<RoomName>>,
 }
+
+/// `kicked {message, retryAfterMs}`: the server is about to disconnect this
+/// socket because it kept sending far over a rate limit. A client may
+/// connect again after `retryAfterMs`; what it missed is in the history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Kicked {
+    pub message: String,
+    #[serde(rename = "retryAfterMs")]
+    pub retry_after_ms: u64,
+}
+
+impl ServerEvent for Kicked {
+    const NAMESPACE: &'static str = NAMESPACE;
+    const NAME: &'static str = "kicked";
+}

@@ -4,6 +4,7 @@
 use super::auth::{load_or_create_secret, routes, TokenKeys};
 use super::config::Config;
 use super::gateway::{self, GatewayState};
+use super::limits::{self, Limits};
 use super::notifier::Notifier;
 use super::origin::{self, OriginPolicy};
 use super::presence::Presence;
@@ -70,13 +71,17 @@ impl Application {
             .with_context(|| format!("cannot listen on {addr}: is another server using it? Set HUDDLE_ADDR to another address"))?;
         let local_addr = listener.local_addr()?;
 
+        let limits = Limits::new(config.limits.clone());
+        limits.spawn_housekeeping();
         let gateway = GatewayState {
             presence: Arc::new(Presence::default()),
             tokens: tokens.clone(),
             store,
             require_login: config.require_login,
+            limits: limits.clone(),
         };
-        let (socket_layer, io) = gateway::build(gateway.clone());
+        let heartbeat = std::time::Duration::from_secs(config.heartbeat_secs);
+        let (socket_layer, io) = gateway::build(gateway.clone(), heartbeat);
         let state = AppState {
             leptos_options: leptos_options(&config, local_addr),
             gateway,
@@ -106,6 +111,10 @@ impl Application {
             })
             .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
             .layer(socket_layer)
+            .layer(axum::middleware::from_fn_with_state(
+                limits,
+                limits::handshake_guard,
+            ))
             .layer(axum::middleware::from_fn_with_state(policy, origin::guard))
             .layer(tower::util::option_layer(cors))
             .layer(TraceLayer::new_for_http())

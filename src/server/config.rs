@@ -63,6 +63,17 @@ pub struct Config {
     /// Log format: "text" for people, "json" for log collectors.
     #[arg(long, env = "HUDDLE_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
     pub log_format: String,
+
+    /// Seconds between Engine.IO heartbeats; a client has as long again to
+    /// answer. A client that stops reading is disconnected at its next
+    /// heartbeat once its outbound queue is full, and within two
+    /// heartbeats in any case.
+    #[arg(long, env = "HUDDLE_HEARTBEAT_SECS", default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub heartbeat_secs: u64,
+
+    /// Rate and connection limits.
+    #[command(flatten)]
+    pub limits: crate::server::limits::LimitsConfig,
 }
 
 fn parse_secret(s: &str) -> Result<SecretString, String> {
@@ -93,6 +104,8 @@ impl Config {
             allowed_origins: Vec::new(),
             site_root: None,
             log_format: "text".into(),
+            heartbeat_secs: 15,
+            limits: crate::server::limits::LimitsConfig::for_tests(),
         }
     }
 }

@@ -6,6 +6,7 @@ mod chat;
 mod direct;
 mod helpers;
 mod history;
+mod limits;
 mod notifications;
 mod origin;
 mod protected;

@@ -19,7 +19,7 @@ pub struct ApiError(StatusCode, String);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.0, Json(ErrorReply { message: self.1 })).into_response()
+        (self.0, Json(ErrorReply::new(self.1))).into_response()
     }
 }
 

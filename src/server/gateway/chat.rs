@@ -17,6 +17,7 @@ use crate::protocol::direct::{DmHistory, DmList, Focus, MarkRead, SendDm};
 use crate::protocol::history::{History, HistoryPage};
 use crate::protocol::{parse_object, parse_payload, payload_object, ClientEvent, RoomName};
 use crate::server::auth::identity::Identity;
+use crate::server::limits::{Budget, Reads, Rooms, Sends};
 use crate::server::store::Appended;
 use serde_json::Value;
 use socketioxide::adapter::Adapter;
@@ -79,6 +80,7 @@ fn payload(data: TryData<Value>) -> Option<Value> {
 }
 
 async fn on_join<A: Adapter>(
+    budget: Budget<Rooms>,
     socket: SocketRef<A>,
     io: SocketIo<A>,
     State(state): State<GatewayState>,
@@ -86,6 +88,9 @@ async fn on_join<A: Adapter>(
     reply: Reply<A>,
     turn: Turn,
 ) {
+    if !budget.granted() {
+        return;
+    }
     let _turn = turn.wait().await;
     let join = match parse_payload::<Join>(payload(data)) {
         Ok(join) => join,
@@ -145,6 +150,7 @@ async fn on_join<A: Adapter>(
 }
 
 async fn on_send_message<A: Adapter>(
+    budget: Budget<Sends>,
     socket: SocketRef<A>,
     io: SocketIo<A>,
     State(state): State<GatewayState>,
@@ -152,6 +158,9 @@ async fn on_send_message<A: Adapter>(
     reply: Reply<A>,
     turn: Turn,
 ) {
+    if !budget.granted() {
+        return;
+    }
     let _turn = turn.wait().await;
     let Some(username) = state.presence.username(socket.id) else {
         return reply.refuse(SendMessage::NAME, texts::JOIN_FIRST);
@@ -196,12 +205,16 @@ async fn on_send_message<A: Adapter>(
 }
 
 async fn on_join_room<A: Adapter>(
+    budget: Budget<Rooms>,
     socket: SocketRef<A>,
     State(state): State<GatewayState>,
     data: TryData<Value>,
     reply: Reply<A>,
     turn: Turn,
 ) {
+    if !budget.granted() {
+        return;
+    }
     let _turn = turn.wait().await;
     let Some((JoinRoom { room }, reply)) = joined_request(&state, &socket, data, reply) else {
         return;
@@ -216,12 +229,16 @@ async fn on_join_room<A: Adapter>(
 }
 
 async fn on_leave_room<A: Adapter>(
+    budget: Budget<Rooms>,
     socket: SocketRef<A>,
     State(state): State<GatewayState>,
     data: TryData<Value>,
     reply: Reply<A>,
     turn: Turn,
 ) {
+    if !budget.granted() {
+        return;
+    }
     let _turn = turn.wait().await;
     let Some((LeaveRoom { room }, reply)) = joined_request(&state, &socket, data, reply) else {
         return;
@@ -236,12 +253,16 @@ async fn on_leave_room<A: Adapter>(
 }
 
 async fn on_history<A: Adapter>(
+    budget: Budget<Reads>,
     socket: SocketRef<A>,
     State(state): State<GatewayState>,
     data: TryData<Value>,
     reply: Reply<A>,
     turn: Turn,
 ) {
+    if !budget.granted() {
+        return;
+    }
     let _turn = turn.wait().await;
     let Some((request, reply)) = joined_request::<A, History>(&state, &socket, data, reply) else {
         return;
@@ -264,7 +285,15 @@ async fn on_history<A: Adapter>(
 }
 
 /// `get-users` takes no payload; whatever comes is ignored, as in the tutorial.
-async fn on_get_users<A: Adapter>(State(state): State<GatewayState>, reply: Reply<A>, turn: Turn) {
+async fn on_get_users<A: Adapter>(
+    budget: Budget<Reads>,
+    State(state): State<GatewayState>,
+    reply: Reply<A>,
+    turn: Turn,
+) {
+    if !budget.granted() {
+        return;
+    }
     let _turn = turn.wait().await;
     reply.ok(UserList {
         users: state.presence.usernames(),
@@ -272,6 +301,7 @@ async fn on_get_users<A: Adapter>(State(state): State<GatewayState>, reply: Repl
 }
 
 async fn on_protected_message<A: Adapter>(
+    budget: Budget<Sends>,
     socket: SocketRef<A>,
     io: SocketIo<A>,
     State(state): State<GatewayState>,
@@ -279,6 +309,9 @@ async fn on_protected_message<A: Adapter>(
     reply: Reply<A>,
     turn: Turn,
 ) {
+    if !budget.granted() {
+        return;
+    }
     let _turn = turn.wait().await;
     const EVENT: &str = ProtectedMessage::NAME;
     // The guard runs first and answers with `exception`, as in the tutorial;

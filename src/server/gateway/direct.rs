@@ -12,6 +12,7 @@ use crate::protocol::direct::{
 use crate::protocol::notifications::{mentions, Alert, AlertKind, UserId};
 use crate::protocol::{parse_payload, ClientEvent, Username};
 use crate::server::auth::identity::Identity;
+use crate::server::limits::{Budget, Reads, Sends};
 use crate::server::notifier::Notifier;
 use crate::server::store::{Appended, User};
 use serde_json::Value;
@@ -62,6 +63,7 @@ async fn recipient(state: &GatewayState, event: &str, name: &Username) -> Result
 }
 
 pub async fn on_send_dm<A: Adapter>(
+    budget: Budget<Sends>,
     socket: SocketRef<A>,
     io: SocketIo<A>,
     State(state): State<GatewayState>,
@@ -69,6 +71,9 @@ pub async fn on_send_dm<A: Adapter>(
     reply: Reply<A>,
     turn: Turn,
 ) {
+    if !budget.granted() {
+        return;
+    }
     let _turn = turn.wait().await;
     let Some((me, send, reply)) = account_request::<A, SendDm>(&socket, data, reply) else {
         return;
@@ -120,12 +125,16 @@ pub async fn on_send_dm<A: Adapter>(
 }
 
 pub async fn on_dm_history<A: Adapter>(
+    budget: Budget<Reads>,
     socket: SocketRef<A>,
     State(state): State<GatewayState>,
     data: TryData<Value>,
     reply: Reply<A>,
     turn: Turn,
 ) {
+    if !budget.granted() {
+        return;
+    }
     let _turn = turn.wait().await;
     let Some((me, request, reply)) = account_request::<A, DmHistory>(&socket, data, reply) else {
         return;
@@ -152,11 +161,15 @@ pub async fn on_dm_history<A: Adapter>(
 }
 
 pub async fn on_dm_list<A: Adapter>(
+    budget: Budget<Reads>,
     socket: SocketRef<A>,
     State(state): State<GatewayState>,
     reply: Reply<A>,
     turn: Turn,
 ) {
+    if !budget.granted() {
+        return;
+    }
     let _turn = turn.wait().await;
     let Some(me) = account(&socket) else {
         return reply.refuse(DmList::NAME, LOG_IN_FOR_DMS);
@@ -171,12 +184,16 @@ pub async fn on_dm_list<A: Adapter>(
 }
 
 pub async fn on_mark_read<A: Adapter>(
+    budget: Budget<Reads>,
     socket: SocketRef<A>,
     State(state): State<GatewayState>,
     data: TryData<Value>,
     reply: Reply<A>,
     turn: Turn,
 ) {
+    if !budget.granted() {
+        return;
+    }
     let _turn = turn.wait().await;
     let Some((me, request, reply)) = account_request::<A, MarkRead>(&socket, data, reply) else {
         return;
@@ -195,11 +212,15 @@ pub async fn on_mark_read<A: Adapter>(
 }
 
 pub async fn on_focus<A: Adapter>(
+    budget: Budget<Reads>,
     socket: SocketRef<A>,
     data: TryData<Value>,
     reply: Reply<A>,
     turn: Turn,
 ) {
+    if !budget.granted() {
+        return;
+    }
     let _turn = turn.wait().await;
     match parse_payload::<Focus>(data.0.ok()) {
         Ok(focus) => {

@@ -17,6 +17,7 @@ use crate::protocol::limits::MAX_PAYLOAD_BYTES;
 use crate::protocol::ServerEvent;
 use crate::server::auth::identity::authenticate;
 use crate::server::auth::TokenKeys;
+use crate::server::limits::{admit, meter, Limits};
 use crate::server::presence::Presence;
 use crate::server::store::Store;
 use socketioxide::adapter::Adapter;
@@ -35,6 +36,8 @@ pub struct GatewayState {
     pub store: Store,
     /// Refuse sockets without a valid login.
     pub require_login: bool,
+    /// Rate and connection limits.
+    pub limits: Arc<Limits>,
 }
 
 impl GatewayState {
@@ -58,31 +61,45 @@ pub fn session_room(session: &str) -> String {
     format!("{INTERNAL}session:{session}")
 }
 
-/// Packets queued for one socket before emits to it fail. A socket that
-/// stops reading loses new events instead of growing the server's memory.
-const MAX_BUFFERED_PACKETS: usize = 256;
+/// Packets queued for one socket before emits to it fail: the bound on
+/// what a slow consumer costs. A socket whose queue is full misses events
+/// and is disconnected at its next heartbeat (the ping cannot be queued);
+/// its client then recovers what it missed from the history.
+pub const MAX_BUFFERED_PACKETS: usize = 256;
 
 /// Builds the socket.io layer with Huddle's limits and registers every
-/// namespace.
-pub fn build(state: GatewayState) -> (SocketIoLayer, SocketIo) {
+/// namespace. `heartbeat` is the ping interval and the ping timeout.
+///
+/// Connect middlewares run last-added first: `admit` (connection limits),
+/// `attach` (handlers), `authenticate` (identity), `meter` (rate-limit
+/// budgets, which need the identity).
+pub fn build(state: GatewayState, heartbeat: Duration) -> (SocketIoLayer, SocketIo) {
     let max_payload = MAX_PAYLOAD_BYTES;
     let (layer, io) = SocketIo::builder()
         .max_payload(max_payload as u64)
         .ws_max_message_size(max_payload)
         .ws_max_frame_size(max_payload)
         .max_buffer_size(MAX_BUFFERED_PACKETS)
+        .ping_interval(heartbeat)
+        .ping_timeout(heartbeat)
         .connect_timeout(Duration::from_secs(10))
         .with_state(state)
         .build_layer();
     io.ns(
         crate::protocol::chat::NAMESPACE,
-        chat::on_connect.with(authenticate).with(chat::attach),
+        chat::on_connect
+            .with(meter)
+            .with(authenticate)
+            .with(chat::attach)
+            .with(admit),
     );
     io.ns(
         crate::protocol::notifications::NAMESPACE,
         notifications::on_connect
+            .with(meter)
             .with(authenticate)
-            .with(notifications::attach),
+            .with(notifications::attach)
+            .with(admit),
     );
     (layer, io)
 }

@@ -8,6 +8,7 @@ use crate::protocol::ack::texts;
 use crate::protocol::notifications::{self, SubscribeToNotifications};
 use crate::protocol::{parse_payload, ClientEvent};
 use crate::server::auth::identity::Identity;
+use crate::server::limits::{Budget, Reads};
 use serde_json::Value;
 use socketioxide::adapter::Adapter;
 use socketioxide::extract::{SocketRef, State, TryData};
@@ -29,12 +30,16 @@ pub async fn attach<A: Adapter>(socket: SocketRef<A>) -> Result<(), std::convert
 }
 
 async fn on_subscribe<A: Adapter>(
+    budget: Budget<Reads>,
     socket: SocketRef<A>,
     State(state): State<GatewayState>,
     data: TryData<Value>,
     reply: Reply<A>,
     turn: Turn,
 ) {
+    if !budget.granted() {
+        return;
+    }
     let _turn = turn.wait().await;
     match parse_payload::<SubscribeToNotifications>(data.0.ok()) {
         Ok(SubscribeToNotifications { user_id }) => {

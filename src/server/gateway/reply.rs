@@ -3,6 +3,7 @@
 
 use crate::protocol::ack::{Ack, Exception, OkMessage};
 use crate::protocol::ServerEvent;
+use crate::server::limits::{Budget, Reads};
 use serde::Serialize;
 use socketioxide::adapter::Adapter;
 use socketioxide::extract::{AckSender, Event, SocketRef};
@@ -79,7 +80,15 @@ impl<A: Adapter> Reply<A> {
 
 /// Fallback handler: an event this namespace does not know is refused by
 /// name, so that a typo is easy to find.
-pub async fn unknown_event<A: Adapter>(socket: SocketRef<A>, Event(event): Event, reply: Reply<A>) {
+pub async fn unknown_event<A: Adapter>(
+    budget: Budget<Reads>,
+    socket: SocketRef<A>,
+    Event(event): Event,
+    reply: Reply<A>,
+) {
+    if !budget.granted() {
+        return;
+    }
     let event: String = event.chars().take(64).collect();
     reply.refuse(
         "unknown",

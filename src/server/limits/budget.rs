@@ -1,0 +1,311 @@
+//! Rate limits on client events.
+//!
+//! Each handler takes a [`Budget`] of its category as its FIRST argument
+//! (before `Turn`), and returns at once when it is not granted:
+//!
+//! ```ignore
+//! async fn on_send_message(budget: Budget<Sends>, ...) {
+//!     if !budget.granted() { return; }
+//! ```
+//!
+//! The extractor runs as the packet is read, before the handler's task is
+//! spawned, and answers a refusal itself: the ack
+//! `{status:"error", message:"Rate limit exceeded, retry in N ms",
+//! retryAfterMs:N}`, or the `exception` event when the client sent no ack
+//! callback. Nothing else happens for a refused event. Refusals are logged
+//! once per episode, not per event; a socket refused more than
+//! `kick_after` times within [`STRIKE_WINDOW`] is sent `kicked` and
+//! disconnected.
+
+use super::{millis_ceil, ClientKey, Keyed, Limits};
+use crate::protocol::ack::{Ack, ErrorReply, Exception, OkMessage};
+use crate::protocol::chat::Kicked;
+use crate::protocol::ServerEvent;
+use governor::clock::Clock;
+use governor::{DefaultDirectRateLimiter, RateLimiter};
+use socketioxide::adapter::Adapter;
+use socketioxide::extract::AckSender;
+use socketioxide::handler::FromMessageParts;
+use socketioxide::socket::Socket;
+use socketioxide::SocketError;
+use std::convert::Infallible;
+use std::marker::PhantomData;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Refusals are counted over this window for the kick decision, and a
+/// kicked client is asked to stay away this long.
+pub const STRIKE_WINDOW: Duration = Duration::from_secs(10);
+
+/// A budget's category: which buckets an event draws from.
+pub trait Category: Send + Sync + 'static {
+    const NAME: &'static str;
+    fn socket(budgets: &SocketBudgets) -> &DefaultDirectRateLimiter;
+    fn client(limits: &Limits) -> &Keyed<ClientKey>;
+}
+
+/// Chat sends: `send-message`, `send-dm`, `protected-message`.
+pub struct Sends;
+/// Room changes: `join`, `join-room`, `leave-room`.
+pub struct Rooms;
+/// Everything else.
+pub struct Reads;
+
+impl Category for Sends {
+    const NAME: &'static str = "sends";
+    fn socket(b: &SocketBudgets) -> &DefaultDirectRateLimiter {
+        &b.sends
+    }
+    fn client(l: &Limits) -> &Keyed<ClientKey> {
+        &l.client_sends
+    }
+}
+
+impl Category for Rooms {
+    const NAME: &'static str = "room changes";
+    fn socket(b: &SocketBudgets) -> &DefaultDirectRateLimiter {
+        &b.rooms
+    }
+    fn client(l: &Limits) -> &Keyed<ClientKey> {
+        &l.client_rooms
+    }
+}
+
+impl Category for Reads {
+    const NAME: &'static str = "requests";
+    fn socket(b: &SocketBudgets) -> &DefaultDirectRateLimiter {
+        &b.reads
+    }
+    fn client(l: &Limits) -> &Keyed<ClientKey> {
+        &l.client_reads
+    }
+}
+
+/// One socket's buckets, kept in its extensions.
+pub struct SocketBudgets {
+    limits: Arc<Limits>,
+    key: ClientKey,
+    sends: DefaultDirectRateLimiter,
+    rooms: DefaultDirectRateLimiter,
+    reads: DefaultDirectRateLimiter,
+    strikes: Mutex<Strikes>,
+}
+
+#[derive(Default)]
+struct Strikes {
+    window_start: Option<Instant>,
+    count: u32,
+    kicked: bool,
+}
+
+/// What to do with a refused event.
+#[derive(Debug, PartialEq, Eq)]
+enum Verdict {
+    /// Answer it; `first` when it opens a new episode (log it).
+    Refuse { first: bool },
+    /// Answer nothing: tell the socket `kicked` and disconnect it.
+    Kick,
+    /// Already kicked: drop it silently.
+    Drop,
+}
+
+impl Strikes {
+    fn strike(&mut self, now: Instant, kick_after: u32) -> Verdict {
+        if self.kicked {
+            return Verdict::Drop;
+        }
+        let first = match self.window_start {
+            Some(start) if now.duration_since(start) < STRIKE_WINDOW => false,
+            _ => {
+                self.window_start = Some(now);
+                self.count = 0;
+                true
+            }
+        };
+        self.count += 1;
+        if self.count > kick_after {
+            self.kicked = true;
+            return Verdict::Kick;
+        }
+        Verdict::Refuse { first }
+    }
+}
+
+impl SocketBudgets {
+    pub fn new(limits: Arc<Limits>, key: ClientKey) -> Arc<Self> {
+        let c = &limits.config;
+        Arc::new(Self {
+            sends: RateLimiter::direct(c.send.quota()),
+            rooms: RateLimiter::direct(c.rooms.quota()),
+            reads: RateLimiter::direct(c.reads.quota()),
+            strikes: Mutex::new(Strikes::default()),
+            limits,
+            key,
+        })
+    }
+
+    /// Takes one token from the socket's bucket of `C`, then from its
+    /// client's; on refusal, how long until a token is there.
+    fn take<C: Category>(&self) -> Result<(), Duration> {
+        let socket = C::socket(self);
+        socket
+            .check()
+            .map_err(|n| n.wait_time_from(socket.clock().now()))?;
+        let client = C::client(&self.limits);
+        client
+            .check_key(&self.key)
+            .map_err(|n| n.wait_time_from(client.clock().now()))
+    }
+
+    fn strike(&self) -> Verdict {
+        let kick_after = self.limits.config.kick_after;
+        match self.strikes.lock() {
+            Ok(mut s) => s.strike(Instant::now(), kick_after),
+            Err(poisoned) => poisoned.into_inner().strike(Instant::now(), kick_after),
+        }
+    }
+}
+
+/// Extractor: whether this event is within its socket's and client's
+/// budget of category `C`. Infallible, so that a refusal is not logged by
+/// socketioxide as an extraction error for every event.
+pub struct Budget<C> {
+    granted: bool,
+    category: PhantomData<fn() -> C>,
+}
+
+impl<C> Budget<C> {
+    fn new(granted: bool) -> Self {
+        Self {
+            granted,
+            category: PhantomData,
+        }
+    }
+
+    /// False when the event was refused (the refusal is already answered).
+    pub fn granted(&self) -> bool {
+        self.granted
+    }
+}
+
+impl<A: Adapter, C: Category> FromMessageParts<A> for Budget<C> {
+    type Error = Infallible;
+
+    fn from_message_parts(
+        s: &Arc<Socket<A>>,
+        v: &mut socketioxide_core::Value,
+        ack_id: &Option<i64>,
+    ) -> Result<Self, Infallible> {
+        let Some(budgets) = s.extensions.get::<Arc<SocketBudgets>>() else {
+            // Every namespace meters its sockets at connect; a socket
+            // without budgets is a wiring bug, not the client's fault.
+            tracing::error!(sid = %s.id, ns = s.ns(), "socket has no rate-limit budgets");
+            return Ok(Self::new(true));
+        };
+        let wait = match budgets.take::<C>() {
+            Ok(()) => return Ok(Self::new(true)),
+            Err(wait) => millis_ceil(wait),
+        };
+        match budgets.strike() {
+            Verdict::Refuse { first } => {
+                if first {
+                    tracing::info!(sid = %s.id, ns = s.ns(), client = ?budgets.key, budget = C::NAME,
+                        "rate limited (further refusals in the next 10 s are not logged)");
+                }
+                let refusal = ErrorReply::rate_limited(wait);
+                if ack_id.is_some() {
+                    let ack = AckSender::from_message_parts(s, v, ack_id)?;
+                    if let Err(e) = ack.send(&Ack::<OkMessage>::Error(refusal)) {
+                        tracing::debug!(sid = %s.id, error = %e, "could not send ack");
+                    }
+                } else if let Err(e) = s.emit(Exception::NAME, &Exception::from(refusal)) {
+                    tracing::debug!(sid = %s.id, error = %e, "could not send exception");
+                }
+            }
+            Verdict::Kick => {
+                tracing::warn!(sid = %s.id, ns = s.ns(), client = ?budgets.key, budget = C::NAME,
+                    "kicked: kept sending far over its rate limit");
+                kick(s.clone());
+            }
+            Verdict::Drop => {}
+        }
+        Ok(Self::new(false))
+    }
+}
+
+/// Sends `kicked`, then disconnects the socket. A socket whose outbound
+/// queue is full cannot take the disconnect packet yet: try again for a
+/// while (its heartbeat closes it meanwhile if it never reads).
+fn kick<A: Adapter>(socket: Arc<Socket<A>>) {
+    tokio::spawn(async move {
+        let event = Kicked {
+            message: format!(
+                "Disconnected: you sent far more than the rate limit allows. Wait {} s before reconnecting.",
+                STRIKE_WINDOW.as_secs()
+            ),
+            retry_after_ms: STRIKE_WINDOW.as_millis() as u64,
+        };
+        if let Err(e) = socket.emit(Kicked::NAME, &event) {
+            tracing::debug!(sid = %socket.id, error = %e, "could not send kicked");
+        }
+        for _ in 0..300 {
+            match socket.clone().disconnect() {
+                Err(SocketError::InternalChannelFull) => {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                _ => return,
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strikes_open_an_episode_then_kick_once() {
+        let mut s = Strikes::default();
+        let t0 = Instant::now();
+        assert_eq!(s.strike(t0, 3), Verdict::Refuse { first: true });
+        assert_eq!(s.strike(t0, 3), Verdict::Refuse { first: false });
+        assert_eq!(s.strike(t0, 3), Verdict::Refuse { first: false });
+        assert_eq!(s.strike(t0, 3), Verdict::Kick);
+        assert_eq!(s.strike(t0, 3), Verdict::Drop);
+    }
+
+    #[test]
+    fn a_new_window_starts_a_new_episode() {
+        let mut s = Strikes::default();
+        let t0 = Instant::now();
+        for _ in 0..3 {
+            s.strike(t0, 3);
+        }
+        let later = t0 + STRIKE_WINDOW;
+        assert_eq!(s.strike(later, 3), Verdict::Refuse { first: true });
+        assert_eq!(s.count, 1);
+    }
+
+    #[test]
+    fn the_socket_bucket_and_the_client_bucket_both_count() {
+        let mut config = super::super::LimitsConfig::DEFAULT;
+        config.send = super::super::Rate::new(1, 60, 2);
+        config.client_send = super::super::Rate::new(1, 60, 3);
+        let limits = Limits::new(config);
+        let key = ClientKey::Account(1);
+        let a = SocketBudgets::new(limits.clone(), key);
+        let b = SocketBudgets::new(limits.clone(), key);
+        assert!(a.take::<Sends>().is_ok());
+        assert!(a.take::<Sends>().is_ok());
+        // The socket's own bucket is empty.
+        let wait = a.take::<Sends>().unwrap_err();
+        assert!(wait > Duration::from_secs(50), "{wait:?}");
+        // Another socket of the same client has one left of the client's 3.
+        assert!(b.take::<Sends>().is_ok());
+        assert!(b.take::<Sends>().is_err());
+        // Other categories and other clients are untouched.
+        assert!(a.take::<Reads>().is_ok());
+        let c = SocketBudgets::new(limits, ClientKey::Account(2));
+        assert!(c.take::<Sends>().is_ok());
+    }
+}

@@ -1,0 +1,370 @@
+//! Abuse limits: what keeps one client from degrading everyone else.
+//!
+//! - [`budget`]: token-bucket rate limits (the `governor` crate) on every
+//!   client event, per socket and per client (the account when logged in,
+//!   the address for guests), with separate budgets for chat sends, room
+//!   changes and everything else. A client that keeps hammering far past its
+//!   limit is told (`kicked`) and disconnected.
+//! - [`connections`]: how many sockets the server, and one address, may
+//!   hold, and how fast one address may open Engine.IO connections.
+//!
+//! Slow consumers are bounded by the gateway's per-socket queue and
+//! heartbeat (see `gateway::build`).
+
+pub mod budget;
+pub mod connections;
+
+pub use budget::{Budget, Reads, Rooms, Sends};
+pub use connections::{admit, handshake_guard, meter, Connections};
+
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use http::HeaderName;
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::num::NonZeroU32;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A token bucket: `count` events per `per`, in bursts of up to `burst`.
+///
+/// Written `COUNT/UNIT[:BURST]`, UNIT one of `s`, `m`, `h`: `10/s:20` is ten
+/// a second with bursts of twenty; `30/m` is thirty a minute, bursts of 30.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rate {
+    pub count: NonZeroU32,
+    pub per: Duration,
+    pub burst: NonZeroU32,
+}
+
+impl Rate {
+    pub const fn new(count: u32, per_secs: u64, burst: u32) -> Self {
+        Self {
+            count: nonzero(count),
+            per: Duration::from_secs(per_secs),
+            burst: nonzero(burst),
+        }
+    }
+
+    /// The governor quota: one token every `per / count`.
+    pub fn quota(&self) -> Quota {
+        let interval = self.per / self.count.get();
+        Quota::with_period(interval.max(Duration::from_nanos(1)))
+            .unwrap_or_else(|| Quota::per_second(self.count))
+            .allow_burst(self.burst)
+    }
+}
+
+const fn nonzero(n: u32) -> NonZeroU32 {
+    match NonZeroU32::new(n) {
+        Some(n) => n,
+        None => NonZeroU32::MIN,
+    }
+}
+
+impl FromStr for Rate {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let usage =
+            || format!("{s:?} is not a rate: write COUNT/UNIT[:BURST], like 10/s:20 or 30/m");
+        let (rate, burst) = match s.split_once(':') {
+            Some((rate, burst)) => (rate, Some(burst)),
+            None => (s, None),
+        };
+        let (count, unit) = rate.trim().split_once('/').ok_or_else(usage)?;
+        let count: NonZeroU32 = count.trim().parse().map_err(|_| usage())?;
+        let per = match unit.trim() {
+            "s" => Duration::from_secs(1),
+            "m" => Duration::from_secs(60),
+            "h" => Duration::from_secs(3600),
+            _ => return Err(usage()),
+        };
+        let burst = match burst {
+            Some(b) => b.trim().parse().map_err(|_| usage())?,
+            None => count,
+        };
+        Ok(Self { count, per, burst })
+    }
+}
+
+impl fmt::Display for Rate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let unit = match self.per.as_secs() {
+            60 => "m",
+            3600 => "h",
+            _ => "s",
+        };
+        write!(f, "{}/{unit}:{}", self.count, self.burst)
+    }
+}
+
+/// The limits' settings; part of [`crate::server::Config`].
+#[derive(Debug, Clone, clap::Args)]
+pub struct LimitsConfig {
+    /// Chat sends (send-message, send-dm, protected-message) one socket may
+    /// make, as COUNT/UNIT:BURST.
+    #[arg(long, env = "HUDDLE_SEND_LIMIT", default_value_t = LimitsConfig::DEFAULT.send)]
+    pub send: Rate,
+    /// Chat sends one client may make over all its sockets (an account when
+    /// logged in, an address for guests).
+    #[arg(long, env = "HUDDLE_CLIENT_SEND_LIMIT", default_value_t = LimitsConfig::DEFAULT.client_send)]
+    pub client_send: Rate,
+    /// Room changes (join, join-room, leave-room) one socket may make.
+    #[arg(long, env = "HUDDLE_ROOM_LIMIT", default_value_t = LimitsConfig::DEFAULT.rooms)]
+    pub rooms: Rate,
+    /// Room changes one client may make over all its sockets.
+    #[arg(long, env = "HUDDLE_CLIENT_ROOM_LIMIT", default_value_t = LimitsConfig::DEFAULT.client_rooms)]
+    pub client_rooms: Rate,
+    /// Every other event (history, get-users, dm-list, mark-read, focus,
+    /// subscriptions, unknown events) one socket may send.
+    #[arg(long, env = "HUDDLE_READ_LIMIT", default_value_t = LimitsConfig::DEFAULT.reads)]
+    pub reads: Rate,
+    /// Every other event one client may send over all its sockets.
+    #[arg(long, env = "HUDDLE_CLIENT_READ_LIMIT", default_value_t = LimitsConfig::DEFAULT.client_reads)]
+    pub client_reads: Rate,
+    /// A socket refused this many times within 10 seconds is sent `kicked`
+    /// and disconnected.
+    #[arg(long, env = "HUDDLE_KICK_AFTER", default_value_t = LimitsConfig::DEFAULT.kick_after)]
+    pub kick_after: u32,
+    /// Most sockets the server holds in each namespace.
+    #[arg(long, env = "HUDDLE_MAX_CONNECTIONS", default_value_t = LimitsConfig::DEFAULT.max_connections)]
+    pub max_connections: usize,
+    /// Most sockets one address holds in each namespace.
+    #[arg(long, env = "HUDDLE_MAX_CONNECTIONS_PER_IP", default_value_t = LimitsConfig::DEFAULT.max_connections_per_ip)]
+    pub max_connections_per_ip: usize,
+    /// Engine.IO connections (handshakes) one address may open.
+    #[arg(long, env = "HUDDLE_HANDSHAKE_LIMIT", default_value_t = LimitsConfig::DEFAULT.handshakes)]
+    pub handshakes: Rate,
+    /// Behind a reverse proxy: the request header holding the client's
+    /// address (e.g. X-Forwarded-For, whose last entry is used, or
+    /// X-Real-IP). Unset: the TCP peer's address. Set it only when every
+    /// request comes through a proxy that sets the header.
+    #[arg(long, env = "HUDDLE_CLIENT_IP_HEADER")]
+    pub client_ip_header: Option<HeaderName>,
+}
+
+impl LimitsConfig {
+    /// Defaults that a person never hits: typing, switching rooms and
+    /// scrolling history stay far below them; a script does not.
+    pub const DEFAULT: LimitsConfig = LimitsConfig {
+        send: Rate::new(10, 1, 20),
+        client_send: Rate::new(20, 1, 60),
+        rooms: Rate::new(5, 1, 20),
+        client_rooms: Rate::new(10, 1, 40),
+        reads: Rate::new(20, 1, 60),
+        client_reads: Rate::new(50, 1, 150),
+        kick_after: 100,
+        max_connections: 20_000,
+        max_connections_per_ip: 50,
+        handshakes: Rate::new(5, 1, 30),
+        client_ip_header: None,
+    };
+}
+
+impl LimitsConfig {
+    /// For tests that are not about limits: tests open many sockets and
+    /// send in bursts from one address, so every limit is far away.
+    pub fn for_tests() -> Self {
+        let high = Rate::new(100_000, 1, 100_000);
+        Self {
+            send: high,
+            client_send: high,
+            rooms: high,
+            client_rooms: high,
+            reads: high,
+            client_reads: high,
+            kick_after: u32::MAX,
+            max_connections: 100_000,
+            max_connections_per_ip: 100_000,
+            handshakes: high,
+            client_ip_header: None,
+        }
+    }
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+/// Who a per-client budget belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ClientKey {
+    Account(i64),
+    Address(IpAddr),
+}
+
+type Keyed<K> = DefaultKeyedRateLimiter<K>;
+
+/// The limits every socket shares: per-client buckets, connection counts.
+pub struct Limits {
+    pub config: LimitsConfig,
+    client_sends: Keyed<ClientKey>,
+    client_rooms: Keyed<ClientKey>,
+    client_reads: Keyed<ClientKey>,
+    handshakes: Keyed<IpAddr>,
+    pub connections: Connections,
+}
+
+impl fmt::Debug for Limits {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Limits")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Limits {
+    pub fn new(config: LimitsConfig) -> Arc<Self> {
+        Arc::new(Self {
+            client_sends: RateLimiter::keyed(config.client_send.quota()),
+            client_rooms: RateLimiter::keyed(config.client_rooms.quota()),
+            client_reads: RateLimiter::keyed(config.client_reads.quota()),
+            handshakes: RateLimiter::keyed(config.handshakes.quota()),
+            connections: Connections::new(config.max_connections, config.max_connections_per_ip),
+            config,
+        })
+    }
+
+    /// Forgets the buckets of clients that have been quiet long enough to
+    /// be full again, so the maps do not grow with every address ever seen.
+    pub fn forget_idle(&self) {
+        for keyed in [&self.client_sends, &self.client_rooms, &self.client_reads] {
+            keyed.retain_recent();
+            keyed.shrink_to_fit();
+        }
+        self.handshakes.retain_recent();
+        self.handshakes.shrink_to_fit();
+    }
+
+    /// Runs [`Self::forget_idle`] every minute while the server runs.
+    pub fn spawn_housekeeping(self: &Arc<Self>) {
+        let limits = Arc::downgrade(self);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                match limits.upgrade() {
+                    Some(limits) => limits.forget_idle(),
+                    None => return,
+                }
+            }
+        });
+    }
+
+    /// The client address of a request: the configured proxy header when
+    /// set (a missing or malformed one falls back to the peer), else the
+    /// TCP peer.
+    pub fn client_ip(&self, parts: &http::request::Parts) -> IpAddr {
+        client_ip(
+            self.config.client_ip_header.as_ref(),
+            &parts.headers,
+            &parts.extensions,
+        )
+    }
+}
+
+fn client_ip(
+    header: Option<&HeaderName>,
+    headers: &http::HeaderMap,
+    extensions: &http::Extensions,
+) -> IpAddr {
+    let from_header = header
+        .and_then(|h| headers.get(h))
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.rsplit(',').next())
+        .and_then(|v| v.trim().parse::<IpAddr>().ok());
+    from_header
+        .or_else(|| {
+            extensions
+                .get::<axum::extract::ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip())
+        })
+        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+}
+
+/// Milliseconds to wait, rounded up so that "retry in N ms" is enough.
+fn millis_ceil(d: Duration) -> u64 {
+    let ms = d.as_micros().div_ceil(1000);
+    u64::try_from(ms).unwrap_or(u64::MAX).max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_parse_and_print() {
+        let r: Rate = "10/s:20".parse().unwrap();
+        assert_eq!(r, Rate::new(10, 1, 20));
+        assert_eq!(r.to_string(), "10/s:20");
+        assert_eq!("30/m".parse::<Rate>().unwrap(), Rate::new(30, 60, 30));
+        assert_eq!(" 2 / h : 5".parse::<Rate>().unwrap(), Rate::new(2, 3600, 5));
+        for bad in ["", "10", "0/s", "10/d", "10/s:0", "10/s:x", "-1/s"] {
+            let err = bad.parse::<Rate>().unwrap_err();
+            assert!(err.contains("COUNT/UNIT"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn defaults_print_as_they_parse() {
+        let d = LimitsConfig::DEFAULT;
+        for rate in [
+            d.send,
+            d.client_send,
+            d.rooms,
+            d.client_rooms,
+            d.reads,
+            d.handshakes,
+        ] {
+            assert_eq!(rate.to_string().parse::<Rate>().unwrap(), rate);
+        }
+    }
+
+    #[test]
+    fn a_quota_allows_its_burst_then_refuses() {
+        let limiter = RateLimiter::direct(Rate::new(1, 60, 3).quota());
+        for _ in 0..3 {
+            assert!(limiter.check().is_ok());
+        }
+        assert!(limiter.check().is_err());
+    }
+
+    #[test]
+    fn the_client_address_comes_from_the_proxy_header_only_when_configured() {
+        let mut headers = http::HeaderMap::new();
+        headers.insert(
+            "x-forwarded-for",
+            "203.0.113.9, 198.51.100.7".parse().unwrap(),
+        );
+        let mut extensions = http::Extensions::new();
+        extensions.insert(axum::extract::ConnectInfo(SocketAddr::from((
+            [127, 0, 0, 1],
+            4000,
+        ))));
+        let xff = HeaderName::from_static("x-forwarded-for");
+        assert_eq!(
+            client_ip(Some(&xff), &headers, &extensions),
+            "198.51.100.7".parse::<IpAddr>().unwrap()
+        );
+        assert_eq!(
+            client_ip(None, &headers, &extensions),
+            "127.0.0.1".parse::<IpAddr>().unwrap()
+        );
+        headers.insert("x-forwarded-for", "garbage".parse().unwrap());
+        assert_eq!(
+            client_ip(Some(&xff), &headers, &extensions),
+            "127.0.0.1".parse::<IpAddr>().unwrap()
+        );
+    }
+
+    #[test]
+    fn waits_round_up_to_whole_milliseconds() {
+        assert_eq!(millis_ceil(Duration::from_micros(1)), 1);
+        assert_eq!(millis_ceil(Duration::from_micros(1500)), 2);
+        assert_eq!(millis_ceil(Duration::from_millis(250)), 250);
+        assert_eq!(millis_ceil(Duration::ZERO), 1);
+    }
+}
