@@ -10,5 +10,6 @@ mod limits;
 mod notifications;
 mod origin;
 mod protected;
+mod slow_consumers;
 mod transports;
 mod validation;
