@@ -13,6 +13,9 @@
 //!   during and after.
 //! - `sweep`: `chat` at rising rates until the delivery ratio drops below
 //!   0.999 or p99 exceeds 1 s.
+//! - `flood`: `chat` quiet, then again while one extra client floods
+//!   `general`; the measured clients' latency side by side, and what
+//!   became of the flood (accepted, refused, kicked).
 //!
 //! With `--server-pid`, the server's CPU time and peak RSS during the send
 //! window come from /proc. The tool reports its own CPU use too and warns
@@ -51,6 +54,11 @@ struct Args {
     /// A label for this run in the output (e.g. "huddle", "nestjs").
     #[arg(long, default_value = "server", global = true)]
     label: String,
+    /// Connect every client from 127.0.0.1. By default client i connects
+    /// from its own loopback address (127.1.x.y), as distinct people do, so
+    /// that per-address limits see one person per client.
+    #[arg(long, global = true)]
+    one_address: bool,
     #[command(subcommand)]
     mode: Mode,
 }
@@ -67,6 +75,10 @@ enum Mode {
         #[arg(long, default_value_t = 10.0)]
         hold: f64,
     },
+    /// `chat` twice: quiet, then while one more client sends `send-message`
+    /// to `general` as fast as its socket allows (reconnecting when
+    /// disconnected); compares the measured clients' latency.
+    Flood(ChatArgs),
     /// `chat` at rising rates until it no longer keeps up.
     Sweep {
         #[command(flatten)]
@@ -132,7 +144,14 @@ fn check_loopback(url: &str) -> Result<(), String> {
 async fn run(args: Args) -> Result<(), String> {
     let json = |v: &dyn erased::Ser| v.value();
     let results: Vec<serde_json::Value> = match args.mode.clone() {
-        Mode::Chat(chat) => vec![json(&chat_run(&args, &chat).await?)],
+        Mode::Chat(chat) => vec![json(&chat_run(&args, &chat, false).await?)],
+        Mode::Flood(chat) => {
+            let quiet = chat_run(&args, &chat, false).await?;
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            let flooded = chat_run(&args, &chat, true).await?;
+            print_flood(&quiet, &flooded);
+            vec![json(&quiet), json(&flooded)]
+        }
         Mode::Idle { clients, hold } => vec![json(&idle_run(&args, clients, hold).await?)],
         Mode::Sweep {
             chat,
@@ -148,6 +167,7 @@ async fn run(args: Args) -> Result<(), String> {
                         rate,
                         ..chat.clone()
                     },
+                    false,
                 )
                 .await?;
                 let keeps_up = r.delivery_ratio >= 0.999 && r.p99_ms <= 1000.0;
@@ -238,6 +258,8 @@ struct Tally {
 #[derive(Clone)]
 struct Plan {
     index: usize,
+    /// The loopback address to connect from (None: the OS picks).
+    source: Option<std::net::IpAddr>,
     /// Take a name and a room (chat), or only connect the namespace (idle).
     join: bool,
     /// How many clients send (for spreading their schedules).
@@ -298,6 +320,54 @@ async fn tagged(
     (kind, rx.await)
 }
 
+/// Client `i`'s own loopback address: 127.1.x.y, y never 0 or 255.
+fn source_address(one_address: bool, i: usize) -> Option<std::net::IpAddr> {
+    if one_address {
+        return None;
+    }
+    let (x, y) = ((i / 250) % 256, i % 250 + 1);
+    Some(std::net::IpAddr::from([127, 1, x as u8, y as u8]))
+}
+
+type Ws = tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>;
+
+/// A WebSocket to `url` (ws://, loopback) from `source`, with TCP_NODELAY.
+async fn connect(url: &str, source: Option<std::net::IpAddr>) -> Result<Ws, String> {
+    let host_port = url
+        .split("://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .ok_or_else(|| format!("{url}: no host"))?;
+    let host_port = host_port.replacen("localhost", "127.0.0.1", 1);
+    let target = tokio::net::lookup_host(&host_port)
+        .await
+        .map_err(|e| format!("{host_port}: {e}"))?
+        .next()
+        .ok_or_else(|| format!("{host_port}: no address"))?;
+    let socket = if target.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()
+    } else {
+        tokio::net::TcpSocket::new_v6()
+    }
+    .map_err(|e| format!("socket: {e}"))?;
+    if let Some(source) = source.filter(|_| target.is_ipv4()) {
+        socket
+            .bind(std::net::SocketAddr::new(source, 0))
+            .map_err(|e| format!("bind {source}: {e}"))?;
+    }
+    let stream = socket
+        .connect(target)
+        .await
+        .map_err(|e| format!("connect {target}: {e}"))?;
+    stream
+        .set_nodelay(true)
+        .map_err(|e| format!("TCP_NODELAY: {e}"))?;
+    let (ws, _) = tokio_tungstenite::client_async(url, stream)
+        .await
+        .map_err(|e| format!("WebSocket handshake: {e}"))?;
+    Ok(ws)
+}
+
 /// Connects, joins, enters its room, signals `ready`, sends on schedule,
 /// records deliveries, and leaves at `plan.until`.
 async fn client(
@@ -323,13 +393,9 @@ async fn client_inner(
     // At most CONNECTING handshakes at once per thread: a burst of
     // thousands would overflow the server's accept backlog.
     let permit = connecting.acquire().await.map_err(|e| e.to_string())?;
-    let (ws, _) = tokio::time::timeout(
-        PHASE_LIMIT,
-        tokio_tungstenite::connect_async_with_config(&url, None, true),
-    )
-    .await
-    .map_err(|_| "connect timed out".to_owned())?
-    .map_err(|e| format!("connect: {e}"))?;
+    let ws = tokio::time::timeout(PHASE_LIMIT, connect(&url, plan.source))
+        .await
+        .map_err(|_| "connect timed out".to_owned())??;
     drop(permit);
     let (mut sink, mut stream) = ws.split();
     let epoch = Instant::now();
@@ -567,12 +633,25 @@ struct ChatResult {
     server_peak_rss_kb: Option<u64>,
     server_cpu_us_per_delivery: Option<f64>,
     tool_cpu_s: Option<f64>,
+    /// What the flooding client did, in a flooded run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    flood: Option<FloodTally>,
 }
 
-async fn chat_run(args: &Args, chat: &ChatArgs) -> Result<ChatResult, String> {
+async fn chat_run(args: &Args, chat: &ChatArgs, flood: bool) -> Result<ChatResult, String> {
     eprintln!(
-        "[{}] chat: {} clients, {} rooms, {} senders x {} msg/s for {} s",
-        args.label, chat.clients, chat.rooms, chat.senders, chat.rate, chat.duration
+        "[{}] chat: {} clients, {} rooms, {} senders x {} msg/s for {} s{}",
+        args.label,
+        chat.clients,
+        chat.rooms,
+        chat.senders,
+        chat.rate,
+        chat.duration,
+        if flood {
+            ", one more client flooding general"
+        } else {
+            ""
+        }
     );
     let rooms = chat.rooms.max(1);
     let tally = Arc::new(Tally::default());
@@ -580,6 +659,7 @@ async fn chat_run(args: &Args, chat: &ChatArgs) -> Result<ChatResult, String> {
     let plans: Vec<Plan> = (0..chat.clients)
         .map(|i| Plan {
             index: i,
+            source: source_address(args.one_address, i),
             join: true,
             senders: chat.senders,
             room: RoomName::parse(&format!("room-{}", i % rooms))
@@ -605,6 +685,12 @@ async fn chat_run(args: &Args, chat: &ChatArgs) -> Result<ChatResult, String> {
         *w = Some((start, end));
     }
     eprintln!("  all joined; sending for {} s…", chat.duration);
+    let flooder = flood.then(|| {
+        let url = socket_url(&args.url);
+        // Its own address, apart from every measured client's.
+        let source = (!args.one_address).then(|| std::net::IpAddr::from([127, 2, 0, 1]));
+        std::thread::spawn(move || flooder(url, source, start, end))
+    });
     tokio::time::sleep_until(start.into()).await;
 
     let cpu0 = args.server_pid.and_then(cpu_ticks);
@@ -619,6 +705,11 @@ async fn chat_run(args: &Args, chat: &ChatArgs) -> Result<ChatResult, String> {
     for h in handles {
         let _ = h.join();
     }
+    let flood = match flooder.map(|f| f.join()) {
+        Some(Ok(tally)) => Some(tally),
+        Some(Err(_)) => return Err("the flooding client panicked".into()),
+        None => None,
+    };
 
     let sent = tally.sent.load(Ordering::Relaxed);
     let expected = expected_deliveries(sent, chat, &room_sizes).max(1);
@@ -659,6 +750,7 @@ async fn chat_run(args: &Args, chat: &ChatArgs) -> Result<ChatResult, String> {
         server_peak_rss_kb: args.server_pid.map(|_| peak),
         server_cpu_us_per_delivery: server_cpu_s.map(|s| s * 1e6 / received.max(1) as f64),
         tool_cpu_s,
+        flood,
     };
     print_chat(&result, args.threads);
     Ok(result)
@@ -698,6 +790,157 @@ fn print_chat(r: &ChatResult, threads: usize) {
         );
         if busy > 0.85 {
             println!("         WARNING: the load tool is saturated; its latencies include its own queueing. Use --threads.");
+        }
+    }
+}
+
+fn print_flood(quiet: &ChatResult, flooded: &ChatResult) {
+    println!("\nflood ({}):", quiet.label);
+    println!(
+        "{:>8} {:>10} {:>10} {:>10} {:>10}",
+        "run", "ratio", "p50 ms", "p99 ms", "max ms"
+    );
+    for (name, r) in [("quiet", quiet), ("flooded", flooded)] {
+        println!(
+            "{name:>8} {:>10.4} {:>10.2} {:>10.2} {:>10.2}",
+            r.delivery_ratio, r.p50_ms, r.p99_ms, r.max_ms
+        );
+    }
+    println!(
+        "p99 flooded / quiet: {:.2}",
+        flooded.p99_ms / quiet.p99_ms.max(0.001)
+    );
+    if let Some(f) = &flooded.flood {
+        println!(
+            "flooder: {} connections, {} sent, {} acked ok, {} refused by a rate limit, {} other errors, kicked {} times{}",
+            f.connections,
+            f.sent,
+            f.accepted,
+            f.rate_limited,
+            f.other_errors,
+            f.kicked,
+            f.first_refusal
+                .as_ref()
+                .map(|m| format!("; first refusal: {m}"))
+                .unwrap_or_default()
+        );
+    }
+}
+
+/// What the flooding client did.
+#[derive(Serialize, Debug, Default)]
+struct FloodTally {
+    connections: u64,
+    sent: u64,
+    accepted: u64,
+    rate_limited: u64,
+    other_errors: u64,
+    kicked: u64,
+    first_refusal: Option<String>,
+}
+
+/// One client sending `send-message` to `general` as fast as its socket
+/// takes it from `start` to `end`, reading (and answering pings) whenever
+/// something came in; reconnects when the server lets go of it. Raw
+/// Engine.IO frames: it must not be slowed by anything but the socket.
+fn flooder(
+    url: String,
+    source: Option<std::net::IpAddr>,
+    start: Instant,
+    end: Instant,
+) -> FloodTally {
+    let mut tally = FloodTally::default();
+    let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    else {
+        return tally;
+    };
+    rt.block_on(async {
+        tokio::time::sleep_until(start.into()).await;
+        while Instant::now() < end {
+            if let Err(e) = flood_once(&url, source, end, &mut tally).await {
+                eprintln!("  flooder: {e}");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    });
+    tally
+}
+
+async fn flood_once(
+    url: &str,
+    source: Option<std::net::IpAddr>,
+    end: Instant,
+    tally: &mut FloodTally,
+) -> Result<(), String> {
+    let mut ws = connect(url, source).await?;
+    tally.connections += 1;
+    let expect = async |ws: &mut Ws, prefix: &str| -> Result<(), String> {
+        loop {
+            match tokio::time::timeout(Duration::from_secs(10), ws.next()).await {
+                Ok(Some(Ok(Message::Text(t)))) if t.starts_with(prefix) => return Ok(()),
+                Ok(Some(Ok(Message::Text(t)))) if t.starts_with("44") => {
+                    return Err(format!("refused: {t}"))
+                }
+                Ok(Some(Ok(_))) => {}
+                _ => return Err(format!("no {prefix:?} from the server")),
+            }
+        }
+    };
+    expect(&mut ws, "0").await?;
+    ws.send(Message::text("40/chat,"))
+        .await
+        .map_err(|e| e.to_string())?;
+    expect(&mut ws, "40/chat,").await?;
+    let join = serde_json::json!(["join", {"username": "flooder"}]);
+    ws.send(Message::text(format!("42/chat,0{join}")))
+        .await
+        .map_err(|e| e.to_string())?;
+    expect(&mut ws, "43/chat,0").await?;
+    let (mut sink, mut stream) = ws.split();
+    let mut id: u64 = 1;
+    let deadline = tokio::time::sleep_until(end.into());
+    tokio::pin!(deadline);
+    loop {
+        let frame = format!(
+            "42/chat,{id}{}",
+            serde_json::json!(["send-message", {"message": "flood", "room": "general"}])
+        );
+        tokio::select! {
+            biased;
+            _ = &mut deadline => return Ok(()),
+            incoming = stream.next() => match incoming {
+                Some(Ok(Message::Text(t))) => {
+                    if t.as_str() == "2" {
+                        sink.send(Message::text("3")).await.map_err(|e| e.to_string())?;
+                    } else if t.starts_with("43/chat,") {
+                        if t.contains("\"status\":\"ok\"") {
+                            tally.accepted += 1;
+                        } else if t.contains("retryAfterMs") {
+                            tally.rate_limited += 1;
+                            if tally.first_refusal.is_none() {
+                                tally.first_refusal = t
+                                    .split_once('[')
+                                    .map(|(_, rest)| rest.trim_end_matches(']').to_owned());
+                            }
+                        } else {
+                            tally.other_errors += 1;
+                        }
+                    } else if t.starts_with("42/chat,[\"kicked\"") {
+                        tally.kicked += 1;
+                    }
+                }
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return Ok(()),
+                Some(Ok(_)) => {}
+            },
+            sent = sink.send(Message::text(frame)) => {
+                if sent.is_err() {
+                    return Ok(());
+                }
+                tally.sent += 1;
+                id += 1;
+            }
         }
     }
 }
@@ -749,6 +992,7 @@ async fn idle_run(args: &Args, clients: usize, hold: f64) -> Result<IdleResult, 
     let plans: Vec<Plan> = (0..clients)
         .map(|i| Plan {
             index: i,
+            source: source_address(args.one_address, i),
             join: false,
             senders: 0,
             room: RoomName::general(),

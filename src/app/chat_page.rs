@@ -13,7 +13,7 @@ use super::state::{ChatState, View};
 use super::user_list::UserList;
 use crate::client::{http, Client, ConnectionState, Outgoing};
 use crate::protocol::account::Session;
-use crate::protocol::chat::{self, GetUsers, Join, JoinRoom, SessionEnded, Welcome};
+use crate::protocol::chat::{self, GetUsers, Join, JoinRoom, Kicked, SessionEnded, Welcome};
 use crate::protocol::direct::{DmHistory, DmList, Focus, MarkRead};
 use crate::protocol::history::History;
 use crate::protocol::notifications::{self, Alert, Notification, SubscribeToNotifications, UserId};
@@ -154,11 +154,20 @@ fn follow_the_session(state: ChatState) {
     state
         .client
         .on::<SessionEnded>(move |e| sign_out(state, Some(e.message)));
+    // The server's reason for a disconnect that is not about the login
+    // (it kept sending far over the rate limit): said where the person
+    // reads; the client reconnects by itself.
+    state.client.on::<Kicked>(move |e| state.notice(e.message));
     state.client.on_connect_error(move |nsp, message| {
-        if nsp == chat::NAMESPACE
-            && (state.account.get_untracked().is_some() || session::load().is_some())
-        {
+        if nsp != chat::NAMESPACE {
+            return;
+        }
+        if state.account.get_untracked().is_some() || session::load().is_some() {
             sign_out(state, Some(message));
+        } else {
+            // A guest refused by a limit (too many connections from this
+            // address, server full): say why while the client retries.
+            state.notice(format!("The server refused the connection: {message}"));
         }
     });
     state.client.on::<Notification>(move |n| {

@@ -35,8 +35,14 @@ pub fn Composer() -> impl IntoView {
     let state = expect_context::<ChatState>();
     let text = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
+    // Set while the server's rate limit holds sends back: the button is
+    // disabled until the wait it named is over.
+    let held = RwSignal::new(false);
 
     let send = move || {
+        if held.get_untracked() {
+            return;
+        }
         let raw = text.get_untracked();
         if raw.trim().is_empty() {
             return;
@@ -70,7 +76,21 @@ pub fn Composer() -> impl IntoView {
                 }
             };
             if let Err(e) = result {
-                error.set(Some(format!("Not sent: {e}")));
+                let shown = format!("Not sent: {e}");
+                if let EmitError::RateLimited(ms) = e {
+                    held.set(true);
+                    let hold_message = shown.clone();
+                    set_timeout(
+                        move || {
+                            held.set(false);
+                            if error.get_untracked().as_ref() == Some(&hold_message) {
+                                error.set(None);
+                            }
+                        },
+                        std::time::Duration::from_millis(ms),
+                    );
+                }
+                error.set(Some(shown));
                 // Give the text back unless something new was typed.
                 if text.with_untracked(String::is_empty) {
                     text.set(raw);
@@ -108,7 +128,14 @@ pub fn Composer() -> impl IntoView {
                         }
                     }
                 ></textarea>
-                <button type="submit" data-testid="send">"Send"</button>
+                <button
+                    type="submit"
+                    data-testid="send"
+                    disabled=move || held.get()
+                    title=move || held.get().then_some("Wait: sending too fast")
+                >
+                    "Send"
+                </button>
             </div>
         </form>
     }

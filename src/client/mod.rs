@@ -36,6 +36,10 @@ pub enum EmitError {
     /// The server answered `{status:"error", message}`.
     #[error("{0}")]
     Refused(String),
+    /// The server refused it over a rate limit; it would accept it again
+    /// after this many milliseconds.
+    #[error("You are sending faster than this server allows: wait {} s, then try again.", .0.div_ceil(1000))]
+    RateLimited(u64),
     #[error("The server did not answer in time. Check your connection and try again.")]
     Timeout,
     #[error("The connection dropped before the server answered. Try again once reconnected.")]
@@ -82,7 +86,10 @@ pub fn new_client_message_id() -> Option<crate::protocol::chat::ClientMessageId>
 pub fn decode_reply<E: ClientEvent>(value: serde_json::Value) -> Result<E::Reply, EmitError> {
     match serde_json::from_value::<Ack<E::Reply>>(value) {
         Ok(Ack::Ok(reply)) => Ok(reply),
-        Ok(Ack::Error(e)) => Err(EmitError::Refused(e.message)),
+        Ok(Ack::Error(e)) => Err(match e.retry_after_ms {
+            Some(ms) => EmitError::RateLimited(ms),
+            None => EmitError::Refused(e.message),
+        }),
         Err(e) => Err(EmitError::BadReply(e.to_string())),
     }
 }
@@ -255,6 +262,13 @@ mod tests {
         assert_eq!(
             decode_reply::<Join>(json!({"status": "error", "message": "You need to join first"})),
             Err(EmitError::Refused("You need to join first".into()))
+        );
+        let limited = decode_reply::<Join>(json!({"status": "error",
+            "message": "Rate limit exceeded, retry in 1200 ms", "retryAfterMs": 1200}));
+        assert_eq!(limited, Err(EmitError::RateLimited(1200)));
+        assert_eq!(
+            limited.unwrap_err().to_string(),
+            "You are sending faster than this server allows: wait 2 s, then try again."
         );
         assert!(matches!(
             decode_reply::<Join>(json!(42)),

@@ -217,6 +217,51 @@ async fn a_client_that_keeps_hammering_is_kicked_with_a_reason() {
     wait_for(|| app.state.gateway.limits.connections.count("/chat") == 1).await;
     // Everyone else carries on.
     assert_eq!(send(&other, "still here").await["status"], "ok");
+    // The kicked address may not come straight back: refused at the
+    // handshake, with the reason.
+    let again = reqwest::get(format!("{}/socket.io/?EIO=4&transport=polling", app.url()))
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 429);
+    let body: Value = again.json().await.unwrap();
+    assert!(
+        body["message"].as_str().unwrap().starts_with(
+            "You were disconnected for sending far more than the rate limit allows: retry in"
+        ),
+        "{body}"
+    );
+    assert!(body["retryAfterMs"].as_u64().unwrap() <= 10_000);
+}
+
+#[tokio::test]
+async fn a_kicked_account_may_not_reconnect_for_a_while() {
+    let app = spawn_app_with(|c| {
+        c.limits.send = only(1);
+        c.limits.kick_after = 2;
+    })
+    .await;
+    let session = app.register("ann").await;
+    let token = session["token"].as_str().unwrap();
+    let mut sock = app.chat_as(token).await;
+    assert_eq!(
+        sock.request("join", json!({"username": "ann"})).await["status"],
+        "ok"
+    );
+    assert_eq!(send(&sock, "1").await["status"], "ok");
+    for _ in 0..2 {
+        assert_rate_limited(&send(&sock, "x").await);
+    }
+    sock.emit("send-message", json!({"message": "x", "room": "general"}))
+        .await;
+    sock.next("kicked").await;
+    wait_for(|| app.state.gateway.limits.connections.count("/chat") == 0).await;
+    // The account is refused by name at connect, whatever address it uses.
+    let key = huddle::server::limits::ClientKey::Account(
+        session["user"]["id"]
+            .as_i64()
+            .expect("the session names the user id"),
+    );
+    assert!(app.state.gateway.limits.penalty(&key).is_some());
 }
 
 #[tokio::test]

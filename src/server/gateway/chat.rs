@@ -80,7 +80,7 @@ fn payload(data: TryData<Value>) -> Option<Value> {
 }
 
 async fn on_join<A: Adapter>(
-    budget: Budget<Rooms>,
+    _budget: Budget<Rooms>,
     socket: SocketRef<A>,
     io: SocketIo<A>,
     State(state): State<GatewayState>,
@@ -88,9 +88,6 @@ async fn on_join<A: Adapter>(
     reply: Reply<A>,
     turn: Turn,
 ) {
-    if !budget.granted() {
-        return;
-    }
     let _turn = turn.wait().await;
     let join = match parse_payload::<Join>(payload(data)) {
         Ok(join) => join,
@@ -150,7 +147,7 @@ async fn on_join<A: Adapter>(
 }
 
 async fn on_send_message<A: Adapter>(
-    budget: Budget<Sends>,
+    _budget: Budget<Sends>,
     socket: SocketRef<A>,
     io: SocketIo<A>,
     State(state): State<GatewayState>,
@@ -158,9 +155,6 @@ async fn on_send_message<A: Adapter>(
     reply: Reply<A>,
     turn: Turn,
 ) {
-    if !budget.granted() {
-        return;
-    }
     let _turn = turn.wait().await;
     let Some(username) = state.presence.username(socket.id) else {
         return reply.refuse(SendMessage::NAME, texts::JOIN_FIRST);
@@ -205,16 +199,13 @@ async fn on_send_message<A: Adapter>(
 }
 
 async fn on_join_room<A: Adapter>(
-    budget: Budget<Rooms>,
+    _budget: Budget<Rooms>,
     socket: SocketRef<A>,
     State(state): State<GatewayState>,
     data: TryData<Value>,
     reply: Reply<A>,
     turn: Turn,
 ) {
-    if !budget.granted() {
-        return;
-    }
     let _turn = turn.wait().await;
     let Some((JoinRoom { room }, reply)) = joined_request(&state, &socket, data, reply) else {
         return;
@@ -229,16 +220,13 @@ async fn on_join_room<A: Adapter>(
 }
 
 async fn on_leave_room<A: Adapter>(
-    budget: Budget<Rooms>,
+    _budget: Budget<Rooms>,
     socket: SocketRef<A>,
     State(state): State<GatewayState>,
     data: TryData<Value>,
     reply: Reply<A>,
     turn: Turn,
 ) {
-    if !budget.granted() {
-        return;
-    }
     let _turn = turn.wait().await;
     let Some((LeaveRoom { room }, reply)) = joined_request(&state, &socket, data, reply) else {
         return;
@@ -253,16 +241,13 @@ async fn on_leave_room<A: Adapter>(
 }
 
 async fn on_history<A: Adapter>(
-    budget: Budget<Reads>,
+    _budget: Budget<Reads>,
     socket: SocketRef<A>,
     State(state): State<GatewayState>,
     data: TryData<Value>,
     reply: Reply<A>,
     turn: Turn,
 ) {
-    if !budget.granted() {
-        return;
-    }
     let _turn = turn.wait().await;
     let Some((request, reply)) = joined_request::<A, History>(&state, &socket, data, reply) else {
         return;
@@ -286,14 +271,11 @@ async fn on_history<A: Adapter>(
 
 /// `get-users` takes no payload; whatever comes is ignored, as in the tutorial.
 async fn on_get_users<A: Adapter>(
-    budget: Budget<Reads>,
+    _budget: Budget<Reads>,
     State(state): State<GatewayState>,
     reply: Reply<A>,
     turn: Turn,
 ) {
-    if !budget.granted() {
-        return;
-    }
     let _turn = turn.wait().await;
     reply.ok(UserList {
         users: state.presence.usernames(),
@@ -301,7 +283,7 @@ async fn on_get_users<A: Adapter>(
 }
 
 async fn on_protected_message<A: Adapter>(
-    budget: Budget<Sends>,
+    _budget: Budget<Sends>,
     socket: SocketRef<A>,
     io: SocketIo<A>,
     State(state): State<GatewayState>,
@@ -309,9 +291,6 @@ async fn on_protected_message<A: Adapter>(
     reply: Reply<A>,
     turn: Turn,
 ) {
-    if !budget.granted() {
-        return;
-    }
     let _turn = turn.wait().await;
     const EVENT: &str = ProtectedMessage::NAME;
     // The guard runs first and answers with `exception`, as in the tutorial;

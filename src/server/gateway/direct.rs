@@ -63,7 +63,7 @@ async fn recipient(state: &GatewayState, event: &str, name: &Username) -> Result
 }
 
 pub async fn on_send_dm<A: Adapter>(
-    budget: Budget<Sends>,
+    _budget: Budget<Sends>,
     socket: SocketRef<A>,
     io: SocketIo<A>,
     State(state): State<GatewayState>,
@@ -71,9 +71,6 @@ pub async fn on_send_dm<A: Adapter>(
     reply: Reply<A>,
     turn: Turn,
 ) {
-    if !budget.granted() {
-        return;
-    }
     let _turn = turn.wait().await;
     let Some((me, send, reply)) = account_request::<A, SendDm>(&socket, data, reply) else {
         return;
@@ -125,16 +122,13 @@ pub async fn on_send_dm<A: Adapter>(
 }
 
 pub async fn on_dm_history<A: Adapter>(
-    budget: Budget<Reads>,
+    _budget: Budget<Reads>,
     socket: SocketRef<A>,
     State(state): State<GatewayState>,
     data: TryData<Value>,
     reply: Reply<A>,
     turn: Turn,
 ) {
-    if !budget.granted() {
-        return;
-    }
     let _turn = turn.wait().await;
     let Some((me, request, reply)) = account_request::<A, DmHistory>(&socket, data, reply) else {
         return;
@@ -161,15 +155,12 @@ pub async fn on_dm_history<A: Adapter>(
 }
 
 pub async fn on_dm_list<A: Adapter>(
-    budget: Budget<Reads>,
+    _budget: Budget<Reads>,
     socket: SocketRef<A>,
     State(state): State<GatewayState>,
     reply: Reply<A>,
     turn: Turn,
 ) {
-    if !budget.granted() {
-        return;
-    }
     let _turn = turn.wait().await;
     let Some(me) = account(&socket) else {
         return reply.refuse(DmList::NAME, LOG_IN_FOR_DMS);
@@ -184,16 +175,13 @@ pub async fn on_dm_list<A: Adapter>(
 }
 
 pub async fn on_mark_read<A: Adapter>(
-    budget: Budget<Reads>,
+    _budget: Budget<Reads>,
     socket: SocketRef<A>,
     State(state): State<GatewayState>,
     data: TryData<Value>,
     reply: Reply<A>,
     turn: Turn,
 ) {
-    if !budget.granted() {
-        return;
-    }
     let _turn = turn.wait().await;
     let Some((me, request, reply)) = account_request::<A, MarkRead>(&socket, data, reply) else {
         return;
@@ -212,15 +200,12 @@ pub async fn on_mark_read<A: Adapter>(
 }
 
 pub async fn on_focus<A: Adapter>(
-    budget: Budget<Reads>,
+    _budget: Budget<Reads>,
     socket: SocketRef<A>,
     data: TryData<Value>,
     reply: Reply<A>,
     turn: Turn,
 ) {
-    if !budget.granted() {
-        return;
-    }
     let _turn = turn.wait().await;
     match parse_payload::<Focus>(data.0.ok()) {
         Ok(focus) => {

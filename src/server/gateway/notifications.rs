@@ -30,16 +30,13 @@ pub async fn attach<A: Adapter>(socket: SocketRef<A>) -> Result<(), std::convert
 }
 
 async fn on_subscribe<A: Adapter>(
-    budget: Budget<Reads>,
+    _budget: Budget<Reads>,
     socket: SocketRef<A>,
     State(state): State<GatewayState>,
     data: TryData<Value>,
     reply: Reply<A>,
     turn: Turn,
 ) {
-    if !budget.granted() {
-        return;
-    }
     let _turn = turn.wait().await;
     match parse_payload::<SubscribeToNotifications>(data.0.ok()) {
         Ok(SubscribeToNotifications { user_id }) => {

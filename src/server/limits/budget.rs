@@ -1,21 +1,26 @@
 //! Rate limits on client events.
 //!
-//! Each handler takes a [`Budget`] of its category as its FIRST argument
-//! (before `Turn`), and returns at once when it is not granted:
+//! Each handler takes a [`Budget`] of its category as its FIRST argument:
 //!
 //! ```ignore
-//! async fn on_send_message(budget: Budget<Sends>, ...) {
-//!     if !budget.granted() { return; }
+//! async fn on_send_message(_budget: Budget<Sends>, ...) { ... }
 //! ```
 //!
-//! The extractor runs as the packet is read, before the handler's task is
-//! spawned, and answers a refusal itself: the ack
-//! `{status:"error", message:"Rate limit exceeded, retry in N ms",
-//! retryAfterMs:N}`, or the `exception` event when the client sent no ack
-//! callback. Nothing else happens for a refused event. Refusals are logged
-//! once per episode, not per event; a socket refused more than
-//! `kick_after` times within [`STRIKE_WINDOW`] is sent `kicked` and
-//! disconnected.
+//! The extractor runs as the packet is read, before any other extractor
+//! and before the handler's task is spawned. A refused event is answered
+//! by the extractor itself (the ack `{status:"error", message:"Rate limit
+//! exceeded, retry in N ms", retryAfterMs:N}`, or the `exception` event
+//! when the client sent no ack callback), and then the extractor fails, so
+//! that socketioxide neither parses the payload nor spawns the handler: a
+//! flood costs the server as little as possible per event. (socketioxide
+//! logs every failed extraction at error level; `telemetry` silences that
+//! one log target, because the budget logs refusals itself, once per
+//! episode rather than per event.)
+//!
+//! A socket refused more than `kick_after` times within [`STRIKE_WINDOW`]
+//! is sent `kicked` and disconnected, and its client (account, or address
+//! for a guest) may not connect again for [`STRIKE_WINDOW`]: a persistent
+//! flooder is then refused at the HTTP handshake, the cheapest place.
 
 use super::{millis_ceil, ClientKey, Keyed, Limits};
 use crate::protocol::ack::{Ack, ErrorReply, Exception, OkMessage};
@@ -28,7 +33,6 @@ use socketioxide::extract::AckSender;
 use socketioxide::handler::FromMessageParts;
 use socketioxide::socket::Socket;
 use socketioxide::SocketError;
-use std::convert::Infallible;
 use std::marker::PhantomData;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -166,44 +170,32 @@ impl SocketBudgets {
     }
 }
 
-/// Extractor: whether this event is within its socket's and client's
-/// budget of category `C`. Infallible, so that a refusal is not logged by
-/// socketioxide as an extraction error for every event.
-pub struct Budget<C> {
-    granted: bool,
-    category: PhantomData<fn() -> C>,
-}
+/// Extractor: this event is within its socket's and its client's budget
+/// of category `C`. When it is not, the refusal is answered and the
+/// extraction fails with [`OverBudget`]: the handler does not run.
+pub struct Budget<C>(PhantomData<fn() -> C>);
 
-impl<C> Budget<C> {
-    fn new(granted: bool) -> Self {
-        Self {
-            granted,
-            category: PhantomData,
-        }
-    }
-
-    /// False when the event was refused (the refusal is already answered).
-    pub fn granted(&self) -> bool {
-        self.granted
-    }
-}
+/// The extraction error of a refused event (already answered).
+#[derive(Debug, thiserror::Error)]
+#[error("refused by a rate limit (answered to the client)")]
+pub struct OverBudget;
 
 impl<A: Adapter, C: Category> FromMessageParts<A> for Budget<C> {
-    type Error = Infallible;
+    type Error = OverBudget;
 
     fn from_message_parts(
         s: &Arc<Socket<A>>,
         v: &mut socketioxide_core::Value,
         ack_id: &Option<i64>,
-    ) -> Result<Self, Infallible> {
+    ) -> Result<Self, OverBudget> {
         let Some(budgets) = s.extensions.get::<Arc<SocketBudgets>>() else {
             // Every namespace meters its sockets at connect; a socket
             // without budgets is a wiring bug, not the client's fault.
             tracing::error!(sid = %s.id, ns = s.ns(), "socket has no rate-limit budgets");
-            return Ok(Self::new(true));
+            return Ok(Self(PhantomData));
         };
         let wait = match budgets.take::<C>() {
-            Ok(()) => return Ok(Self::new(true)),
+            Ok(()) => return Ok(Self(PhantomData)),
             Err(wait) => millis_ceil(wait),
         };
         match budgets.strike() {
@@ -214,7 +206,7 @@ impl<A: Adapter, C: Category> FromMessageParts<A> for Budget<C> {
                 }
                 let refusal = ErrorReply::rate_limited(wait);
                 if ack_id.is_some() {
-                    let ack = AckSender::from_message_parts(s, v, ack_id)?;
+                    let Ok(ack) = AckSender::from_message_parts(s, v, ack_id);
                     if let Err(e) = ack.send(&Ack::<OkMessage>::Error(refusal)) {
                         tracing::debug!(sid = %s.id, error = %e, "could not send ack");
                     }
@@ -225,11 +217,18 @@ impl<A: Adapter, C: Category> FromMessageParts<A> for Budget<C> {
             Verdict::Kick => {
                 tracing::warn!(sid = %s.id, ns = s.ns(), client = ?budgets.key, budget = C::NAME,
                     "kicked: kept sending far over its rate limit");
+                // The client, and for an account also its address, so that
+                // it cannot come straight back as a guest.
+                budgets.limits.penalize(budgets.key, STRIKE_WINDOW);
+                let address = budgets.limits.client_ip(s.req_parts());
+                budgets
+                    .limits
+                    .penalize(ClientKey::Address(address), STRIKE_WINDOW);
                 kick(s.clone());
             }
             Verdict::Drop => {}
         }
-        Ok(Self::new(false))
+        Err(OverBudget)
     }
 }
 

@@ -42,13 +42,17 @@ pub enum ConnectionRefusal {
     PerAddress(usize),
     #[error("Too many connection attempts from your address: retry in {0} ms")]
     TooFast(u64),
+    #[error(
+        "You were disconnected for sending far more than the rate limit allows: retry in {0} ms"
+    )]
+    Penalized(u64),
 }
 
 impl ConnectionRefusal {
     fn retry_after_ms(&self) -> u64 {
         match self {
             ConnectionRefusal::Full(_) | ConnectionRefusal::PerAddress(_) => 60_000,
-            ConnectionRefusal::TooFast(ms) => *ms,
+            ConnectionRefusal::TooFast(ms) | ConnectionRefusal::Penalized(ms) => *ms,
         }
     }
 }
@@ -158,8 +162,17 @@ impl Drop for Permit {
 }
 
 impl Limits {
-    /// Takes one handshake from `ip`'s bucket.
+    fn check_penalty(&self, key: &ClientKey) -> Result<(), ConnectionRefusal> {
+        match self.penalty(key) {
+            Some(left) => Err(ConnectionRefusal::Penalized(millis_ceil(left))),
+            None => Ok(()),
+        }
+    }
+
+    /// Refuses an address that was kicked for flooding, else takes one
+    /// handshake from its bucket.
     pub fn check_handshake(&self, ip: IpAddr) -> Result<(), ConnectionRefusal> {
+        self.check_penalty(&ClientKey::Address(ip))?;
         self.handshakes.check_key(&ip).map_err(|n| {
             ConnectionRefusal::TooFast(millis_ceil(
                 n.wait_time_from(governor::clock::Clock::now(self.handshakes.clock())),
@@ -222,16 +235,17 @@ pub async fn admit<A: Adapter>(
 }
 
 /// Connect middleware, the last of every namespace (after authentication,
-/// which decides whose budget it is): gives the socket its rate-limit
-/// budgets.
+/// which decides whose budget it is): refuses a client kicked for flooding
+/// a moment ago, and gives the socket its rate-limit budgets.
 pub async fn meter<A: Adapter>(
     socket: SocketRef<A>,
     socketioxide::extract::State(state): socketioxide::extract::State<GatewayState>,
-) -> Result<(), std::convert::Infallible> {
+) -> Result<(), ConnectionRefusal> {
     let key = match Identity::of(&socket).user_id() {
         Some(id) => ClientKey::Account(id),
         None => ClientKey::Address(state.limits.client_ip(socket.req_parts())),
     };
+    state.limits.check_penalty(&key)?;
     socket
         .extensions
         .insert(SocketBudgets::new(state.limits.clone(), key));

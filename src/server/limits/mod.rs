@@ -19,12 +19,13 @@ pub use connections::{admit, handshake_guard, meter, Connections};
 
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use http::HeaderName;
+use std::collections::HashMap;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::num::NonZeroU32;
 use std::str::FromStr;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 /// A token bucket: `count` events per `per`, in bursts of up to `burst`.
 ///
@@ -206,6 +207,8 @@ pub struct Limits {
     client_reads: Keyed<ClientKey>,
     handshakes: Keyed<IpAddr>,
     pub connections: Connections,
+    /// Clients kicked for flooding, and until when they may not connect.
+    penalties: Mutex<HashMap<ClientKey, Instant>>,
 }
 
 impl fmt::Debug for Limits {
@@ -224,8 +227,26 @@ impl Limits {
             client_reads: RateLimiter::keyed(config.client_reads.quota()),
             handshakes: RateLimiter::keyed(config.handshakes.quota()),
             connections: Connections::new(config.max_connections, config.max_connections_per_ip),
+            penalties: Mutex::new(HashMap::new()),
             config,
         })
+    }
+
+    fn penalties(&self) -> MutexGuard<'_, HashMap<ClientKey, Instant>> {
+        self.penalties
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Refuses new connections of `key` for `duration`.
+    pub fn penalize(&self, key: ClientKey, duration: Duration) {
+        self.penalties().insert(key, Instant::now() + duration);
+    }
+
+    /// How long `key` must still wait before connecting, if it was kicked.
+    pub fn penalty(&self, key: &ClientKey) -> Option<Duration> {
+        let until = *self.penalties().get(key)?;
+        until.checked_duration_since(Instant::now())
     }
 
     /// Forgets the buckets of clients that have been quiet long enough to
@@ -237,6 +258,8 @@ impl Limits {
         }
         self.handshakes.retain_recent();
         self.handshakes.shrink_to_fit();
+        let now = Instant::now();
+        self.penalties().retain(|_, until| *until > now);
     }
 
     /// Runs [`Self::forget_idle`] every minute while the server runs.
@@ -358,6 +381,21 @@ mod tests {
             client_ip(Some(&xff), &headers, &extensions),
             "127.0.0.1".parse::<IpAddr>().unwrap()
         );
+    }
+
+    #[test]
+    fn a_penalty_lasts_its_time() {
+        let limits = Limits::new(LimitsConfig::DEFAULT);
+        let key = ClientKey::Account(7);
+        assert_eq!(limits.penalty(&key), None);
+        limits.penalize(key, Duration::from_secs(10));
+        let left = limits.penalty(&key).unwrap();
+        assert!(left > Duration::from_secs(9), "{left:?}");
+        assert_eq!(limits.penalty(&ClientKey::Account(8)), None);
+        limits.penalize(key, Duration::ZERO);
+        assert_eq!(limits.penalty(&key), None);
+        limits.forget_idle();
+        assert!(limits.penalties().is_empty());
     }
 
     #[test]
