@@ -812,8 +812,9 @@ fn print_flood(quiet: &ChatResult, flooded: &ChatResult) {
     );
     if let Some(f) = &flooded.flood {
         println!(
-            "flooder: {} connections, {} sent, {} acked ok, {} refused by a rate limit, {} other errors, kicked {} times{}",
+            "flooder: {} connections ({} more refused with HTTP 429), {} sent, {} acked ok, {} refused by a rate limit, {} other errors, kicked {} times{}",
             f.connections,
+            f.handshakes_refused,
             f.sent,
             f.accepted,
             f.rate_limited,
@@ -836,6 +837,8 @@ struct FloodTally {
     rate_limited: u64,
     other_errors: u64,
     kicked: u64,
+    /// Reconnections refused with HTTP 429.
+    handshakes_refused: u64,
     first_refusal: Option<String>,
 }
 
@@ -860,7 +863,11 @@ fn flooder(
         tokio::time::sleep_until(start.into()).await;
         while Instant::now() < end {
             if let Err(e) = flood_once(&url, source, end, &mut tally).await {
-                eprintln!("  flooder: {e}");
+                if e.contains("429") {
+                    tally.handshakes_refused += 1;
+                } else {
+                    eprintln!("  flooder: {e}");
+                }
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
         }

@@ -12,22 +12,44 @@ use crate::protocol::MessageText;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+/// A rate-limit wait up to this long is waited out quietly and the send
+/// retried (a burst of queued messages flushing after a reconnect, say);
+/// a longer one is shown, and the Send button held.
+const QUIET_RETRY_MS: u64 = 1000;
+
 /// Sends, retrying with the same client id when no answer came (the server
-/// stores a retried id once).
+/// stores a retried id once), and after a short rate-limit wait.
 async fn send_with_retries<E: ClientEvent>(
     state: ChatState,
     send: &E,
     has_id: bool,
 ) -> Result<(), EmitError> {
     let mut attempts = 0;
+    let mut waits = 0;
     loop {
         attempts += 1;
         match state.client.emit_with_ack(send).await {
             Ok(_) => return Ok(()),
             Err(EmitError::Timeout | EmitError::Disconnected) if attempts < 3 && has_id => {}
+            Err(EmitError::RateLimited(ms)) if ms <= QUIET_RETRY_MS && waits < 5 => {
+                waits += 1;
+                sleep_ms(ms).await;
+            }
             Err(e) => return Err(e),
         }
     }
+}
+
+/// Resolves after `ms` milliseconds (the browser's timer).
+async fn sleep_ms(ms: u64) {
+    let (tx, rx) = futures_channel::oneshot::channel::<()>();
+    set_timeout(
+        move || {
+            let _ = tx.send(());
+        },
+        std::time::Duration::from_millis(ms),
+    );
+    let _ = rx.await;
 }
 
 #[component]

@@ -232,30 +232,35 @@ impl<A: Adapter, C: Category> FromMessageParts<A> for Budget<C> {
     }
 }
 
-/// Sends `kicked`, then disconnects the socket. A socket whose outbound
-/// queue is full cannot take the disconnect packet yet: try again for a
-/// while (its heartbeat closes it meanwhile if it never reads).
+/// Sends `kicked`, then disconnects the socket at once, while its packet
+/// is being read: the flood's next packet then finds no socket and
+/// socketioxide closes the connection, instead of reading on. A socket
+/// whose outbound queue is full cannot take the disconnect packet yet: try
+/// again for a while (its heartbeat closes it meanwhile if it never reads).
 fn kick<A: Adapter>(socket: Arc<Socket<A>>) {
-    tokio::spawn(async move {
-        let event = Kicked {
-            message: format!(
-                "Disconnected: you sent far more than the rate limit allows. Wait {} s before reconnecting.",
-                STRIKE_WINDOW.as_secs()
-            ),
-            retry_after_ms: STRIKE_WINDOW.as_millis() as u64,
-        };
-        if let Err(e) = socket.emit(Kicked::NAME, &event) {
-            tracing::debug!(sid = %socket.id, error = %e, "could not send kicked");
-        }
-        for _ in 0..300 {
-            match socket.clone().disconnect() {
-                Err(SocketError::InternalChannelFull) => {
-                    tokio::time::sleep(Duration::from_millis(100)).await;
+    let event = Kicked {
+        message: format!(
+            "Disconnected: you sent far more than the rate limit allows. Wait {} s before reconnecting.",
+            STRIKE_WINDOW.as_secs()
+        ),
+        retry_after_ms: STRIKE_WINDOW.as_millis() as u64,
+    };
+    if let Err(e) = socket.emit(Kicked::NAME, &event) {
+        tracing::debug!(sid = %socket.id, error = %e, "could not send kicked");
+    }
+    if let Err(SocketError::InternalChannelFull) = socket.clone().disconnect() {
+        tokio::spawn(async move {
+            for _ in 0..300 {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                if !matches!(
+                    socket.clone().disconnect(),
+                    Err(SocketError::InternalChannelFull)
+                ) {
+                    return;
                 }
-                _ => return,
             }
-        }
-    });
+        });
+    }
 }
 
 #[cfg(test)]

@@ -149,8 +149,8 @@ impl LimitsConfig {
     /// Defaults that a person never hits: typing, switching rooms and
     /// scrolling history stay far below them; a script does not.
     pub const DEFAULT: LimitsConfig = LimitsConfig {
-        send: Rate::new(10, 1, 20),
-        client_send: Rate::new(20, 1, 60),
+        send: Rate::new(10, 1, 5),
+        client_send: Rate::new(20, 1, 10),
         rooms: Rate::new(5, 1, 20),
         client_rooms: Rate::new(10, 1, 40),
         reads: Rate::new(20, 1, 60),
