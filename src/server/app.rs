@@ -43,6 +43,9 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     state: AppState,
+    /// How long a connection may hold unsent data that its peer does not
+    /// take (TCP_USER_TIMEOUT): two heartbeats.
+    stall_timeout: std::time::Duration,
 }
 
 impl Application {
@@ -124,6 +127,7 @@ impl Application {
             listener,
             router,
             state,
+            stall_timeout: heartbeat * 2,
         })
     }
 
@@ -148,10 +152,25 @@ impl Application {
     ) -> std::io::Result<()> {
         // Chat traffic is many small frames: send each at once instead of
         // letting Nagle's algorithm hold it back for the peer's ACK.
-        let listener = self.listener.tap_io(|tcp| {
+        //
+        // A peer that stops reading (its receive window stays at zero) is
+        // dropped by the kernel after `stall_timeout`. Without this, the
+        // connection's writer waits forever on the full socket, and
+        // engineioxide, which waits for that writer when it closes a
+        // session, would never release the socket (not even after its
+        // heartbeat has timed out).
+        let stall_timeout = self.stall_timeout;
+        let listener = self.listener.tap_io(move |tcp| {
             if let Err(e) = tcp.set_nodelay(true) {
                 tracing::debug!("cannot set TCP_NODELAY: {e}");
             }
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            if let Err(e) = socket2::SockRef::from(&*tcp).set_tcp_user_timeout(Some(stall_timeout))
+            {
+                tracing::debug!("cannot set TCP_USER_TIMEOUT: {e}");
+            }
+            #[cfg(not(any(target_os = "linux", target_os = "android")))]
+            let _ = stall_timeout;
         });
         axum::serve(
             listener,

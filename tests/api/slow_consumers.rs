@@ -5,6 +5,9 @@
 //! memory can be read from /proc apart from the test's clients. The clients
 //! speak raw Engine.IO over WebSocket, so a stalled one really stops
 //! reading: its TCP window closes and the server's queue for it fills.
+//!
+//! `TEST_SERVER_LOG=<file>` (and `TEST_SERVER_LOG_LEVEL=<filter>`) keep the
+//! server's log.
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
@@ -41,10 +44,16 @@ impl Server {
         let child = Command::new(env!("CARGO_BIN_EXE_huddle"))
             .env("HUDDLE_ADDR", addr.to_string())
             .env("HUDDLE_DATA_DIR", data.path())
-            .env("RUST_LOG", "warn")
+            .env(
+                "RUST_LOG",
+                std::env::var("TEST_SERVER_LOG_LEVEL").unwrap_or_else(|_| "warn".into()),
+            )
             .envs(env.iter().copied())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(match std::env::var_os("TEST_SERVER_LOG") {
+                Some(p) => Stdio::from(std::fs::File::create(p).expect("log file")),
+                None => Stdio::null(),
+            })
             .spawn()
             .expect("the huddle binary starts");
         let server = Server {

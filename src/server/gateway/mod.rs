@@ -119,7 +119,47 @@ pub async fn emit_to<A: Adapter, E: ServerEvent>(to: BroadcastOperators<A>, even
                 "skipped closed sockets"
             );
         }
+        // Some sockets' queues were full: they miss this event (and are
+        // disconnected at their next heartbeat). Said once in a while, not
+        // once per event.
+        Err(BroadcastError::Socket(errors)) => {
+            let full = errors
+                .iter()
+                .filter(|e| matches!(e, SocketError::InternalChannelFull))
+                .count();
+            slow_consumers::dropped(E::NAME, full as u64);
+        }
         Err(e) => tracing::warn!(event = E::NAME, error = %e, "broadcast failed"),
+    }
+}
+
+/// A throttled account of events dropped for slow consumers.
+mod slow_consumers {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::time::{SystemTime, UNIX_EPOCH};
+
+    static DROPPED: AtomicU64 = AtomicU64::new(0);
+    static LAST_REPORT: AtomicU64 = AtomicU64::new(0);
+    const EVERY_SECS: u64 = 10;
+
+    pub fn dropped(event: &str, count: u64) {
+        DROPPED.fetch_add(count, Ordering::Relaxed);
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let last = LAST_REPORT.load(Ordering::Relaxed);
+        if now >= last + EVERY_SECS
+            && LAST_REPORT
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            let total = DROPPED.swap(0, Ordering::Relaxed);
+            tracing::warn!(
+                event,
+                dropped = total,
+                "sockets too slow to take their events missed {total} of them (over the last {EVERY_SECS} s at most); they are disconnected at their next heartbeat"
+            );
+        }
     }
 }
 
