@@ -46,23 +46,31 @@ fn broadcast(c: &mut Criterion) {
             rx.recv().await.expect("the connect packet");
             members.push((tx, rx));
         }
+        members
+    });
+    let chat = io.of(NAMESPACE).expect("the namespace exists");
+    rt.block_on(async {
         // The connect handler (which joins the room) runs on its own task.
         for _ in 0..500 {
-            if io.to(ROOM).sockets().len() == MEMBERS {
+            if chat.clone().to(ROOM).sockets().len() == MEMBERS {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
-        assert_eq!(io.to(ROOM).sockets().len(), MEMBERS, "every member joined");
-        members
     });
+    assert_eq!(
+        chat.clone().to(ROOM).sockets().len(),
+        MEMBERS,
+        "every member joined"
+    );
     let m = message();
     let mut group = c.benchmark_group("broadcast");
     group.throughput(Throughput::Elements(MEMBERS as u64));
     group.bench_function("new-message to a room of 1,000 (in-process adapter)", |b| {
         b.iter(|| {
             rt.block_on(async {
-                io.to(ROOM)
+                chat.clone()
+                    .to(ROOM)
                     .emit(NewMessage::NAME, &m)
                     .await
                     .expect("the broadcast");
