@@ -67,6 +67,9 @@ pub fn session_room(session: &str) -> String {
 /// its client then recovers what it missed from the history.
 pub const MAX_BUFFERED_PACKETS: usize = 256;
 
+/// The WebSocket read buffer of each connection.
+pub const WS_READ_BUFFER_BYTES: usize = 1024;
+
 /// Builds the socket.io layer with Huddle's limits and registers every
 /// namespace. `heartbeat` is the ping interval and the ping timeout.
 ///
@@ -80,6 +83,9 @@ pub fn build(state: GatewayState, heartbeat: Duration) -> (SocketIoLayer, Socket
         .ws_max_message_size(max_payload)
         .ws_max_frame_size(max_payload)
         .max_buffer_size(MAX_BUFFERED_PACKETS)
+        // Chat frames are small; a frame larger than the buffer is read in
+        // several steps. engineioxide's default is 4 KiB per connection.
+        .ws_read_buffer_size(WS_READ_BUFFER_BYTES)
         .ping_interval(heartbeat)
         .ping_timeout(heartbeat)
         .connect_timeout(Duration::from_secs(10))
