@@ -13,7 +13,9 @@ use super::state::{ChatState, View};
 use super::user_list::UserList;
 use crate::client::{http, Client, ConnectionState, Outgoing};
 use crate::protocol::account::Session;
-use crate::protocol::chat::{self, GetUsers, Join, JoinRoom, Kicked, SessionEnded, Welcome};
+use crate::protocol::chat::{
+    self, GetUsers, Join, JoinRoom, Kicked, ServerRestarting, SessionEnded, Welcome,
+};
 use crate::protocol::direct::{DmHistory, DmList, Focus, MarkRead};
 use crate::protocol::history::History;
 use crate::protocol::notifications::{self, Alert, Notification, SubscribeToNotifications, UserId};
@@ -158,6 +160,9 @@ fn follow_the_session(state: ChatState) {
     // (it kept sending far over the rate limit): said where the person
     // reads; the client reconnects by itself.
     state.client.on::<Kicked>(move |e| state.notice(e.message));
+    state
+        .client
+        .on::<ServerRestarting>(move |e| state.notice(e.message));
     state.client.on_connect_error(move |nsp, message| {
         if nsp != chat::NAMESPACE {
             return;

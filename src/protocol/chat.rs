@@ -416,3 +416,17 @@ impl ServerEvent for Kicked {
     const NAMESPACE: &'static str = NAMESPACE;
     const NAME: &'static str = "kicked";
 }
+
+/// `server-restarting {message}`: this server is shutting down (a restart or
+/// a deployment) and is about to disconnect the socket. Connect again (to
+/// another node, or to this one once it is back); what was missed is in
+/// the history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerRestarting {
+    pub message: String,
+}
+
+impl ServerEvent for ServerRestarting {
+    const NAMESPACE: &'static str = NAMESPACE;
+    const NAME: &'static str = "server-restarting";
+}

@@ -4,6 +4,7 @@
 use super::auth::{load_or_create_secret, routes, TokenKeys};
 use super::config::Config;
 use super::gateway::{self, GatewayState};
+use super::health;
 use super::limits::{self, Limits};
 use super::notifier::Notifier;
 use super::origin::{self, OriginPolicy};
@@ -13,7 +14,7 @@ use crate::app::{shell, App};
 use crate::protocol::account::{LOGIN_PATH, LOGOUT_PATH, REGISTER_PATH};
 use anyhow::Context;
 use axum::extract::FromRef;
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::serve::ListenerExt;
 use axum::Router;
 use leptos::config::LeptosOptions;
@@ -108,6 +109,8 @@ impl Application {
             .route(REGISTER_PATH, post(routes::register))
             .route(LOGIN_PATH, post(routes::login))
             .route(LOGOUT_PATH, post(routes::logout))
+            .route(health::HEALTH_PATH, get(health::healthz))
+            .route(health::READY_PATH, get(health::readyz))
             .leptos_routes(&state, routes, {
                 let options = state.leptos_options.clone();
                 move || shell(options.clone())
@@ -145,7 +148,11 @@ impl Application {
         &self.state
     }
 
-    /// Serves until `shutdown` completes, then finishes open requests.
+    /// Serves until `shutdown` completes, then stops gracefully: stops
+    /// accepting, tells every `/chat` socket `server-restarting` and
+    /// disconnects all sockets, lets handlers in flight finish, stores
+    /// every queued message and closes the database. Each step is bounded
+    /// by [`SHUTDOWN_STEP`], so the process exits in bounded time.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -172,13 +179,56 @@ impl Application {
             #[cfg(not(any(target_os = "linux", target_os = "android")))]
             let _ = stall_timeout;
         });
-        axum::serve(
+        let io = self.state.io.clone();
+        let store = self.state.gateway.store.clone();
+        let drained = async move {
+            shutdown.await;
+            tracing::info!("shutting down: telling clients to reconnect");
+            disconnect_everyone(&io).await;
+        };
+        let served = axum::serve(
             listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown(drained)
+        .await;
+        // Handlers still running (a message waiting for its commit) get to
+        // finish; then the queue is stored and the database closed.
+        if tokio::time::timeout(SHUTDOWN_STEP, store.close())
+            .await
+            .is_err()
+        {
+            tracing::error!(
+                "the database did not close within {} s; stopping anyway",
+                SHUTDOWN_STEP.as_secs()
+            );
+        }
+        served
+    }
+}
+
+/// The most any step of a graceful shutdown may take.
+pub const SHUTDOWN_STEP: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Tells every `/chat` socket `server-restarting`, then closes every
+/// socket of every namespace.
+async fn disconnect_everyone(io: &socketioxide::SocketIo) {
+    use crate::protocol::chat::ServerRestarting;
+    let notice = ServerRestarting {
+        message: "The server is restarting: reconnecting…".into(),
+    };
+    if let Some(chat) = gateway::everyone::<_, ServerRestarting>(io) {
+        gateway::emit_to(chat, &notice).await;
+    }
+    if tokio::time::timeout(SHUTDOWN_STEP, io.close())
         .await
+        .is_err()
+    {
+        tracing::warn!(
+            "some connections did not close within {} s",
+            SHUTDOWN_STEP.as_secs()
+        );
     }
 }
 

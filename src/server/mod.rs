@@ -5,6 +5,7 @@ pub mod app;
 pub mod auth;
 pub mod config;
 pub mod gateway;
+pub mod health;
 pub mod limits;
 pub mod notifier;
 pub mod origin;

@@ -68,12 +68,18 @@ impl TestApp {
     /// Stops the server (its sockets are closed) and hands back its data
     /// directory, to start another server on it.
     pub async fn stop(mut self) -> tempfile::TempDir {
-        self.state.io.close().await;
+        // The graceful path: `server-restarting` to every socket, sockets
+        // closed, queued messages stored, database closed.
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
         if let Some(server) = self.server.take() {
-            let _ = tokio::time::timeout(WAIT, server).await;
+            let stopped = tokio::time::timeout(2 * WAIT, server).await;
+            assert!(
+                stopped.is_ok(),
+                "the server did not stop within {:?}",
+                2 * WAIT
+            );
         }
         let dir = tempfile::tempdir().expect("temp dir");
         std::mem::replace(&mut self.data_dir, dir)

@@ -8,6 +8,7 @@ mod helpers;
 mod history;
 mod limits;
 mod notifications;
+mod operations;
 mod origin;
 mod protected;
 mod slow_consumers;

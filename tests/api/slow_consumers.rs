@@ -177,10 +177,20 @@ async fn run(stalled: usize) -> Run {
     let reader = raw_chat(server.addr, "reader", None).await;
     let sender = raw_chat(server.addr, "sender", None).await;
     let reading = tokio::spawn(count_messages(reader, MESSAGES));
-    let (mut sink, mut stream) = sender.split();
-    // The sender is in the room too: it reads (and is done before its
-    // unanswered heartbeat matters).
-    let sender_reads = tokio::spawn(async move { while let Some(Ok(_)) = stream.next().await {} });
+    let (sink, mut stream) = sender.split();
+    let sink = std::sync::Arc::new(tokio::sync::Mutex::new(sink));
+    // The sender is in the room too: it reads everything and answers the
+    // server's pings, like any healthy client.
+    let sender_reads = tokio::spawn({
+        let sink = sink.clone();
+        async move {
+            while let Some(Ok(msg)) = stream.next().await {
+                if matches!(&msg, Message::Text(t) if t.as_str() == "2") {
+                    let _ = sink.lock().await.send(Message::text("3")).await;
+                }
+            }
+        }
+    });
     let rss_before = server.rss_kib();
     let mut peak = rss_before;
     let body = "x".repeat(3990);
@@ -189,7 +199,9 @@ async fn run(stalled: usize) -> Run {
             "42/chat,{}",
             json!(["send-message", {"message": format!("{i:05} {body}"), "room": "general"}])
         );
-        sink.send(Message::text(frame))
+        sink.lock()
+            .await
+            .send(Message::text(frame))
             .await
             .expect("the sender is not disconnected");
         if i % 20 == 0 {

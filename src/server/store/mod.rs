@@ -197,6 +197,18 @@ impl Store {
         })
     }
 
+    /// Waits until every queued message is stored, then closes the
+    /// database (SQLite checkpoints its write-ahead log). For shutdown:
+    /// afterwards every call fails.
+    pub async fn close(&self) {
+        while self.appends.capacity() < self.appends.max_capacity() {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        // Waits for the writer's transaction in progress, if any.
+        self.writer.close().await;
+        self.reader.close().await;
+    }
+
     /// Answers when the database does.
     pub async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.reader).await?;
