@@ -37,6 +37,8 @@ pub struct AppState {
     pub tokens: Arc<TokenKeys>,
     /// How long a login lasts.
     pub session_ttl: std::time::Duration,
+    /// Renders `/metrics`.
+    pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
 }
 
 /// A bound, ready-to-run Huddle server.
@@ -93,6 +95,7 @@ impl Application {
             io,
             tokens,
             session_ttl: std::time::Duration::from_secs(config.session_hours * 3600),
+            metrics: super::metrics::handle(),
         };
 
         let policy = OriginPolicy::new(&config.allowed_origins);
@@ -111,6 +114,7 @@ impl Application {
             .route(LOGOUT_PATH, post(routes::logout))
             .route(health::HEALTH_PATH, get(health::healthz))
             .route(health::READY_PATH, get(health::readyz))
+            .route(super::metrics::METRICS_PATH, get(super::metrics::render))
             .leptos_routes(&state, routes, {
                 let options = state.leptos_options.clone();
                 move || shell(options.clone())

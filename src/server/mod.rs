@@ -7,6 +7,7 @@ pub mod config;
 pub mod gateway;
 pub mod health;
 pub mod limits;
+pub mod metrics;
 pub mod notifier;
 pub mod origin;
 pub mod presence;

@@ -80,3 +80,56 @@ async fn a_graceful_shutdown_tells_clients_and_keeps_every_acked_message() {
         .collect();
     assert_eq!(stored, acked);
 }
+
+#[tokio::test]
+async fn metrics_count_connections_events_refusals_and_latencies() {
+    let app =
+        spawn_app_with(|c| c.limits.send = huddle::server::limits::Rate::new(1, 3600, 1)).await;
+    let ann = app.joined("ann").await;
+    assert_eq!(
+        ann.request("send-message", json!({"message": "one"})).await["status"],
+        "ok"
+    );
+    let refused = ann.request("send-message", json!({"message": "two"})).await;
+    assert!(refused["retryAfterMs"].is_u64(), "{refused}");
+
+    let response = reqwest::get(format!("{}/metrics", app.url()))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain"));
+    let body = response.text().await.unwrap();
+    // The recorder is the process's: other tests' servers count too, so
+    // each series must be there and positive (the connection gauge is set
+    // by whichever server changed last, so only its presence is checked).
+    assert!(
+        body.contains("huddle_connections{namespace=\"/chat\"}"),
+        "{body}"
+    );
+    for series in [
+        "huddle_events_received_total{budget=\"sends\",outcome=\"accepted\"}",
+        "huddle_events_received_total{budget=\"sends\",outcome=\"rate_limited\"}",
+        "huddle_events_sent_total{event=\"new-message\"}",
+        "huddle_ack_seconds_count",
+        "huddle_db_write_seconds_count",
+        "huddle_db_write_batch_count",
+    ] {
+        let line = body
+            .lines()
+            .find(|l| l.starts_with(series))
+            .unwrap_or_else(|| panic!("no {series} in\n{body}"));
+        let value: f64 = line
+            .rsplit(' ')
+            .next()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no value in {line}"));
+        assert!(value > 0.0, "{line}");
+    }
+    assert!(
+        body.contains("huddle_ack_seconds_bucket{le=\"0.001\"}"),
+        "{body}"
+    );
+}

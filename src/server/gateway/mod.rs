@@ -113,6 +113,7 @@ pub fn build(state: GatewayState, heartbeat: Duration) -> (SocketIoLayer, Socket
 /// Emits a typed server event to the sockets `to` selects, logging (not
 /// failing) when the adapter cannot deliver it.
 pub async fn emit_to<A: Adapter, E: ServerEvent>(to: BroadcastOperators<A>, event: &E) {
+    metrics::counter!("huddle_events_sent_total", "event" => E::NAME).increment(1);
     match to.emit(E::NAME, event).await {
         Ok(()) => {}
         // Sockets that closed meanwhile: expected, everyone else got it.
@@ -133,9 +134,14 @@ pub async fn emit_to<A: Adapter, E: ServerEvent>(to: BroadcastOperators<A>, even
                 .iter()
                 .filter(|e| matches!(e, SocketError::InternalChannelFull))
                 .count();
+            metrics::counter!("huddle_broadcast_dropped_total", "event" => E::NAME)
+                .increment(full as u64);
             slow_consumers::dropped(E::NAME, full as u64);
         }
-        Err(e) => tracing::warn!(event = E::NAME, error = %e, "broadcast failed"),
+        Err(e) => {
+            metrics::counter!("huddle_broadcast_errors_total", "event" => E::NAME).increment(1);
+            tracing::warn!(event = E::NAME, error = %e, "broadcast failed");
+        }
     }
 }
 

@@ -17,6 +17,8 @@ pub struct Reply<A: Adapter> {
     socket: SocketRef<A>,
     ack: AckSender<A>,
     wants_ack: bool,
+    /// When the event was read: the ack latency is measured from here.
+    read_at: std::time::Instant,
 }
 
 impl<A: Adapter> FromMessageParts<A> for Reply<A> {
@@ -31,6 +33,7 @@ impl<A: Adapter> FromMessageParts<A> for Reply<A> {
             socket: SocketRef::from_message_parts(s, v, ack_id)?,
             ack: AckSender::from_message_parts(s, v, ack_id)?,
             wants_ack: ack_id.is_some(),
+            read_at: std::time::Instant::now(),
         })
     }
 }
@@ -39,6 +42,7 @@ impl<A: Adapter> Reply<A> {
     /// Acks success with `body` (`{status:"ok", ...body}`). Without an ack
     /// callback there is nothing to send.
     pub fn ok<T: Serialize>(self, body: T) {
+        self.record();
         if let Err(e) = self.ack.send(&Ack::Ok(body)) {
             tracing::debug!(sid = %self.socket.id, error = %e, "could not send ack");
         }
@@ -53,6 +57,7 @@ impl<A: Adapter> Reply<A> {
     /// `exception` event when the client sent no ack callback.
     pub fn refuse(self, event: &str, message: impl Into<String>) {
         let message = message.into();
+        self.record();
         tracing::info!(sid = %self.socket.id, ns = self.socket.ns(), event, reason = %message, "refused");
         if self.wants_ack {
             if let Err(e) = self.ack.send(&Ack::<OkMessage>::error(message)) {
@@ -67,8 +72,13 @@ impl<A: Adapter> Reply<A> {
     /// tutorial reports a failed guard.
     pub fn exception(self, event: &str, message: impl Into<String>) {
         let message = message.into();
+        self.record();
         tracing::info!(sid = %self.socket.id, ns = self.socket.ns(), event, reason = %message, "guard refused");
         self.exception_unlogged(message);
+    }
+
+    fn record(&self) {
+        metrics::histogram!("huddle_ack_seconds").record(self.read_at.elapsed().as_secs_f64());
     }
 
     fn exception_unlogged(self, message: String) {

@@ -195,9 +195,13 @@ impl<A: Adapter, C: Category> FromMessageParts<A> for Budget<C> {
             return Ok(Self(PhantomData));
         };
         let wait = match budgets.take::<C>() {
-            Ok(()) => return Ok(Self(PhantomData)),
+            Ok(()) => {
+                metrics::counter!("huddle_events_received_total", "budget" => C::NAME, "outcome" => "accepted").increment(1);
+                return Ok(Self(PhantomData));
+            }
             Err(wait) => millis_ceil(wait),
         };
+        metrics::counter!("huddle_events_received_total", "budget" => C::NAME, "outcome" => "rate_limited").increment(1);
         match budgets.strike() {
             Verdict::Refuse { first } => {
                 if first {
@@ -219,6 +223,7 @@ impl<A: Adapter, C: Category> FromMessageParts<A> for Budget<C> {
                     "kicked: kept sending far over its rate limit");
                 // The client, and for an account also its address, so that
                 // it cannot come straight back as a guest.
+                metrics::counter!("huddle_kicked_total").increment(1);
                 budgets.limits.penalize(budgets.key, STRIKE_WINDOW);
                 let address = budgets.limits.client_ip(s.req_parts());
                 budgets

@@ -124,6 +124,7 @@ impl Connections {
         let count = namespaces.entry(ns.to_owned()).or_default();
         count.total += 1;
         *count.per_ip.entry(ip).or_default() += 1;
+        metrics::gauge!("huddle_connections", "namespace" => ns.to_owned()).set(count.total as f64);
         Ok(())
     }
 
@@ -133,6 +134,7 @@ impl Connections {
             return;
         };
         count.total = count.total.saturating_sub(1);
+        metrics::gauge!("huddle_connections", "namespace" => ns.to_owned()).set(count.total as f64);
         if let Some(n) = count.per_ip.get_mut(&ip) {
             *n -= 1;
             if *n == 0 {

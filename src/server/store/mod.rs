@@ -92,7 +92,11 @@ async fn write_appends(writer: SqlitePool, mut jobs: mpsc::Receiver<AppendJob>) 
     let mut rooms: HashMap<RoomName, i64> = HashMap::new();
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        match store_batch(&writer, &mut rooms, &batch).await {
+        let started = std::time::Instant::now();
+        let stored = store_batch(&writer, &mut rooms, &batch).await;
+        metrics::histogram!("huddle_db_write_seconds").record(started.elapsed().as_secs_f64());
+        metrics::histogram!("huddle_db_write_batch").record(batch.len() as f64);
+        match stored {
             Ok(results) => {
                 for (job, result) in batch.drain(..).zip(results) {
                     let _ = job.reply.send(Ok(result));
