@@ -15,7 +15,7 @@ use crate::protocol::chat::{
 };
 use crate::protocol::direct::{DmHistory, DmList, Focus, MarkRead, SendDm};
 use crate::protocol::history::{History, HistoryPage};
-use crate::protocol::{parse_object, parse_payload, payload_object, ClientEvent, RoomName};
+use crate::protocol::{parse_object, payload_object, ClientEvent, RoomName};
 use crate::server::auth::identity::Identity;
 use crate::server::limits::{Budget, Reads, Rooms, Sends};
 use crate::server::store::Appended;
@@ -65,18 +65,7 @@ fn joined_request<A: Adapter, E: ClientEvent>(
         reply.refuse(E::NAME, texts::JOIN_FIRST);
         return None;
     }
-    match parse_payload::<E>(payload(data)) {
-        Ok(request) => Some((request, reply)),
-        Err(e) => {
-            reply.refuse(E::NAME, e.0);
-            None
-        }
-    }
-}
-
-/// The payload of an event, or `None` when the client sent no argument.
-fn payload(data: TryData<Value>) -> Option<Value> {
-    data.0.ok()
+    reply.parse::<E>(data)
 }
 
 async fn on_join<A: Adapter>(
@@ -89,9 +78,8 @@ async fn on_join<A: Adapter>(
     turn: Turn,
 ) {
     let _turn = turn.wait().await;
-    let join = match parse_payload::<Join>(payload(data)) {
-        Ok(join) => join,
-        Err(e) => return reply.refuse(Join::NAME, e.0),
+    let Some((join, reply)) = reply.parse::<Join>(data) else {
+        return;
     };
     // Who may use the name: a logged-in socket its own, a guest any name
     // that no account holds.
@@ -159,9 +147,8 @@ async fn on_send_message<A: Adapter>(
     let Some(username) = state.presence.username(socket.id) else {
         return reply.refuse(SendMessage::NAME, texts::JOIN_FIRST);
     };
-    let send = match parse_payload::<SendMessage>(payload(data)) {
-        Ok(send) => send,
-        Err(e) => return reply.refuse(SendMessage::NAME, e.0),
+    let Some((send, reply)) = reply.parse::<SendMessage>(data) else {
+        return;
     };
     let user_id = Identity::of(&socket).user_id();
     let stored = state
@@ -295,7 +282,7 @@ async fn on_protected_message<A: Adapter>(
     const EVENT: &str = ProtectedMessage::NAME;
     // The guard runs first and answers with `exception`, as in the tutorial;
     // a payload that is not an object has no token to guard.
-    let fields = match payload_object::<ProtectedMessage>(payload(data)) {
+    let fields = match payload_object::<ProtectedMessage>(data.0.ok()) {
         Ok(fields) => fields,
         Err(e) => return reply.refuse(EVENT, e.0),
     };

@@ -10,7 +10,7 @@ use crate::protocol::direct::{
     DmConversations, DmHistory, DmHistoryPage, DmList, Focus, MarkRead, SendDm,
 };
 use crate::protocol::notifications::{mentions, Alert, AlertKind, UserId};
-use crate::protocol::{parse_payload, ClientEvent, Username};
+use crate::protocol::{ClientEvent, Username};
 use crate::server::auth::identity::Identity;
 use crate::server::limits::{Budget, Reads, Sends};
 use crate::server::notifier::Notifier;
@@ -41,13 +41,8 @@ fn account_request<A: Adapter, E: ClientEvent>(
         reply.refuse(E::NAME, LOG_IN_FOR_DMS);
         return None;
     };
-    match parse_payload::<E>(data.0.ok()) {
-        Ok(request) => Some((me, request, reply)),
-        Err(e) => {
-            reply.refuse(E::NAME, e.0);
-            None
-        }
-    }
+    let (request, reply) = reply.parse::<E>(data)?;
+    Some((me, request, reply))
 }
 
 /// The account named `name`, or the error text to answer.
@@ -207,12 +202,9 @@ pub async fn on_focus<A: Adapter>(
     turn: Turn,
 ) {
     let _turn = turn.wait().await;
-    match parse_payload::<Focus>(data.0.ok()) {
-        Ok(focus) => {
-            socket.extensions.insert(focus);
-            reply.ok_message("Focus set");
-        }
-        Err(e) => reply.refuse(Focus::NAME, e.0),
+    if let Some((focus, reply)) = reply.parse::<Focus>(data) {
+        socket.extensions.insert(focus);
+        reply.ok_message("Focus set");
     }
 }
 

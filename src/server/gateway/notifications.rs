@@ -6,7 +6,7 @@ use super::turn::{Sequencer, Turn};
 use super::GatewayState;
 use crate::protocol::ack::texts;
 use crate::protocol::notifications::{self, SubscribeToNotifications};
-use crate::protocol::{parse_payload, ClientEvent};
+use crate::protocol::ClientEvent;
 use crate::server::auth::identity::Identity;
 use crate::server::limits::{Budget, Reads};
 use serde_json::Value;
@@ -38,33 +38,29 @@ async fn on_subscribe<A: Adapter>(
     turn: Turn,
 ) {
     let _turn = turn.wait().await;
-    match parse_payload::<SubscribeToNotifications>(data.0.ok()) {
-        Ok(SubscribeToNotifications { user_id }) => {
-            // An account's notifications carry its direct messages: only
-            // that account may subscribe to them. Other ids stay open, as
-            // in the tutorial.
-            if let Ok(account) = user_id.as_str().parse::<i64>() {
-                if Identity::of(&socket).user_id() != Some(account) {
-                    match state.store.user_exists(account).await {
-                        Ok(false) => {}
-                        Ok(true) => {
-                            return reply.refuse(
-                                SubscribeToNotifications::NAME,
-                                format!(
-                                    "Log in as user {user_id} to subscribe to their notifications"
-                                ),
-                            )
-                        }
-                        Err(e) => {
-                            tracing::error!(error = %e, "cannot look up an account");
-                            return reply.refuse(SubscribeToNotifications::NAME, texts::TRY_AGAIN);
-                        }
-                    }
+    let Some((SubscribeToNotifications { user_id }, reply)) = reply.parse(data) else {
+        return;
+    };
+    // An account's notifications carry its direct messages: only that
+    // account may subscribe to them. Other ids stay open, as in the
+    // tutorial.
+    if let Ok(account) = user_id.as_str().parse::<i64>() {
+        if Identity::of(&socket).user_id() != Some(account) {
+            match state.store.user_exists(account).await {
+                Ok(false) => {}
+                Ok(true) => {
+                    return reply.refuse(
+                        SubscribeToNotifications::NAME,
+                        format!("Log in as user {user_id} to subscribe to their notifications"),
+                    )
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot look up an account");
+                    return reply.refuse(SubscribeToNotifications::NAME, texts::TRY_AGAIN);
                 }
             }
-            socket.join(user_id.room());
-            reply.ok_message(notifications::subscribed(&user_id));
         }
-        Err(e) => reply.refuse(SubscribeToNotifications::NAME, e.0),
     }
+    socket.join(user_id.room());
+    reply.ok_message(notifications::subscribed(&user_id));
 }

@@ -2,10 +2,12 @@
 //! callback, else the `exception` event, as NestJS does for errors.
 
 use crate::protocol::ack::{Ack, Exception, OkMessage};
-use crate::protocol::ServerEvent;
+use crate::protocol::{parse_payload, ClientEvent, ServerEvent};
 use crate::server::limits::{Budget, Reads};
 use serde::Serialize;
+use serde_json::Value;
 use socketioxide::adapter::Adapter;
+use socketioxide::extract::TryData;
 use socketioxide::extract::{AckSender, Event, SocketRef};
 use socketioxide::handler::FromMessageParts;
 use socketioxide::socket::Socket;
@@ -45,6 +47,19 @@ impl<A: Adapter> Reply<A> {
         self.record();
         if let Err(e) = self.ack.send(&Ack::Ok(body)) {
             tracing::debug!(sid = %self.socket.id, error = %e, "could not send ack");
+        }
+    }
+
+    /// The payload of event `E` (its first argument), parsed and validated,
+    /// with `self` to answer it; when it does not parse, the event is
+    /// refused with the reason and `None` returned.
+    pub fn parse<E: ClientEvent>(self, data: TryData<Value>) -> Option<(E, Self)> {
+        match parse_payload::<E>(data.0.ok()) {
+            Ok(request) => Some((request, self)),
+            Err(e) => {
+                self.refuse(E::NAME, e.0);
+                None
+            }
         }
     }
 
