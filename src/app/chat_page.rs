@@ -9,15 +9,15 @@ use super::login_form::LoginForm;
 use super::message_list::MessageList;
 use super::room_list::RoomList;
 use super::session;
-use super::state::{ChatState, View};
+use super::state::{ChatState, Line, View};
 use super::user_list::UserList;
-use crate::client::{http, Client, ConnectionState, Outgoing};
+use crate::client::{http, Client, ConnectionState, EmitError, Outgoing};
 use crate::protocol::account::Session;
 use crate::protocol::chat::{
     self, GetUsers, Join, JoinRoom, Kicked, ServerRestarting, SessionEnded, Welcome,
 };
 use crate::protocol::direct::{DmHistory, DmList, Focus, MarkRead};
-use crate::protocol::history::History;
+use crate::protocol::history::{History, MAX_PAGE};
 use crate::protocol::notifications::{self, Alert, Notification, SubscribeToNotifications, UserId};
 use crate::protocol::{RoomName, Username};
 use leptos::prelude::*;
@@ -263,44 +263,12 @@ fn load_what_is_shown(state: ChatState) {
 
 /// Loads the page before `before` (or the newest page) of `view`.
 pub async fn load_page(state: ChatState, view: View, before: Option<i64>) {
-    let result = match &view {
-        View::Room(room) => state
-            .client
-            .emit_with_ack(&History {
-                room: room.clone(),
-                before,
-                after: None,
-                limit: None,
-            })
-            .await
-            .map(|page| {
-                let lines: Vec<_> = page
-                    .messages
-                    .iter()
-                    .map(|m| state.message_line(m))
-                    .collect();
-                (lines, page.has_more, None)
-            }),
-        View::Dm(with) => state
-            .client
-            .emit_with_ack(&DmHistory {
-                with: with.clone(),
-                before,
-                after: None,
-                limit: None,
-            })
-            .await
-            .map(|page| {
-                let newest = page.messages.last().map(|m| m.seq);
-                let lines: Vec<_> = page.messages.iter().map(|m| state.dm_line(m)).collect();
-                (lines, page.has_more, newest)
-            }),
-    };
-    match result {
-        Ok((lines, has_more, newest_dm)) => {
-            state.add_lines(&view, lines);
+    match fetch_page(state, &view, before, None, None).await {
+        Ok((lines, has_more)) => {
+            let newest = lines.last().map(|(seq, _)| *seq);
+            state.add_lines(&view, lines.into_iter().map(|(_, l)| l));
             state.set_loaded(&view, Some(has_more));
-            if let (View::Dm(with), Some(seq), None) = (&view, newest_dm, before) {
+            if let (View::Dm(with), Some(seq), None) = (&view, newest, before) {
                 state.client.emit(&MarkRead {
                     with: with.clone(),
                     seq,
@@ -311,7 +279,7 @@ pub async fn load_page(state: ChatState, view: View, before: Option<i64>) {
             state.set_loaded(&view, None);
             state.add_lines(
                 &view,
-                [super::state::Line::Notice {
+                [Line::Notice {
                     text: e.to_string(),
                 }],
             );
@@ -322,51 +290,53 @@ pub async fn load_page(state: ChatState, view: View, before: Option<i64>) {
 /// Fetches everything after `after` in `view`, page by page.
 async fn catch_up(state: ChatState, view: View, mut after: i64) {
     loop {
-        let page = match &view {
-            View::Room(room) => state
-                .client
-                .emit_with_ack(&History {
-                    room: room.clone(),
-                    before: None,
-                    after: Some(after),
-                    limit: Some(100),
-                })
-                .await
-                .map(|p| {
-                    (
-                        p.messages
-                            .iter()
-                            .map(|m| (m.seq, state.message_line(m)))
-                            .collect::<Vec<_>>(),
-                        p.has_more,
-                    )
-                }),
-            View::Dm(with) => state
-                .client
-                .emit_with_ack(&DmHistory {
-                    with: with.clone(),
-                    before: None,
-                    after: Some(after),
-                    limit: Some(100),
-                })
-                .await
-                .map(|p| {
-                    (
-                        p.messages
-                            .iter()
-                            .map(|m| (m.seq, state.dm_line(m)))
-                            .collect::<Vec<_>>(),
-                        p.has_more,
-                    )
-                }),
+        let Ok((lines, has_more)) =
+            fetch_page(state, &view, None, Some(after), Some(MAX_PAGE)).await
+        else {
+            return;
         };
-        let Ok((lines, has_more)) = page else { return };
         if let Some((seq, _)) = lines.last() {
             after = *seq;
         }
         state.add_lines(&view, lines.into_iter().map(|(_, l)| l));
         if !has_more {
             return;
+        }
+    }
+}
+
+/// One page of `view`'s history (`history` for a room, `dm-history` for a
+/// conversation): its lines, oldest first, each with its `seq`, and
+/// whether there is more.
+async fn fetch_page(
+    state: ChatState,
+    view: &View,
+    before: Option<i64>,
+    after: Option<i64>,
+    limit: Option<u32>,
+) -> Result<(Vec<(i64, Line)>, bool), EmitError> {
+    match view {
+        View::Room(room) => {
+            let request = History {
+                room: room.clone(),
+                before,
+                after,
+                limit,
+            };
+            let page = state.client.emit_with_ack(&request).await?;
+            let lines = page.messages.iter().map(|m| (m.seq, state.message_line(m)));
+            Ok((lines.collect(), page.has_more))
+        }
+        View::Dm(with) => {
+            let request = DmHistory {
+                with: with.clone(),
+                before,
+                after,
+                limit,
+            };
+            let page = state.client.emit_with_ack(&request).await?;
+            let lines = page.messages.iter().map(|m| (m.seq, state.dm_line(m)));
+            Ok((lines.collect(), page.has_more))
         }
     }
 }
