@@ -3,6 +3,7 @@
 //! reconnect, history loading and catching up.
 
 use super::alerts::Alerts;
+use super::board::{Board, BoardState};
 use super::composer::Composer;
 use super::connection_banner::ConnectionBanner;
 use super::login_form::LoginForm;
@@ -33,6 +34,16 @@ pub fn ChatPage() -> impl IntoView {
     let state = ChatState::new(client, None);
     state.listen();
     provide_context(state);
+    provide_context(BoardState::new(&state));
+    // The room's whiteboard instead of its messages.
+    let show_board = RwSignal::new(false);
+    let board_room = move || match state.current.get() {
+        View::Room(room) => Some(room),
+        View::Dm(_) => None,
+    };
+    // Changes only when the board shown changes (not on every room switch
+    // while the messages are shown, which would rebuild them).
+    let board_shown = Memo::new(move |_| board_room().filter(|_| show_board.get()));
     resend_on_connect(state);
     follow_the_session(state);
     load_what_is_shown(state);
@@ -80,8 +91,28 @@ pub fn ChatPage() -> impl IntoView {
                                 </Show>
                             </span>
                         </header>
-                        <MessageList/>
-                        <Composer/>
+                        <Show when=move || board_room().is_some()>
+                            <nav class="room-tabs" aria-label="Room views">
+                                <button
+                                    data-testid="messages-tab"
+                                    aria-pressed=move || (!show_board.get()).to_string()
+                                    on:click=move |_| show_board.set(false)
+                                >
+                                    "Messages"
+                                </button>
+                                <button
+                                    data-testid="board-tab"
+                                    aria-pressed=move || show_board.get().to_string()
+                                    on:click=move |_| show_board.set(true)
+                                >
+                                    "Board"
+                                </button>
+                            </nav>
+                        </Show>
+                        {move || match board_shown.get() {
+                            Some(room) => view! { <Board room/> }.into_any(),
+                            None => view! { <MessageList/><Composer/> }.into_any(),
+                        }}
                     </section>
                     <UserList/>
                 </div>

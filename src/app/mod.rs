@@ -5,10 +5,14 @@
 //! - `state`: what the chat screen knows (rooms, messages, users) and how
 //!   server events change it.
 //! - `session`: the login kept across reloads (localStorage).
+//! - `board`: a room's whiteboard (toolbar, canvas, link to the server);
+//!   `board_canvas` paints it and exports it.
 //! - `login_form`, `room_list`, `message_list`, `composer`, `user_list`,
 //!   `connection_banner`, `alerts`: the widgets.
 
 mod alerts;
+mod board;
+mod board_canvas;
 mod chat_page;
 mod composer;
 mod connection_banner;

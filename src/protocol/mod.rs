@@ -11,6 +11,7 @@
 
 pub mod account;
 pub mod ack;
+pub mod board;
 pub mod chat;
 pub mod direct;
 pub mod history;

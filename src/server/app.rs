@@ -85,6 +85,7 @@ impl Application {
             store,
             require_login: config.require_login,
             limits: limits.clone(),
+            cursors: Arc::default(),
         };
         let heartbeat = std::time::Duration::from_secs(config.heartbeat_secs);
         let (socket_layer, io) = gateway::build(gateway.clone(), heartbeat);

@@ -4,11 +4,12 @@
 //! payload that does not parse is refused with a message that says why, and
 //! nothing changes on the server.
 
-use super::direct;
+use super::{board, direct};
 use super::reply::Reply;
 use super::turn::{Sequencer, Turn};
 use super::{emit_to, everyone, now, GatewayState};
 use crate::protocol::ack::texts;
+use crate::protocol::board::{BoardCursor, BoardDraw, BoardJoin, BoardLeave, BoardOp};
 use crate::protocol::chat::{
     self, GetUsers, Join, JoinRoom, LeaveRoom, MessageSent, NewProtectedMessage, ProtectedMessage,
     SendMessage, TokenField, UserJoined, UserLeft, UserList, Welcome,
@@ -24,6 +25,7 @@ use socketioxide::adapter::Adapter;
 use socketioxide::extract::{SocketRef, State, TryData};
 use socketioxide::socket::DisconnectReason;
 use socketioxide::SocketIo;
+use std::sync::Arc;
 
 /// Logs a new socket. Its handlers are already attached by [`attach`].
 pub async fn on_connect<A: Adapter>(socket: SocketRef<A>) {
@@ -48,6 +50,12 @@ pub async fn attach<A: Adapter>(socket: SocketRef<A>) -> Result<(), std::convert
     socket.on(MarkRead::NAME, direct::on_mark_read::<A>);
     socket.on(Focus::NAME, direct::on_focus::<A>);
     socket.on(ProtectedMessage::NAME, on_protected_message::<A>);
+    socket.extensions.insert(Arc::new(board::OpenBoards::default()));
+    socket.on(BoardJoin::NAME, board::on_board_join::<A>);
+    socket.on(BoardLeave::NAME, board::on_board_leave::<A>);
+    socket.on(BoardOp::NAME, board::on_board_op::<A>);
+    socket.on(BoardDraw::NAME, board::on_board_draw::<A>);
+    socket.on(BoardCursor::NAME, board::on_board_cursor::<A>);
     socket.on_fallback(super::reply::unknown_event::<A>);
     socket.on_disconnect(on_disconnect::<A>);
     Ok(())

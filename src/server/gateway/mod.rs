@@ -1,12 +1,15 @@
 //! The socket.io gateway: one module per namespace.
 //!
 //! - `chat`: `/chat`, the tutorial's chat.
+//! - `direct`: direct messages, on `/chat`.
+//! - `board`: the rooms' whiteboards, on `/chat`.
 //! - `notifications`: `/notifications`, per-user pushes.
 //! - `reply`: how a handler answers (ack, error ack or `exception`).
 //!
 //! Handlers are generic over the socket.io adapter, so the same code runs on
 //! the in-process adapter and on a shared one.
 
+pub mod board;
 pub mod chat;
 pub mod direct;
 pub mod notifications;
@@ -38,6 +41,8 @@ pub struct GatewayState {
     pub require_login: bool,
     /// Rate and connection limits.
     pub limits: Arc<Limits>,
+    /// Whiteboard pointers waiting to be sent.
+    pub cursors: Arc<board::Cursors>,
 }
 
 impl GatewayState {

@@ -52,6 +52,8 @@ pub trait Category: Send + Sync + 'static {
 pub struct Sends;
 /// Room changes: `join`, `join-room`, `leave-room`.
 pub struct Rooms;
+/// Whiteboard events: `board-op`, `board-draw`, `board-cursor`.
+pub struct Draws;
 /// Everything else.
 pub struct Reads;
 
@@ -75,6 +77,16 @@ impl Category for Rooms {
     }
 }
 
+impl Category for Draws {
+    const NAME: &'static str = "whiteboard events";
+    fn socket(b: &SocketBudgets) -> &DefaultDirectRateLimiter {
+        &b.draws
+    }
+    fn client(l: &Limits) -> &Keyed<ClientKey> {
+        &l.client_draws
+    }
+}
+
 impl Category for Reads {
     const NAME: &'static str = "requests";
     fn socket(b: &SocketBudgets) -> &DefaultDirectRateLimiter {
@@ -91,6 +103,7 @@ pub struct SocketBudgets {
     key: ClientKey,
     sends: DefaultDirectRateLimiter,
     rooms: DefaultDirectRateLimiter,
+    draws: DefaultDirectRateLimiter,
     reads: DefaultDirectRateLimiter,
     strikes: Mutex<Strikes>,
 }
@@ -141,6 +154,7 @@ impl SocketBudgets {
         Arc::new(Self {
             sends: RateLimiter::direct(c.send.quota()),
             rooms: RateLimiter::direct(c.rooms.quota()),
+            draws: RateLimiter::direct(c.draws.quota()),
             reads: RateLimiter::direct(c.reads.quota()),
             strikes: Mutex::new(Strikes::default()),
             limits,

@@ -14,7 +14,7 @@
 pub mod budget;
 pub mod connections;
 
-pub use budget::{Budget, Reads, Rooms, Sends};
+pub use budget::{Budget, Draws, Reads, Rooms, Sends};
 pub use connections::{admit, handshake_guard, meter, Connections};
 
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
@@ -117,6 +117,13 @@ pub struct LimitsConfig {
     /// Room changes one client may make over all its sockets.
     #[arg(long, env = "HUDDLE_CLIENT_ROOM_LIMIT", default_value_t = LimitsConfig::DEFAULT.client_rooms)]
     pub client_rooms: Rate,
+    /// Whiteboard events (board-op, board-draw, board-cursor) one socket
+    /// may send.
+    #[arg(long, env = "HUDDLE_DRAW_LIMIT", default_value_t = LimitsConfig::DEFAULT.draws)]
+    pub draws: Rate,
+    /// Whiteboard events one client may send over all its sockets.
+    #[arg(long, env = "HUDDLE_CLIENT_DRAW_LIMIT", default_value_t = LimitsConfig::DEFAULT.client_draws)]
+    pub client_draws: Rate,
     /// Every other event (history, get-users, dm-list, mark-read, focus,
     /// subscriptions, unknown events) one socket may send.
     #[arg(long, env = "HUDDLE_READ_LIMIT", default_value_t = LimitsConfig::DEFAULT.reads)]
@@ -153,6 +160,10 @@ impl LimitsConfig {
         client_send: Rate::new(20, 1, 10),
         rooms: Rate::new(5, 1, 20),
         client_rooms: Rate::new(10, 1, 40),
+        // A pen sends about 20 batches a second, its cursor 20 more; a
+        // clear or a reconnect after drawing offline sends a burst of ops.
+        draws: Rate::new(60, 1, 120),
+        client_draws: Rate::new(120, 1, 240),
         reads: Rate::new(20, 1, 60),
         client_reads: Rate::new(50, 1, 150),
         kick_after: 100,
@@ -173,6 +184,8 @@ impl LimitsConfig {
             client_send: high,
             rooms: high,
             client_rooms: high,
+            draws: high,
+            client_draws: high,
             reads: high,
             client_reads: high,
             kick_after: u32::MAX,
@@ -204,6 +217,7 @@ pub struct Limits {
     pub config: LimitsConfig,
     client_sends: Keyed<ClientKey>,
     client_rooms: Keyed<ClientKey>,
+    client_draws: Keyed<ClientKey>,
     client_reads: Keyed<ClientKey>,
     handshakes: Keyed<IpAddr>,
     pub connections: Connections,
@@ -224,6 +238,7 @@ impl Limits {
         Arc::new(Self {
             client_sends: RateLimiter::keyed(config.client_send.quota()),
             client_rooms: RateLimiter::keyed(config.client_rooms.quota()),
+            client_draws: RateLimiter::keyed(config.client_draws.quota()),
             client_reads: RateLimiter::keyed(config.client_reads.quota()),
             handshakes: RateLimiter::keyed(config.handshakes.quota()),
             connections: Connections::new(config.max_connections, config.max_connections_per_ip),
@@ -252,7 +267,12 @@ impl Limits {
     /// Forgets the buckets of clients that have been quiet long enough to
     /// be full again, so the maps do not grow with every address ever seen.
     pub fn forget_idle(&self) {
-        for keyed in [&self.client_sends, &self.client_rooms, &self.client_reads] {
+        for keyed in [
+            &self.client_sends,
+            &self.client_rooms,
+            &self.client_draws,
+            &self.client_reads,
+        ] {
             keyed.retain_recent();
             keyed.shrink_to_fit();
         }
@@ -339,6 +359,8 @@ mod tests {
             d.client_send,
             d.rooms,
             d.client_rooms,
+            d.draws,
+            d.client_draws,
             d.reads,
             d.handshakes,
         ] {

@@ -1,7 +1,7 @@
-//! Everything Huddle keeps: accounts, login sessions, rooms, messages and
-//! memberships. One narrow interface ([`Store`]) over sqlx; the embedded
-//! default is SQLite in a file (WAL mode, a pool), created and migrated on
-//! first run with no manual step.
+//! Everything Huddle keeps: accounts, login sessions, rooms, messages,
+//! memberships and whiteboards (`board`). One narrow interface ([`Store`])
+//! over sqlx; the embedded default is SQLite in a file (WAL mode, a pool),
+//! created and migrated on first run with no manual step.
 
 use crate::protocol::chat::{ClientMessageId, NewMessage as StoredMessage, Timestamp};
 use crate::protocol::direct::{DmSummary, NewDm};
@@ -13,6 +13,9 @@ use std::collections::HashMap;
 use std::str::FromStr;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
+
+mod board;
+pub use board::BoardApplied;
 
 /// The start of every direct-message page query.
 macro_rules! dm_page_query {
