@@ -13,6 +13,10 @@
 //!   during and after.
 //! - `sweep`: `chat` at rising rates until the delivery ratio drops below
 //!   0.999 or p99 exceeds 1 s.
+//! - `board`: CLIENTS open one room's whiteboard; DRAWERS stream pen
+//!   strokes (`board-draw`, BATCH points per event, RATE points/s each)
+//!   and store each finished stroke (`board-op`); every other client
+//!   records each point's latency.
 //! - `flood`: `chat` quiet, then again while one extra client floods
 //!   `general`; the measured clients' latency side by side, and what
 //!   became of the flood (accepted, refused, kicked).
@@ -24,6 +28,9 @@
 use clap::{Parser, Subcommand};
 use futures_util::{SinkExt, StreamExt};
 use huddle::client::core::{ClientCore, ConnectionState, CoreConfig, Output};
+use huddle::protocol::board::{
+    BoardDraw, BoardDrawing, BoardJoin, BoardOp, Color, Op, Shape, ShapeId, Tool,
+};
 use huddle::protocol::chat::{Join, JoinRoom, NewMessage, SendMessage, NAMESPACE};
 use huddle::protocol::{ClientEvent, MessageText, RoomName, ServerEvent, Username};
 use serde::Serialize;
@@ -79,6 +86,8 @@ enum Mode {
     /// to `general` as fast as its socket allows (reconnecting when
     /// disconnected); compares the measured clients' latency.
     Flood(ChatArgs),
+    /// One room's whiteboard: drawers stream strokes to everyone else.
+    Board(BoardArgs),
     /// `chat` at rising rates until it no longer keeps up.
     Sweep {
         #[command(flatten)]
@@ -103,6 +112,27 @@ struct ChatArgs {
     #[arg(long, default_value_t = 10.0)]
     rate: f64,
     /// Seconds of sending.
+    #[arg(long, default_value_t = 10.0)]
+    duration: f64,
+}
+
+#[derive(clap::Args, Debug, Clone, Serialize)]
+struct BoardArgs {
+    #[arg(long, default_value_t = 50)]
+    clients: usize,
+    /// How many of the clients draw.
+    #[arg(long, default_value_t = 10)]
+    drawers: usize,
+    /// Points per second per drawer.
+    #[arg(long, default_value_t = 60.0)]
+    rate: f64,
+    /// Points per `board-draw` event.
+    #[arg(long, default_value_t = 3)]
+    batch: usize,
+    /// Points per stroke; each finished stroke is stored with `board-op`.
+    #[arg(long, default_value_t = 60)]
+    stroke: usize,
+    /// Seconds of drawing.
     #[arg(long, default_value_t = 10.0)]
     duration: f64,
 }
@@ -152,6 +182,7 @@ async fn run(args: Args) -> Result<(), String> {
             print_flood(&quiet, &flooded);
             vec![json(&quiet), json(&flooded)]
         }
+        Mode::Board(board) => vec![json(&board_run(&args, &board).await?)],
         Mode::Idle { clients, hold } => vec![json(&idle_run(&args, clients, hold).await?)],
         Mode::Sweep {
             chat,
@@ -253,6 +284,8 @@ struct Tally {
     acked: AtomicU64,
     received: AtomicU64,
     latencies_us: Mutex<Vec<u32>>,
+    /// Board mode: when each batch (stroke id, first point) was sent.
+    sent_at: Mutex<std::collections::HashMap<(String, u64), u64>>,
 }
 
 #[derive(Clone)]
@@ -265,9 +298,17 @@ struct Plan {
     /// How many clients send (for spreading their schedules).
     senders: usize,
     room: RoomName,
-    /// Messages per second, for senders.
+    /// Messages per second, for senders (board: events per second).
     rate: Option<f64>,
+    /// Board mode: open the room's board; senders draw.
+    board: Option<BoardPlan>,
     shared: Arc<Shared>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct BoardPlan {
+    batch: usize,
+    stroke: usize,
 }
 
 /// What the coordinator tells every client once all have joined.
@@ -409,7 +450,8 @@ async fn client_inner(
     let mut next_send: Option<Instant> = None;
     let mut window_end = Instant::now();
     let interval = plan.rate.map(|r| Duration::from_secs_f64(1.0 / r));
-    let mut pending_acks = futures_util::stream::FuturesUnordered::new();
+    let mut pending_acks: PendingAcks = futures_util::stream::FuturesUnordered::new();
+    let mut stroke = Stroke::default();
 
     loop {
         if next_send.is_none() {
@@ -439,14 +481,19 @@ async fn client_inner(
                 }
                 core.tick(now_ms())
             }
-            _ = tokio::time::sleep_until(due.into()), if send_due => {
+            _ = tokio::time::sleep_until(due.into()), if send_due && plan.board.is_some() => {
+                let out = stroke.next(&plan, &tally, &mut core, now_ms(), &mut pending_acks);
+                next_send = Some(due + interval.unwrap_or_default());
+                out
+            }
+            _ = tokio::time::sleep_until(due.into()), if send_due && plan.board.is_none() => {
                 let send = SendMessage {
                     message: MessageText::parse(&unix_micros().to_string()).map_err(|e| e.to_string())?,
                     room: plan.room.clone(),
                     client_id: None,
                 };
                 let (rx, out) = core.emit_with_ack(now_ms(), NAMESPACE, SendMessage::NAME, arg(&send), 30_000);
-                pending_acks.push(tagged(Ack::Message, rx));
+                pending_acks.push(Box::pin(tagged(Ack::Message, rx)));
                 tally.sent.fetch_add(1, Ordering::Relaxed);
                 // A fixed schedule: the next send is due one interval after
                 // this one was due, however late this one went out.
@@ -461,7 +508,7 @@ async fn client_inner(
                     }
                     Ack::Join if ok => {
                         joins_acked += 1;
-                        if joins_acked == 2 {
+                        if joins_acked == if plan.board.is_some() { 3 } else { 2 } {
                             joined = true;
                             let _ = ready.send(Ok(()));
                         }
@@ -491,6 +538,23 @@ async fn client_inner(
                         }
                     }
                 }
+                Output::Event { name, arg, .. } if name == BoardDrawing::NAME => {
+                    let id = arg.get("id").and_then(|v| v.as_str()).unwrap_or_default();
+                    let start = arg.get("start").and_then(|v| v.as_u64()).unwrap_or_default();
+                    let points = arg.get("points").and_then(|v| v.as_array()).map_or(0, Vec::len);
+                    let sent = tally
+                        .sent_at
+                        .lock()
+                        .ok()
+                        .and_then(|m| m.get(&(id.to_owned(), start)).copied());
+                    if let Some(sent) = sent {
+                        let latency = unix_micros().saturating_sub(sent).min(u64::from(u32::MAX)) as u32;
+                        tally.received.fetch_add(points as u64, Ordering::Relaxed);
+                        if let Ok(mut l) = tally.latencies_us.lock() {
+                            l.extend(std::iter::repeat_n(latency, points));
+                        }
+                    }
+                }
                 Output::State(ConnectionState::Connected) if !join_sent && !plan.join => {
                     join_sent = true;
                     joined = true;
@@ -516,9 +580,21 @@ async fn client_inner(
                         }),
                         30_000,
                     );
-                    pending_acks.push(tagged(Ack::Join, a));
-                    pending_acks.push(tagged(Ack::Join, b));
-                    for o in out1.into_iter().chain(out2) {
+                    pending_acks.push(Box::pin(tagged(Ack::Join, a)));
+                    pending_acks.push(Box::pin(tagged(Ack::Join, b)));
+                    let mut out3 = Vec::new();
+                    if plan.board.is_some() {
+                        let (c, out) = core.emit_with_ack(
+                            now_ms(),
+                            NAMESPACE,
+                            BoardJoin::NAME,
+                            arg(&BoardJoin { room: plan.room.clone(), since: None }),
+                            30_000,
+                        );
+                        pending_acks.push(Box::pin(tagged(Ack::Join, c)));
+                        out3 = out;
+                    }
+                    for o in out1.into_iter().chain(out2).chain(out3) {
                         if let Output::Send(frame) = o {
                             sink.send(Message::text(frame))
                                 .await
@@ -530,6 +606,78 @@ async fn client_inner(
                 _ => {}
             }
         }
+    }
+}
+
+/// A drawer's stroke in progress.
+#[derive(Default)]
+struct Stroke {
+    number: u64,
+    points: Vec<[f32; 2]>,
+}
+
+type PendingAcks = futures_util::stream::FuturesUnordered<
+    std::pin::Pin<Box<dyn std::future::Future<Output = (Ack, AckResult)>>>,
+>;
+type AckResult = Result<
+    Result<serde_json::Value, huddle::client::core::AckError>,
+    futures_channel::oneshot::Canceled,
+>;
+
+impl Stroke {
+    /// The next batch of points as `board-draw`; at the stroke's end, the
+    /// stroke stored with `board-op`.
+    fn next(
+        &mut self,
+        plan: &Plan,
+        tally: &Tally,
+        core: &mut ClientCore,
+        now_ms: f64,
+        acks: &mut PendingAcks,
+    ) -> Vec<Output> {
+        let Some(board) = plan.board else {
+            return Vec::new();
+        };
+        let id = ShapeId::numbered(&format!("load{}", plan.index), self.number);
+        let start = self.points.len();
+        let y = 20.0 + (plan.index % 40) as f32 * 24.0;
+        let batch: Vec<[f32; 2]> = (start..start + board.batch)
+            .map(|i| [10.0 + (i % 1500) as f32, y])
+            .collect();
+        self.points.extend(&batch);
+        let draw = BoardDraw {
+            room: plan.room.clone(),
+            id: id.clone(),
+            tool: Tool::Pen,
+            color: Color::BLACK,
+            width: 2.0,
+            start: start as u32,
+            points: batch,
+        };
+        if let Ok(mut sent_at) = tally.sent_at.lock() {
+            sent_at.insert((id.as_str().to_owned(), start as u64), unix_micros());
+        }
+        tally.sent.fetch_add(board.batch as u64, Ordering::Relaxed);
+        let mut out = core.emit(NAMESPACE, BoardDraw::NAME, arg(&draw));
+        if self.points.len() >= board.stroke {
+            let op = BoardOp {
+                room: plan.room.clone(),
+                op: Op::Add {
+                    shape: Shape {
+                        id,
+                        tool: Tool::Pen,
+                        color: Color::BLACK,
+                        width: 2.0,
+                        points: std::mem::take(&mut self.points),
+                    },
+                },
+            };
+            let (rx, more) = core.emit_with_ack(now_ms, NAMESPACE, BoardOp::NAME, arg(&op), 30_000);
+            acks.push(Box::pin(tagged(Ack::Message, rx)));
+            out.extend(more);
+            self.number += 1;
+        }
+        out
     }
 }
 
@@ -639,7 +787,41 @@ struct ChatResult {
 }
 
 async fn chat_run(args: &Args, chat: &ChatArgs, flood: bool) -> Result<ChatResult, String> {
+    run_rooms(args, chat, flood, None).await
+}
+
+/// `board` mode: `chat`'s machinery with one room whose board everyone
+/// opens; counts are in points, not messages.
+async fn board_run(args: &Args, board: &BoardArgs) -> Result<ChatResult, String> {
     eprintln!(
+        "[{}] board: {} clients, {} drawers x {} points/s in batches of {}, strokes of {} points, for {} s",
+        args.label, board.clients, board.drawers, board.rate, board.batch, board.stroke, board.duration
+    );
+    let chat = ChatArgs {
+        clients: board.clients,
+        rooms: 1,
+        senders: board.drawers,
+        rate: board.rate / board.batch.max(1) as f64,
+        duration: board.duration,
+    };
+    // A fresh board per run, so that runs do not fill one up.
+    let room = RoomName::parse(&format!("board-{}", unix_micros() / 1000))
+        .map_err(|e| e.to_string())?;
+    let plan = BoardPlan {
+        batch: board.batch.max(1),
+        stroke: board.stroke.max(1),
+    };
+    run_rooms(args, &chat, false, Some((plan, room))).await
+}
+
+async fn run_rooms(
+    args: &Args,
+    chat: &ChatArgs,
+    flood: bool,
+    board: Option<(BoardPlan, RoomName)>,
+) -> Result<ChatResult, String> {
+    if board.is_none() {
+        eprintln!(
         "[{}] chat: {} clients, {} rooms, {} senders x {} msg/s for {} s{}",
         args.label,
         chat.clients,
@@ -653,6 +835,7 @@ async fn chat_run(args: &Args, chat: &ChatArgs, flood: bool) -> Result<ChatResul
             ""
         }
     );
+    }
     let rooms = chat.rooms.max(1);
     let tally = Arc::new(Tally::default());
     let shared = Arc::new(Shared::default());
@@ -662,9 +845,13 @@ async fn chat_run(args: &Args, chat: &ChatArgs, flood: bool) -> Result<ChatResul
             source: source_address(args.one_address, i),
             join: true,
             senders: chat.senders,
-            room: RoomName::parse(&format!("room-{}", i % rooms))
-                .unwrap_or_else(|_| RoomName::general()),
+            room: match &board {
+                Some((_, room)) => room.clone(),
+                None => RoomName::parse(&format!("room-{}", i % rooms))
+                    .unwrap_or_else(|_| RoomName::general()),
+            },
             rate: (i < chat.senders).then_some(chat.rate),
+            board: board.as_ref().map(|(plan, _)| *plan),
             shared: shared.clone(),
         })
         .collect();
@@ -712,7 +899,12 @@ async fn chat_run(args: &Args, chat: &ChatArgs, flood: bool) -> Result<ChatResul
     };
 
     let sent = tally.sent.load(Ordering::Relaxed);
-    let expected = expected_deliveries(sent, chat, &room_sizes).max(1);
+    let expected = match board {
+        // Every point to everyone but its drawer.
+        Some(_) => sent * (chat.clients as u64).saturating_sub(1),
+        None => expected_deliveries(sent, chat, &room_sizes),
+    }
+    .max(1);
     let received = tally.received.load(Ordering::Relaxed);
     let mut lat = tally
         .latencies_us
@@ -735,7 +927,7 @@ async fn chat_run(args: &Args, chat: &ChatArgs, flood: bool) -> Result<ChatResul
     };
     let result = ChatResult {
         label: args.label.clone(),
-        mode: "chat",
+        mode: if board.is_some() { "board" } else { "chat" },
         params: chat.clone(),
         sent,
         acked: tally.acked.load(Ordering::Relaxed),
@@ -1004,6 +1196,7 @@ async fn idle_run(args: &Args, clients: usize, hold: f64) -> Result<IdleResult, 
             senders: 0,
             room: RoomName::general(),
             rate: None,
+            board: None,
             shared: shared.clone(),
         })
         .collect();
