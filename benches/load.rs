@@ -540,15 +540,22 @@ async fn client_inner(
                 }
                 Output::Event { name, arg, .. } if name == BoardDrawing::NAME => {
                     let id = arg.get("id").and_then(|v| v.as_str()).unwrap_or_default();
-                    let start = arg.get("start").and_then(|v| v.as_u64()).unwrap_or_default();
-                    let points = arg.get("points").and_then(|v| v.as_array()).map_or(0, Vec::len);
+                    let start = arg
+                        .get("start")
+                        .and_then(|v| v.as_u64())
+                        .unwrap_or_default();
+                    let points = arg
+                        .get("points")
+                        .and_then(|v| v.as_array())
+                        .map_or(0, Vec::len);
                     let sent = tally
                         .sent_at
                         .lock()
                         .ok()
                         .and_then(|m| m.get(&(id.to_owned(), start)).copied());
                     if let Some(sent) = sent {
-                        let latency = unix_micros().saturating_sub(sent).min(u64::from(u32::MAX)) as u32;
+                        let latency =
+                            unix_micros().saturating_sub(sent).min(u64::from(u32::MAX)) as u32;
                         tally.received.fetch_add(points as u64, Ordering::Relaxed);
                         if let Ok(mut l) = tally.latencies_us.lock() {
                             l.extend(std::iter::repeat_n(latency, points));
@@ -588,7 +595,10 @@ async fn client_inner(
                             now_ms(),
                             NAMESPACE,
                             BoardJoin::NAME,
-                            arg(&BoardJoin { room: plan.room.clone(), since: None }),
+                            arg(&BoardJoin {
+                                room: plan.room.clone(),
+                                since: None,
+                            }),
                             30_000,
                         );
                         pending_acks.push(Box::pin(tagged(Ack::Join, c)));
@@ -805,8 +815,8 @@ async fn board_run(args: &Args, board: &BoardArgs) -> Result<ChatResult, String>
         duration: board.duration,
     };
     // A fresh board per run, so that runs do not fill one up.
-    let room = RoomName::parse(&format!("board-{}", unix_micros() / 1000))
-        .map_err(|e| e.to_string())?;
+    let room =
+        RoomName::parse(&format!("board-{}", unix_micros() / 1000)).map_err(|e| e.to_string())?;
     let plan = BoardPlan {
         batch: board.batch.max(1),
         stroke: board.stroke.max(1),
@@ -822,19 +832,19 @@ async fn run_rooms(
 ) -> Result<ChatResult, String> {
     if board.is_none() {
         eprintln!(
-        "[{}] chat: {} clients, {} rooms, {} senders x {} msg/s for {} s{}",
-        args.label,
-        chat.clients,
-        chat.rooms,
-        chat.senders,
-        chat.rate,
-        chat.duration,
-        if flood {
-            ", one more client flooding general"
-        } else {
-            ""
-        }
-    );
+            "[{}] chat: {} clients, {} rooms, {} senders x {} msg/s for {} s{}",
+            args.label,
+            chat.clients,
+            chat.rooms,
+            chat.senders,
+            chat.rate,
+            chat.duration,
+            if flood {
+                ", one more client flooding general"
+            } else {
+                ""
+            }
+        );
     }
     let rooms = chat.rooms.max(1);
     let tally = Arc::new(Tally::default());

@@ -188,14 +188,23 @@ impl BoardState {
         };
         let board = *self;
         spawn_local(async move {
-            match board.client.emit_with_ack(&BoardJoin { room: room.clone(), since }).await {
+            match board
+                .client
+                .emit_with_ack(&BoardJoin {
+                    room: room.clone(),
+                    since,
+                })
+                .await
+            {
                 Ok(snapshot) if board.is_open(&room) => {
                     board.with(|m| m.snapshot(snapshot));
                     board.flush();
                 }
                 Ok(_) => {}
                 Err(EmitError::Disconnected) => {} // joined again on reconnect
-                Err(e) => board.error.set(Some(format!("The board could not be loaded: {e}"))),
+                Err(e) => board
+                    .error
+                    .set(Some(format!("The board could not be loaded: {e}"))),
             }
         });
     }
@@ -222,13 +231,11 @@ impl BoardState {
         if self.client.state().get_untracked() != ConnectionState::Connected {
             return;
         }
-        let Some(Some((room, ops))) =
-            self.model.try_update_value(|m| {
-                m.as_mut()
-                    .filter(|m| m.is_synced())
-                    .map(|m| (m.room().clone(), m.to_send()))
-            })
-        else {
+        let Some(Some((room, ops))) = self.model.try_update_value(|m| {
+            m.as_mut()
+                .filter(|m| m.is_synced())
+                .map(|m| (m.room().clone(), m.to_send()))
+        }) else {
             return;
         };
         for (id, op) in ops {
@@ -289,11 +296,8 @@ impl BoardState {
         self.cursors.update_value(|c| {
             c.retain(|_, (_, at)| now - *at < CURSOR_TIMEOUT_MS);
         });
-        self.cursors.with_value(|c| {
-            c.iter()
-                .map(|(name, (p, _))| (name.clone(), *p))
-                .collect()
-        })
+        self.cursors
+            .with_value(|c| c.iter().map(|(name, (p, _))| (name.clone(), *p)).collect())
     }
 
     fn connected(&self) -> bool {
@@ -392,7 +396,11 @@ pub fn Board(room: RoomName) -> impl IntoView {
             if !force && now - g.last_stream_ms < STREAM_EVERY_MS {
                 return None;
             }
-            let start = if shape.tool == Tool::Pen { g.streamed } else { 0 };
+            let start = if shape.tool == Tool::Pen {
+                g.streamed
+            } else {
+                0
+            };
             let end = shape.points.len().min(start + MAX_DRAW_POINTS);
             if end <= start {
                 return None;
@@ -460,7 +468,11 @@ pub fn Board(room: RoomName) -> impl IntoView {
                         .unwrap_or_default();
                 }
                 Pick::Draw(tool) => {
-                    let points = if tool == Tool::Pen { vec![p] } else { vec![p, p] };
+                    let points = if tool == Tool::Pen {
+                        vec![p]
+                    } else {
+                        vec![p, p]
+                    };
                     g.shape = Some(Shape {
                         id,
                         tool,
@@ -498,7 +510,9 @@ pub fn Board(room: RoomName) -> impl IntoView {
                 return false;
             }
             if g.erasing_now {
-                let hit = board.peek(|m| m.touched(p, ERASER_RADIUS)).unwrap_or_default();
+                let hit = board
+                    .peek(|m| m.touched(p, ERASER_RADIUS))
+                    .unwrap_or_default();
                 for id in hit {
                     if !g.erasing.contains(&id) {
                         g.erasing.push(id);
@@ -649,7 +663,7 @@ pub fn Board(room: RoomName) -> impl IntoView {
                     aria-label="Drawing area"
                     on:pointerdown=on_down
                     on:pointermove=on_move
-                    on:pointerup=on_up.clone()
+                    on:pointerup=on_up
                     on:pointercancel=on_up
                 ></canvas>
             </div>

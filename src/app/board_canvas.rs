@@ -77,8 +77,7 @@ impl Painter {
             return;
         };
         let drafts = board.drafts();
-        let (current, erasing) =
-            gesture.with_value(|g| (g.shape.clone(), g.erasing.clone()));
+        let (current, erasing) = gesture.with_value(|g| (g.shape.clone(), g.erasing.clone()));
 
         let _ = ctx.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0);
         background(&ctx, f64::from(w), f64::from(h));
@@ -211,7 +210,13 @@ pub fn confirm(question: &str) -> bool {
 pub fn file_safe(name: &str) -> String {
     let safe: String = name
         .chars()
-        .map(|c| if c.is_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .take(40)
         .collect();
     if safe.is_empty() {
@@ -244,9 +249,9 @@ pub fn export_png(board: BoardState, file: &str) {
     }
     match canvas.to_data_url_with_type("image/png") {
         Ok(url) => download(&url, file),
-        Err(_) => board
-            .error
-            .set(Some("This browser could not make a PNG of the board.".into())),
+        Err(_) => board.error.set(Some(
+            "This browser could not make a PNG of the board.".into(),
+        )),
     }
 }
 
@@ -265,9 +270,9 @@ pub fn export_svg(board: BoardState, file: &str) {
             download(&url, file);
             let _ = web_sys::Url::revoke_object_url(&url);
         }
-        Err(_) => board
-            .error
-            .set(Some("This browser could not make an SVG of the board.".into())),
+        Err(_) => board.error.set(Some(
+            "This browser could not make an SVG of the board.".into(),
+        )),
     }
 }
 

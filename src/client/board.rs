@@ -253,8 +253,7 @@ impl BoardModel {
 
     fn push(&mut self, op: Op) {
         if let Op::Add { shape } = &op {
-            self.local
-                .insert(shape.id.clone(), Arc::new(shape.clone()));
+            self.local.insert(shape.id.clone(), Arc::new(shape.clone()));
         }
         self.next_pending += 1;
         self.pending.push(Pending {
@@ -382,9 +381,10 @@ impl BoardModel {
         if let Some(i) = self.pending.iter().position(|p| p.id == id) {
             let done = self.pending.remove(i);
             if let Op::Add { shape } = done.op {
-                let still_pending = self.pending.iter().any(
-                    |p| matches!(&p.op, Op::Add { shape: s } if s.id == shape.id),
-                );
+                let still_pending = self
+                    .pending
+                    .iter()
+                    .any(|p| matches!(&p.op, Op::Add { shape: s } if s.id == shape.id));
                 if !still_pending {
                     self.local.remove(&shape.id);
                 }
@@ -526,7 +526,10 @@ pub fn to_svg(shapes: &[Arc<Shape>]) -> String {
                 shape.color
             ),
             (Tool::Pen, points) => {
-                let list: Vec<String> = points.iter().map(|p| format!("{},{}", p[0], p[1])).collect();
+                let list: Vec<String> = points
+                    .iter()
+                    .map(|p| format!("{},{}", p[0], p[1]))
+                    .collect();
                 writeln!(svg, "<polyline points=\"{}\" {stroke}/>", list.join(" "))
             }
             (Tool::Line, [a, b]) => writeln!(
@@ -573,11 +576,7 @@ mod tests {
     }
 
     fn ids(model: &BoardModel) -> Vec<String> {
-        model
-            .visible_ids()
-            .into_iter()
-            .map(String::from)
-            .collect()
+        model.visible_ids().into_iter().map(String::from).collect()
     }
 
     fn change(seq: u64, added: &[(&str, u64)], removed: &[&str]) -> BoardChange {
@@ -591,7 +590,10 @@ mod tests {
                     shape: pen(id),
                 })
                 .collect(),
-            removed: removed.iter().map(|id| ShapeId::parse(id).unwrap()).collect(),
+            removed: removed
+                .iter()
+                .map(|id| ShapeId::parse(id).unwrap())
+                .collect(),
         }
     }
 
@@ -626,8 +628,11 @@ mod tests {
     fn own_ops_show_at_once_and_settle_with_their_ack() {
         let mut m = synced();
         let id = m.new_shape_id();
-        m.draw(Shape { id: id.clone(), ..pen("x") });
-        assert_eq!(m.visible_ids(), [id.clone()]);
+        m.draw(Shape {
+            id: id.clone(),
+            ..pen("x")
+        });
+        assert_eq!(m.visible_ids(), std::slice::from_ref(&id));
         let sent = m.to_send();
         assert_eq!(sent.len(), 1);
         assert!(m.to_send().is_empty(), "sent once per connection");
@@ -637,7 +642,10 @@ mod tests {
         let ack = BoardChange {
             added: vec![PlacedShape {
                 z: 2,
-                shape: Shape { id: id.clone(), ..pen("x") },
+                shape: Shape {
+                    id: id.clone(),
+                    ..pen("x")
+                },
             }],
             ..change(2, &[], &[])
         };
@@ -651,7 +659,10 @@ mod tests {
         let mut m = synced();
         m.changed(change(1, &[("theirs", 1)], &[]));
         let mine = m.new_shape_id();
-        m.draw(Shape { id: mine.clone(), ..pen("x") });
+        m.draw(Shape {
+            id: mine.clone(),
+            ..pen("x")
+        });
         assert!(m.undo());
         assert_eq!(ids(&m), ["theirs"]);
         assert!(!m.undo(), "their shape is not mine to undo");
@@ -663,7 +674,11 @@ mod tests {
         assert!(m.undo());
         assert_eq!(ids(&m), ["theirs", mine.as_str()]);
         let ops: Vec<Op> = m.to_send().into_iter().map(|(_, op)| op).collect();
-        assert_eq!(ops.len(), 5, "add, erase, restore, erase both, restore both");
+        assert_eq!(
+            ops.len(),
+            5,
+            "add, erase, restore, erase both, restore both"
+        );
         assert!(matches!(&ops[3], Op::Erase { ids } if ids.len() == 2));
     }
 
@@ -671,11 +686,17 @@ mod tests {
     fn offline_ops_wait_and_are_sent_again() {
         let mut m = synced();
         let a = m.new_shape_id();
-        m.draw(Shape { id: a.clone(), ..pen("x") });
+        m.draw(Shape {
+            id: a.clone(),
+            ..pen("x")
+        });
         let first = m.to_send();
         m.disconnected();
         let b = m.new_shape_id();
-        m.draw(Shape { id: b.clone(), ..pen("x") });
+        m.draw(Shape {
+            id: b.clone(),
+            ..pen("x")
+        });
         // After the catch-up the board, then both ops, in order.
         m.snapshot(BoardSnapshot {
             room: RoomName::general(),
@@ -683,7 +704,10 @@ mod tests {
             full: false,
             shapes: vec![PlacedShape {
                 z: 1,
-                shape: Shape { id: a.clone(), ..pen("x") },
+                shape: Shape {
+                    id: a.clone(),
+                    ..pen("x")
+                },
             }],
             removed: vec![],
         });
@@ -755,9 +779,18 @@ mod tests {
     fn svg_export_draws_every_shape() {
         let shapes: Vec<Arc<Shape>> = [
             pen("a"),
-            Shape { tool: Tool::Rect, ..pen("b") },
-            Shape { tool: Tool::Ellipse, ..pen("c") },
-            Shape { tool: Tool::Line, ..pen("d") },
+            Shape {
+                tool: Tool::Rect,
+                ..pen("b")
+            },
+            Shape {
+                tool: Tool::Ellipse,
+                ..pen("c")
+            },
+            Shape {
+                tool: Tool::Line,
+                ..pen("d")
+            },
         ]
         .into_iter()
         .map(Arc::new)

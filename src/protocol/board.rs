@@ -185,10 +185,11 @@ pub type Point = [f32; 2];
 /// Whether `p` lies on the board.
 pub fn check_point(p: &Point) -> Result<(), String> {
     let [x, y] = *p;
-    if !(x.is_finite() && y.is_finite())
-        || !(0.0..=BOARD_WIDTH).contains(&x)
-        || !(0.0..=BOARD_HEIGHT).contains(&y)
-    {
+    let on_board = x.is_finite()
+        && y.is_finite()
+        && (0.0..=BOARD_WIDTH).contains(&x)
+        && (0.0..=BOARD_HEIGHT).contains(&y);
+    if !on_board {
         return Err(format!(
             "point [{x}, {y}] is off the board (x 0 to {BOARD_WIDTH}, y 0 to {BOARD_HEIGHT})"
         ));
@@ -476,9 +477,11 @@ mod tests {
     use serde_json::json;
 
     fn add(shape: serde_json::Value) -> Result<BoardOp, String> {
-        parse_payload::<BoardOp>(Some(json!({"room": "general", "op": {"type": "add", "shape": shape}})))
-            .map_err(|e| e.0)
-            .and_then(|op| op.op.check().map(|()| op))
+        parse_payload::<BoardOp>(Some(
+            json!({"room": "general", "op": {"type": "add", "shape": shape}}),
+        ))
+        .map_err(|e| e.0)
+        .and_then(|op| op.op.check().map(|()| op))
     }
 
     fn pen(points: serde_json::Value) -> serde_json::Value {
@@ -542,11 +545,15 @@ mod tests {
     #[test]
     fn erase_names_a_bounded_number_of_shapes() {
         let ids: Vec<String> = (0..=MAX_OP_IDS).map(|i| format!("s{i}")).collect();
-        let op: BoardOp =
-            parse_payload(Some(json!({"room": "r", "op": {"type": "erase", "ids": ids}}))).unwrap();
+        let op: BoardOp = parse_payload(Some(
+            json!({"room": "r", "op": {"type": "erase", "ids": ids}}),
+        ))
+        .unwrap();
         assert!(op.op.check().unwrap_err().contains("1 to 500 shapes"));
-        let op: BoardOp =
-            parse_payload(Some(json!({"room": "r", "op": {"type": "restore", "ids": []}}))).unwrap();
+        let op: BoardOp = parse_payload(Some(
+            json!({"room": "r", "op": {"type": "restore", "ids": []}}),
+        ))
+        .unwrap();
         assert!(op.op.check().is_err());
     }
 

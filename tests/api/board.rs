@@ -185,7 +185,10 @@ async fn the_board_survives_a_restart() {
     let mut ann = Drawer::open(&app, "ann").await;
     let ack = ann
         .sock
-        .request("board-op", json!({"room": ROOM, "op": {"type": "restore", "ids": [a.as_str()]}}))
+        .request(
+            "board-op",
+            json!({"room": ROOM, "op": {"type": "restore", "ids": [a.as_str()]}}),
+        )
         .await;
     assert_eq!(ack["status"], "ok", "{ack}");
     assert_eq!(ack["seq"], 4);
@@ -213,8 +216,10 @@ async fn strokes_in_progress_are_relayed_not_stored() {
     assert_eq!(first["start"], 0);
     let second = bob.sock.next("board-drawing").await;
     assert_eq!(second["start"], 2);
-    bob.model.drawing(serde_json::from_value(first).unwrap(), 0.0);
-    bob.model.drawing(serde_json::from_value(second).unwrap(), 0.0);
+    bob.model
+        .drawing(serde_json::from_value(first).unwrap(), 0.0);
+    bob.model
+        .drawing(serde_json::from_value(second).unwrap(), 0.0);
     let draft = bob.model.drafts().next().expect("a draft");
     assert_eq!(draft.shape.points.len(), 4);
     assert!(stored(&app).await.shapes.is_empty());
@@ -329,7 +334,7 @@ async fn drawing_offline_is_kept_and_merged_on_reconnect() {
     ann.model.erase(vec![shared.clone()]);
     ann.model.undo(); // the erase
     ann.model.undo(); // offline_2
-    // Meanwhile Bob draws and erases too.
+                      // Meanwhile Bob draws and erases too.
     let bobs = bob.draw(5, 60.0).await;
 
     // Back: a new socket, catch up from where she was, then send.
@@ -366,12 +371,27 @@ async fn hostile_input_is_refused_and_changes_nothing() {
     let too_many: Vec<[f32; 2]> = vec![[1.0, 1.0]; MAX_STROKE_POINTS + 1];
     let many_ids: Vec<String> = (0..=MAX_OP_IDS).map(|i| format!("x{i}")).collect();
     let cases = [
-        (pen(json!([[10, 10], [99999, 10]]), json!(2), "#000000"), "off the board"),
+        (
+            pen(json!([[10, 10], [99999, 10]]), json!(2), "#000000"),
+            "off the board",
+        ),
         (pen(json!([[-5, 10]]), json!(2), "#000000"), "off the board"),
-        (pen(json!([[10, 10]]), json!(1e9), "#000000"), "width must be"),
-        (pen(json!([[10, 10]]), json!(-1), "#000000"), "width must be"),
-        (pen(json!([[10, 10]]), json!(2), "javascript:alert(1)"), "colour must look like"),
-        (pen(json!(too_many), json!(2), "#000000"), "1 to 2000 points"),
+        (
+            pen(json!([[10, 10]]), json!(1e9), "#000000"),
+            "width must be",
+        ),
+        (
+            pen(json!([[10, 10]]), json!(-1), "#000000"),
+            "width must be",
+        ),
+        (
+            pen(json!([[10, 10]]), json!(2), "javascript:alert(1)"),
+            "colour must look like",
+        ),
+        (
+            pen(json!(too_many), json!(2), "#000000"),
+            "1 to 2000 points",
+        ),
         (pen(json!("lots"), json!(2), "#000000"), "invalid type"),
         (json!({"type": "erase", "ids": many_ids}), "1 to 500 shapes"),
         (json!({"type": "erase", "ids": ["nope"]}), "no shape nope"),
@@ -401,22 +421,35 @@ async fn hostile_input_is_refused_and_changes_nothing() {
                    "start": 1999, "points": [[1, 1], [2, 2]]}),
         )
         .await;
-    assert!(ack["message"].as_str().unwrap().contains("at most 2000 points"), "{ack}");
+    assert!(
+        ack["message"]
+            .as_str()
+            .unwrap()
+            .contains("at most 2000 points"),
+        "{ack}"
+    );
     let ack = ann
         .sock
         .request("board-cursor", json!({"room": ROOM, "x": f32::MAX, "y": 1}))
         .await;
-    assert!(ack["message"].as_str().unwrap().contains("off the board"), "{ack}");
+    assert!(
+        ack["message"].as_str().unwrap().contains("off the board"),
+        "{ack}"
+    );
     // A board that is not open, or a socket that has not joined.
     let ack = ann
         .sock
-        .request("board-op", json!({"room": "elsewhere", "op": {"type": "erase", "ids": ["a"]}}))
+        .request(
+            "board-op",
+            json!({"room": "elsewhere", "op": {"type": "erase", "ids": ["a"]}}),
+        )
         .await;
-    assert!(ack["message"].as_str().unwrap().contains("Open the board of elsewhere first"));
+    assert!(ack["message"]
+        .as_str()
+        .unwrap()
+        .contains("Open the board of elsewhere first"));
     let stranger = app.chat().await;
-    let ack = stranger
-        .request("board-join", json!({"room": ROOM}))
-        .await;
+    let ack = stranger.request("board-join", json!({"room": ROOM})).await;
     assert_eq!(ack["message"], "You need to join first");
 
     bob.sock.assert_no("board-changed").await;
@@ -464,7 +497,13 @@ async fn a_full_board_says_so() {
         )
         .await;
     assert_eq!(ack["status"], "error");
-    assert!(ack["message"].as_str().unwrap().contains("This board is full"), "{ack}");
+    assert!(
+        ack["message"]
+            .as_str()
+            .unwrap()
+            .contains("This board is full"),
+        "{ack}"
+    );
 }
 
 #[tokio::test]

@@ -11,8 +11,8 @@ use super::turn::Turn;
 use super::{emit_to, GatewayState, INTERNAL};
 use crate::protocol::ack::texts;
 use crate::protocol::board::{
-    self, check_point, BoardChanged, BoardCursor, BoardCursors, BoardDraw, BoardDrawing,
-    BoardJoin, BoardLeave, BoardOp, CursorAt, CURSOR_EVERY_MS,
+    self, check_point, BoardChanged, BoardCursor, BoardCursors, BoardDraw, BoardDrawing, BoardJoin,
+    BoardLeave, BoardOp, CursorAt, CURSOR_EVERY_MS,
 };
 use crate::protocol::{ClientEvent, RoomName, Username};
 use crate::server::limits::{Budget, Draws, Rooms};
@@ -189,8 +189,7 @@ pub async fn on_board_cursor<A: Adapter>(
     if let Err(e) = check_point(&[cursor.x, cursor.y]) {
         return reply.refuse(BoardCursor::NAME, format!("{}: {e}", BoardCursor::NAME));
     }
-    let Some((by, _reply)) = drawer(&state, &socket, &cursor.room, BoardCursor::NAME, reply)
-    else {
+    let Some((by, _reply)) = drawer(&state, &socket, &cursor.room, BoardCursor::NAME, reply) else {
         return;
     };
     state.cursors.moved(

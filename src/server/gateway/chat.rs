@@ -4,9 +4,9 @@
 //! payload that does not parse is refused with a message that says why, and
 //! nothing changes on the server.
 
-use super::{board, direct};
 use super::reply::Reply;
 use super::turn::{Sequencer, Turn};
+use super::{board, direct};
 use super::{emit_to, everyone, now, GatewayState};
 use crate::protocol::ack::texts;
 use crate::protocol::board::{BoardCursor, BoardDraw, BoardJoin, BoardLeave, BoardOp};
@@ -50,7 +50,9 @@ pub async fn attach<A: Adapter>(socket: SocketRef<A>) -> Result<(), std::convert
     socket.on(MarkRead::NAME, direct::on_mark_read::<A>);
     socket.on(Focus::NAME, direct::on_focus::<A>);
     socket.on(ProtectedMessage::NAME, on_protected_message::<A>);
-    socket.extensions.insert(Arc::new(board::OpenBoards::default()));
+    socket
+        .extensions
+        .insert(Arc::new(board::OpenBoards::default()));
     socket.on(BoardJoin::NAME, board::on_board_join::<A>);
     socket.on(BoardLeave::NAME, board::on_board_leave::<A>);
     socket.on(BoardOp::NAME, board::on_board_op::<A>);

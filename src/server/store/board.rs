@@ -7,8 +7,7 @@
 
 use super::{Store, StoreError, Tx};
 use crate::protocol::board::{
-    BoardChange, BoardSnapshot, Op, PlacedShape, Shape, ShapeId, MAX_BOARD_POINTS,
-    MAX_BOARD_SHAPES,
+    BoardChange, BoardSnapshot, Op, PlacedShape, Shape, ShapeId, MAX_BOARD_POINTS, MAX_BOARD_SHAPES,
 };
 use crate::protocol::{RoomName, Username};
 use sqlx::Row;
@@ -132,8 +131,7 @@ impl Store {
 
 fn placed_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<PlacedShape, StoreError> {
     let data: String = row.try_get("data")?;
-    let shape: Shape =
-        serde_json::from_str(&data).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+    let shape: Shape = serde_json::from_str(&data).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
     Ok(PlacedShape {
         z: row.try_get::<i64, _>("z")? as u64,
         shape,
@@ -183,11 +181,12 @@ async fn add(
     change: &mut BoardChange,
 ) -> Result<Option<String>, StoreError> {
     let data = serde_json::to_string(shape).map_err(|e| StoreError::Failed(e.to_string()))?;
-    let existing = sqlx::query("SELECT z, erased_seq, data FROM board_shapes WHERE room = ? AND id = ?")
-        .bind(room.as_str())
-        .bind(shape.id.as_str())
-        .fetch_optional(&mut **tx)
-        .await?;
+    let existing =
+        sqlx::query("SELECT z, erased_seq, data FROM board_shapes WHERE room = ? AND id = ?")
+            .bind(room.as_str())
+            .bind(shape.id.as_str())
+            .fetch_optional(&mut **tx)
+            .await?;
     if let Some(row) = existing {
         let stored: String = row.try_get("data")?;
         return Ok(if stored == data {
@@ -294,11 +293,12 @@ async fn restore(
     }
     let mut shapes = Vec::with_capacity(back.len());
     for id in &back {
-        let row = sqlx::query("SELECT z, erased_seq, data FROM board_shapes WHERE room = ? AND id = ?")
-            .bind(room.as_str())
-            .bind(id.as_str())
-            .fetch_one(&mut **tx)
-            .await?;
+        let row =
+            sqlx::query("SELECT z, erased_seq, data FROM board_shapes WHERE room = ? AND id = ?")
+                .bind(room.as_str())
+                .bind(id.as_str())
+                .fetch_one(&mut **tx)
+                .await?;
         shapes.push(placed_from_row(&row)?);
     }
     let points = shapes.iter().map(|s| s.shape.points.len()).sum();
@@ -352,7 +352,8 @@ mod tests {
         let ann = Username::parse("ann").unwrap();
         let add = |id: &str| Op::Add { shape: pen(id, 3) };
         for (i, id) in ["a", "b", "c"].into_iter().enumerate() {
-            let BoardApplied::Changed(c) = store.apply_board_op(&room, &ann, &add(id)).await.unwrap()
+            let BoardApplied::Changed(c) =
+                store.apply_board_op(&room, &ann, &add(id)).await.unwrap()
             else {
                 panic!()
             };
@@ -367,13 +368,18 @@ mod tests {
             store.apply_board_op(&room, &ann, &other).await.unwrap(),
             BoardApplied::Refused(r) if r.contains("already a different shape b")
         ));
-        let erase = Op::Erase { ids: ids(&["a", "c"]) };
-        let BoardApplied::Changed(c) = store.apply_board_op(&room, &ann, &erase).await.unwrap() else {
+        let erase = Op::Erase {
+            ids: ids(&["a", "c"]),
+        };
+        let BoardApplied::Changed(c) = store.apply_board_op(&room, &ann, &erase).await.unwrap()
+        else {
             panic!()
         };
         assert_eq!((c.seq, c.removed.len()), (4, 2));
         // Unknown ids are refused, and nothing of the op happens.
-        let bad = Op::Erase { ids: ids(&["b", "zz"]) };
+        let bad = Op::Erase {
+            ids: ids(&["b", "zz"]),
+        };
         assert!(matches!(
             store.apply_board_op(&room, &ann, &bad).await.unwrap(),
             BoardApplied::Refused(r) if r.contains("no shape zz")
@@ -409,13 +415,17 @@ mod tests {
         let ann = Username::parse("ann").unwrap();
         // 100 strokes of 2,000 points: the board's point budget.
         for i in 0..MAX_BOARD_POINTS / 2000 {
-            let op = Op::Add { shape: pen(&format!("s{i}"), 2000) };
+            let op = Op::Add {
+                shape: pen(&format!("s{i}"), 2000),
+            };
             assert!(matches!(
                 store.apply_board_op(&room, &ann, &op).await.unwrap(),
                 BoardApplied::Changed(_)
             ));
         }
-        let op = Op::Add { shape: pen("one-more", 1) };
+        let op = Op::Add {
+            shape: pen("one-more", 1),
+        };
         assert!(matches!(
             store.apply_board_op(&room, &ann, &op).await.unwrap(),
             BoardApplied::Refused(r) if r.contains("board is full")
@@ -432,6 +442,14 @@ mod tests {
             store.apply_board_op(&room, &ann, &restore).await.unwrap(),
             BoardApplied::Refused(_)
         ));
-        assert_eq!(store.board_snapshot(&room, None).await.unwrap().shapes.len(), 100);
+        assert_eq!(
+            store
+                .board_snapshot(&room, None)
+                .await
+                .unwrap()
+                .shapes
+                .len(),
+            100
+        );
     }
 }
