@@ -32,6 +32,9 @@ pub struct BoardState {
     client: Client,
     me: RwSignal<Option<Username>>,
     model: StoredValue<Option<BoardModel>>,
+    /// Boards opened before on this page: reopening one catches up from
+    /// where it was, and sends what was drawn on it offline.
+    parked: StoredValue<HashMap<RoomName, BoardModel>>,
     /// Others' pointers: name → (position, when it came).
     cursors: StoredValue<HashMap<Username, (Point, f64)>>,
     /// Grows whenever what the canvas shows changes.
@@ -63,6 +66,7 @@ impl BoardState {
             client: chat.client,
             me: chat.me,
             model: StoredValue::new(None),
+            parked: StoredValue::new(HashMap::new()),
             cursors: StoredValue::new(HashMap::new()),
             version: RwSignal::new(0),
             error: RwSignal::new(None),
@@ -140,6 +144,15 @@ impl BoardState {
             }
             connected
         });
+        // Signed out: nothing of this person's boards may be sent as the
+        // next person's.
+        let me = self.me;
+        Effect::new(move |_| {
+            if me.with(Option::is_none) {
+                self.model.set_value(None);
+                self.parked.set_value(HashMap::new());
+            }
+        });
     }
 
     fn is_me(&self, name: &Username) -> bool {
@@ -155,24 +168,30 @@ impl BoardState {
             return;
         }
         self.close();
-        self.model
-            .set_value(Some(BoardModel::new(room, &id_prefix())));
+        let model = match self.parked.try_update_value(|p| p.remove(&room)).flatten() {
+            Some(mut parked) => {
+                // Whatever it sent before may not have arrived.
+                parked.disconnected();
+                parked
+            }
+            None => BoardModel::new(room, &id_prefix()),
+        };
+        self.model.set_value(Some(model));
         self.error.set(None);
         self.bump();
         self.join();
     }
 
-    /// Closes the open board. What was drawn offline and not sent yet is
-    /// kept until the page is left (it is sent if the board is reopened).
+    /// Closes the open board; it is kept (with anything drawn offline and
+    /// not sent yet) until it is opened again or the page is left.
     pub fn close(&self) {
-        let Some(room) = self.room() else {
+        let Some(model) = self.model.try_update_value(Option::take).flatten() else {
             return;
         };
-        if self.peek(|m| m.pending().is_empty()) == Some(false) {
-            // Unsent work stays; reopening this room's board sends it.
-            return;
-        }
-        self.model.set_value(None);
+        let room = model.room().clone();
+        self.parked.update_value(|p| {
+            p.insert(room.clone(), model);
+        });
         self.cursors.set_value(HashMap::new());
         let client = self.client;
         spawn_local(async move {
