@@ -93,7 +93,13 @@ impl Painter {
             stroke(&ctx, current, 1.0);
         }
         for (name, [x, y]) in board.cursors() {
-            cursor(&ctx, name.as_str(), f64::from(x), f64::from(y), scale);
+            cursor(
+                &ctx,
+                name.as_str(),
+                f64::from(x),
+                f64::from(y),
+                scale / ratio,
+            );
         }
     }
 
@@ -170,9 +176,11 @@ pub fn stroke(ctx: &CanvasRenderingContext2d, shape: &Shape, alpha: f64) {
     ctx.set_global_alpha(1.0);
 }
 
-/// Someone's pointer: a dot and their name (drawn as text: it is user text).
-fn cursor(ctx: &CanvasRenderingContext2d, name: &str, x: f64, y: f64, scale: f64) {
-    let px = 1.0 / scale;
+/// Someone's pointer: a dot and their name (drawn as text: it is user
+/// text). `css_scale`: CSS pixels per board unit, so that the label has
+/// the same size on every screen.
+fn cursor(ctx: &CanvasRenderingContext2d, name: &str, x: f64, y: f64, css_scale: f64) {
+    let px = 1.0 / css_scale;
     ctx.set_fill_style_str("#4f46e5");
     ctx.begin_path();
     let _ = ctx.arc(x, y, 4.0 * px, 0.0, std::f64::consts::TAU);
