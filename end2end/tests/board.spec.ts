@@ -66,8 +66,10 @@ async function expectInk(page: Page, x: number, y: number, ink: boolean) {
 }
 
 test('two people draw on one board; undo, late join and reload', async ({ browser }) => {
-  const ann = await openBoard(browser, 'Ann', 'sketch');
-  const bob = await openBoard(browser, 'Bob', 'sketch');
+  // Names of their own: other spec files share this server and check who
+  // is online.
+  const ann = await openBoard(browser, 'Ada', 'sketch');
+  const bob = await openBoard(browser, 'Ben', 'sketch');
 
   // Ann draws a line with the pen: both canvases show it.
   await expectInk(bob, 500, 300, false);
@@ -95,13 +97,13 @@ test('two people draw on one board; undo, late join and reload', async ({ browse
   await expectInk(ann, 500, 300, true);
 
   // Someone who opens the board later sees it all.
-  const cat = await openBoard(browser, 'Cat', 'sketch');
+  const cat = await openBoard(browser, 'Cy', 'sketch');
   await expectInk(cat, 500, 300, true);
   await expectInk(cat, 1150, 600, false);
 
   // A reload keeps the board.
   await bob.reload();
-  await joinAndOpen(bob, 'Bob', 'sketch');
+  await joinAndOpen(bob, 'Ben', 'sketch');
   await expectInk(bob, 500, 300, true);
 
   // The eraser removes the whole line for everyone.
@@ -118,10 +120,12 @@ test('two people draw on one board; undo, late join and reload', async ({ browse
   await expectInk(bob, 250, 100, false);
   await ann.getByTestId('board-undo').click();
   await expectInk(bob, 250, 100, true);
+
+  for (const page of [ann, bob, cat]) await page.context().close();
 });
 
 test('the board exports as PNG and SVG', async ({ browser }) => {
-  const ann = await openBoard(browser, 'Dee', 'exports');
+  const ann = await openBoard(browser, 'Dot', 'exports');
   await drag(ann, [200, 200], [600, 200]);
   await expectInk(ann, 400, 200, true);
   const [png] = await Promise.all([
@@ -140,4 +144,5 @@ test('the board exports as PNG and SVG', async ({ browser }) => {
   const text = Buffer.concat(await (await svg.createReadStream()).toArray()).toString();
   expect(text).toContain('<svg');
   expect(text).toContain('<polyline');
+  await ann.context().close();
 });
