@@ -2,11 +2,12 @@
 //! gateway on one listener.
 
 use super::auth::{load_or_create_secret, routes, TokenKeys};
+use super::cluster::link::RedisLink;
+use super::cluster::{ClusterAdapter, Io};
 use super::config::Config;
 use super::gateway::{self, GatewayState};
 use super::health;
 use super::limits::{self, Limits};
-use super::notifier::Notifier;
 use super::origin::{self, OriginPolicy};
 use super::presence::Presence;
 use super::store::Store;
@@ -32,8 +33,10 @@ use tower_http::trace::TraceLayer;
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub gateway: GatewayState,
-    pub io: socketioxide::SocketIo,
-    pub notifier: Notifier,
+    /// The socket.io server (on the in-process or the Redis adapter).
+    pub io: Io,
+    /// The link to the other nodes, when there are any.
+    pub redis: Option<RedisLink>,
     pub tokens: Arc<TokenKeys>,
     /// How long a login lasts.
     pub session_ttl: std::time::Duration,
@@ -88,12 +91,40 @@ impl Application {
             cursors: Arc::default(),
         };
         let heartbeat = std::time::Duration::from_secs(config.heartbeat_secs);
-        let (socket_layer, io) = gateway::build(gateway.clone(), heartbeat);
+        let (sockets, io, redis) = match &config.redis_url {
+            None => {
+                let (layer, io, _) = gateway::build::<socketioxide::adapter::LocalAdapter>(
+                    gateway.clone(),
+                    heartbeat,
+                    (),
+                );
+                (Sockets::Local(layer), Io::Local(io), None)
+            }
+            Some(url) => {
+                let link = RedisLink::connect(url).await.context(
+                    "cannot reach Redis: check HUDDLE_REDIS_URL (redis://host:port) and that Redis 7 or later runs there",
+                )?;
+                let adapter = socketioxide_redis::RedisAdapterCtr::new_with_driver(
+                    link.clone(),
+                    socketioxide_redis::RedisAdapterConfig::default()
+                        .with_prefix(config.cluster_name.clone()),
+                );
+                let (layer, io, inits) =
+                    gateway::build::<ClusterAdapter>(gateway.clone(), heartbeat, adapter);
+                for init in inits {
+                    init.await
+                        .map_err(|e| anyhow::anyhow!("{e}"))
+                        .context("cannot subscribe to the cluster's Redis channels")?;
+                }
+                tracing::info!("joined the cluster through Redis");
+                (Sockets::Cluster(layer), Io::Cluster(io), Some(link))
+            }
+        };
         let state = AppState {
             leptos_options: leptos_options(&config, local_addr),
             gateway,
-            notifier: Notifier::new(io.clone()),
             io,
+            redis,
             tokens,
             session_ttl: std::time::Duration::from_secs(config.session_hours * 3600),
             metrics: super::metrics::handle(),
@@ -120,8 +151,12 @@ impl Application {
                 let options = state.leptos_options.clone();
                 move || shell(options.clone())
             })
-            .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-            .layer(socket_layer)
+            .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell));
+        let router = match sockets {
+            Sockets::Local(layer) => router.layer(layer),
+            Sockets::Cluster(layer) => router.layer(layer),
+        };
+        let router = router
             .layer(axum::middleware::from_fn_with_state(
                 limits,
                 limits::handshake_guard,
@@ -189,7 +224,7 @@ impl Application {
         let drained = async move {
             shutdown.await;
             tracing::info!("shutting down: telling clients to reconnect");
-            disconnect_everyone(&io).await;
+            crate::with_io!(&io, io => disconnect_everyone(io).await);
         };
         let served = axum::serve(
             listener,
@@ -213,12 +248,18 @@ impl Application {
     }
 }
 
+/// The socket.io layer, on either adapter.
+enum Sockets {
+    Local(socketioxide::layer::SocketIoLayer<socketioxide::adapter::LocalAdapter>),
+    Cluster(socketioxide::layer::SocketIoLayer<ClusterAdapter>),
+}
+
 /// The most any step of a graceful shutdown may take.
 pub const SHUTDOWN_STEP: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Tells every `/chat` socket `server-restarting`, then closes every
 /// socket of every namespace.
-async fn disconnect_everyone(io: &socketioxide::SocketIo) {
+async fn disconnect_everyone<A: socketioxide::adapter::Adapter>(io: &socketioxide::SocketIo<A>) {
     use crate::protocol::chat::ServerRestarting;
     let notice = ServerRestarting {
         message: "The server is restarting: reconnecting…".into(),

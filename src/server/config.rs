@@ -31,6 +31,18 @@ pub struct Config {
     #[arg(long, env = "HUDDLE_DATABASE_URL")]
     pub database_url: Option<String>,
 
+    /// Run as one node of several: Redis (`redis://host:6379[/db]`) joins
+    /// the nodes' socket.io rooms and broadcasts. Unset: one node, the
+    /// in-process adapter.
+    #[arg(long, env = "HUDDLE_REDIS_URL")]
+    pub redis_url: Option<String>,
+
+    /// The cluster's name in Redis (its channel and key prefix): nodes
+    /// with the same name are one server; clusters that share a Redis need
+    /// different names.
+    #[arg(long, env = "HUDDLE_CLUSTER_NAME", default_value = "huddle")]
+    pub cluster_name: String,
+
     /// Accept logged-in users only: a socket without a valid token is
     /// refused (set to 1 or true).
     #[arg(long, env = "HUDDLE_REQUIRE_LOGIN", action = clap::ArgAction::Set,
@@ -98,6 +110,8 @@ impl Config {
             addr: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
             data_dir,
             database_url: None,
+            redis_url: None,
+            cluster_name: "huddle".into(),
             require_login: false,
             session_hours: 168,
             jwt_secret: None,

@@ -4,6 +4,7 @@
 mod accounts;
 mod board;
 mod chat;
+mod cluster;
 mod direct;
 mod helpers;
 mod history;

@@ -28,7 +28,7 @@ async fn the_notifier_reaches_exactly_the_subscribed_user() {
 
     let payload = json!({"kind": "dm", "from": "ann", "text": "ping"});
     app.state
-        .notifier
+        .io
         .notify(&UserId::parse("42").unwrap(), &payload)
         .await
         .expect("notify");
@@ -47,7 +47,7 @@ async fn every_socket_of_a_user_is_notified() {
             .await;
     }
     app.state
-        .notifier
+        .io
         .notify(&UserId::parse("u-1").unwrap(), "hello")
         .await
         .expect("notify");

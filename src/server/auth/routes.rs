@@ -157,12 +157,24 @@ pub async fn logout(
     let ended = SessionEnded {
         message: "You logged out".into(),
     };
-    for ns in state.io.nsps() {
-        let room = session_room(&session);
+    crate::with_io!(&state.io, io => end_session(io, &session, &ended).await);
+    tracing::info!(user = %claims.sub, "logged out");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Tells every socket of login session `session`, on every node and in
+/// every namespace, that it ended, and disconnects them.
+async fn end_session<A: socketioxide::adapter::Adapter>(
+    io: &socketioxide::SocketIo<A>,
+    session: &str,
+    ended: &SessionEnded,
+) {
+    for ns in io.nsps() {
+        let room = session_room(session);
         if let Err(e) = ns
             .clone()
             .within(room.clone())
-            .emit(SessionEnded::NAME, &ended)
+            .emit(SessionEnded::NAME, ended)
             .await
         {
             tracing::debug!(error = %e, "could not tell every socket of a session");
@@ -171,6 +183,4 @@ pub async fn logout(
             tracing::warn!(error = %e, "could not disconnect every socket of a session");
         }
     }
-    tracing::info!(user = %claims.sub, "logged out");
-    Ok(StatusCode::NO_CONTENT)
 }

@@ -75,15 +75,23 @@ pub const MAX_BUFFERED_PACKETS: usize = 256;
 /// The WebSocket read buffer of each connection.
 pub const WS_READ_BUFFER_BYTES: usize = 1024;
 
-/// Builds the socket.io layer with Huddle's limits and registers every
-/// namespace. `heartbeat` is the ping interval and the ping timeout.
+/// Builds the socket.io layer with Huddle's limits on adapter `A` (made
+/// from `adapter`) and registers every namespace. `heartbeat` is the ping
+/// interval and the ping timeout. Returns the namespaces' adapter
+/// initialisations too: nothing for the in-process adapter, a connection
+/// to Redis each for the cluster's, which the caller awaits.
 ///
 /// Connect middlewares run last-added first: `admit` (connection limits),
 /// `attach` (handlers), `authenticate` (identity), `meter` (rate-limit
 /// budgets, which need the identity).
-pub fn build(state: GatewayState, heartbeat: Duration) -> (SocketIoLayer, SocketIo) {
+pub fn build<A: Adapter + socketioxide_core::adapter::DefinedAdapter>(
+    state: GatewayState,
+    heartbeat: Duration,
+    adapter: A::State,
+) -> (SocketIoLayer<A>, SocketIo<A>, Vec<A::InitRes>) {
     let max_payload = MAX_PAYLOAD_BYTES;
     let (layer, io) = SocketIo::builder()
+        .with_adapter::<A>(adapter)
         .max_payload(max_payload as u64)
         .ws_max_message_size(max_payload)
         .ws_max_frame_size(max_payload)
@@ -96,7 +104,7 @@ pub fn build(state: GatewayState, heartbeat: Duration) -> (SocketIoLayer, Socket
         .connect_timeout(Duration::from_secs(10))
         .with_state(state)
         .build_layer();
-    io.ns(
+    let chat = io.ns(
         crate::protocol::chat::NAMESPACE,
         chat::on_connect
             .with(meter)
@@ -104,7 +112,7 @@ pub fn build(state: GatewayState, heartbeat: Duration) -> (SocketIoLayer, Socket
             .with(chat::attach)
             .with(admit),
     );
-    io.ns(
+    let notifications = io.ns(
         crate::protocol::notifications::NAMESPACE,
         notifications::on_connect
             .with(meter)
@@ -112,7 +120,7 @@ pub fn build(state: GatewayState, heartbeat: Duration) -> (SocketIoLayer, Socket
             .with(notifications::attach)
             .with(admit),
     );
-    (layer, io)
+    (layer, io, vec![chat, notifications])
 }
 
 /// Emits a typed server event to the sockets `to` selects, logging (not
