@@ -3,6 +3,7 @@
 
 use super::auth::{load_or_create_secret, routes, TokenKeys};
 use super::cluster::link::RedisLink;
+use super::cluster::roster::Roster;
 use super::cluster::{ClusterAdapter, Io};
 use super::config::Config;
 use super::gateway::{self, GatewayState};
@@ -80,6 +81,12 @@ impl Application {
             .with_context(|| format!("cannot listen on {addr}: is another server using it? Set HUDDLE_ADDR to another address"))?;
         let local_addr = listener.local_addr()?;
 
+        let link = match &config.redis_url {
+            None => None,
+            Some(url) => Some(RedisLink::connect(url).await.context(
+                "cannot reach Redis: check HUDDLE_REDIS_URL (redis://host:port) and that Redis 7 or later runs there",
+            )?),
+        };
         let limits = Limits::new(config.limits.clone());
         limits.spawn_housekeeping();
         let gateway = GatewayState {
@@ -89,9 +96,12 @@ impl Application {
             require_login: config.require_login,
             limits: limits.clone(),
             cursors: Arc::default(),
+            roster: link
+                .as_ref()
+                .map(|link| Roster::start(link, &config.cluster_name)),
         };
         let heartbeat = std::time::Duration::from_secs(config.heartbeat_secs);
-        let (sockets, io, redis) = match &config.redis_url {
+        let (sockets, io, redis) = match link {
             None => {
                 let (layer, io, _) = gateway::build::<socketioxide::adapter::LocalAdapter>(
                     gateway.clone(),
@@ -100,10 +110,7 @@ impl Application {
                 );
                 (Sockets::Local(layer), Io::Local(io), None)
             }
-            Some(url) => {
-                let link = RedisLink::connect(url).await.context(
-                    "cannot reach Redis: check HUDDLE_REDIS_URL (redis://host:port) and that Redis 7 or later runs there",
-                )?;
+            Some(link) => {
                 let adapter = socketioxide_redis::RedisAdapterCtr::new_with_driver(
                     link.clone(),
                     socketioxide_redis::RedisAdapterConfig::default()

@@ -7,7 +7,8 @@
 //! their own; each test uses a cluster name of its own, so tests running
 //! at once on one Redis do not hear each other.
 
-use crate::helpers::{spawn_app_with, Sock, TestApp, QUIET, WAIT};
+use crate::helpers::{spawn_app_with, users, Process, Sock, TestApp, TransportType, QUIET, WAIT};
+use huddle::server::cluster::roster::TTL;
 use serde_json::json;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -203,4 +204,67 @@ async fn without_redis_each_node_serves_its_own_clients_and_heals() {
         );
     }
     assert_eq!(ready(&a).await.0, 200);
+}
+
+/// A `/chat` socket that has sent `join {name}` (without waiting for a
+/// `user-joined`: a second socket of a name is not announced).
+async fn join_as(url: &str, name: &str) -> Sock {
+    let sock = Sock::connect_url(url, "/chat", TransportType::Websocket, None, None)
+        .await
+        .expect("connects");
+    let ack = sock.request("join", json!({ "username": name })).await;
+    assert_eq!(ack["status"], "ok", "{ack}");
+    sock
+}
+
+#[tokio::test]
+async fn a_name_counts_once_across_nodes_and_tabs() {
+    let cluster = cluster_name();
+    let a = node(REDIS, &cluster).await;
+    let b = node(REDIS, &cluster).await;
+    let mut bob = join_as(&b.url(), "bob").await;
+    assert_eq!(bob.next("user-joined").await["username"], "bob");
+    let ann_on_a = join_as(&a.url(), "ann").await;
+    assert_eq!(bob.next("user-joined").await["username"], "ann");
+    // Ann's second tab, on the other node: not announced again.
+    let ann_on_b = join_as(&b.url(), "ann").await;
+    bob.assert_no("user-joined").await;
+    for sock in [&bob, &ann_on_a] {
+        assert_eq!(users(sock).await, ["bob", "ann"]);
+    }
+    // Her first tab goes: she is still there.
+    ann_on_a.disconnect().await;
+    bob.assert_no("user-left").await;
+    assert_eq!(users(&bob).await, ["bob", "ann"]);
+    // Her last tab goes: she left.
+    ann_on_b.disconnect().await;
+    assert_eq!(bob.next("user-left").await["username"], "ann");
+    assert_eq!(users(&bob).await, ["bob"]);
+}
+
+#[tokio::test]
+async fn the_people_of_a_node_that_died_vanish_within_the_ttl() {
+    let cluster = cluster_name();
+    let a = node(REDIS, &cluster).await;
+    let mut b = Process::start(&[
+        ("HUDDLE_REDIS_URL", REDIS),
+        ("HUDDLE_CLUSTER_NAME", &cluster),
+    ])
+    .await;
+    let amy = join_as(&a.url(), "amy").await;
+    let _cy = join_as(&b.url(), "cy").await;
+    assert_eq!(users(&amy).await, ["amy", "cy"]);
+    // kill -9: node B tells no one.
+    b.kill();
+    let died = tokio::time::Instant::now();
+    let limit = TTL + Duration::from_secs(2);
+    while users(&amy).await.contains(&"cy".to_owned()) {
+        assert!(
+            died.elapsed() < limit,
+            "cy still listed {:?} after node B died",
+            died.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert_eq!(users(&amy).await, ["amy"]);
 }

@@ -8,6 +8,7 @@ pub use rust_socketio::TransportType;
 use rust_socketio::{Event, Payload};
 use serde_json::{json, Value};
 use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
 use std::sync::Once;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
@@ -173,12 +174,23 @@ impl Sock {
         origin: Option<&str>,
         token: Option<&str>,
     ) -> Result<Sock, String> {
+        Self::connect_url(&app.url(), nsp, transport, origin, token).await
+    }
+
+    /// A client of the server at `url` (e.g. a [`Process`]).
+    pub async fn connect_url(
+        url: &str,
+        nsp: &str,
+        transport: TransportType,
+        origin: Option<&str>,
+        token: Option<&str>,
+    ) -> Result<Sock, String> {
         let (tx, events) = mpsc::unbounded_channel();
         // Resolved by the namespace's connect, or by its connect_error.
         let (connected_tx, connected_rx) = oneshot::channel::<Result<(), String>>();
         let connected_tx = std::sync::Arc::new(std::sync::Mutex::new(Some(connected_tx)));
         let on_error = connected_tx.clone();
-        let mut builder = ClientBuilder::new(app.url())
+        let mut builder = ClientBuilder::new(url)
             .namespace(nsp)
             .transport_type(transport)
             .reconnect(false)
@@ -314,4 +326,79 @@ pub async fn users(sock: &Sock) -> Vec<String> {
     let ack = sock.request("get-users", json!({})).await;
     assert_eq!(ack["status"], "ok", "{ack}");
     serde_json::from_value(ack["users"].clone()).expect("users is a list of names")
+}
+
+/// The `huddle` binary as a process of its own, on a free port with a
+/// fresh data directory; killed when dropped. `TEST_SERVER_LOG=<file>`
+/// (and `TEST_SERVER_LOG_LEVEL=<filter>`) keep its log.
+pub struct Process {
+    pub child: Child,
+    pub addr: SocketAddr,
+    _data: tempfile::TempDir,
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Process {
+    pub async fn start(env: &[(&str, &str)]) -> Process {
+        let data = tempfile::tempdir().expect("temp dir");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        let child = Command::new(env!("CARGO_BIN_EXE_huddle"))
+            .env("HUDDLE_ADDR", addr.to_string())
+            .env("HUDDLE_DATA_DIR", data.path())
+            .env(
+                "RUST_LOG",
+                std::env::var("TEST_SERVER_LOG_LEVEL").unwrap_or_else(|_| "warn".into()),
+            )
+            .envs(env.iter().copied())
+            .stdout(Stdio::null())
+            .stderr(match std::env::var_os("TEST_SERVER_LOG") {
+                Some(p) => Stdio::from(std::fs::File::create(p).expect("log file")),
+                None => Stdio::null(),
+            })
+            .spawn()
+            .expect("the huddle binary starts");
+        let server = Process {
+            child,
+            addr,
+            _data: data,
+        };
+        for _ in 0..200 {
+            if tokio::net::TcpStream::connect(addr).await.is_ok() {
+                return server;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the server did not listen on {addr} within 10 s");
+    }
+
+    /// Kills the process at once (SIGKILL): no graceful anything.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The server's resident memory, in KiB.
+    pub fn rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .expect("the server is running");
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.split_whitespace().next()?.parse().ok())
+            .expect("VmRSS in /proc/<pid>/status")
+    }
 }

@@ -9,78 +9,16 @@
 //! `TEST_SERVER_LOG=<file>` (and `TEST_SERVER_LOG_LEVEL=<filter>`) keep the
 //! server's log.
 
+use crate::helpers::Process;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 use tokio::net::{TcpSocket, TcpStream};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 
 type Ws = WebSocketStream<TcpStream>;
-
-struct Server {
-    child: Child,
-    addr: SocketAddr,
-    _data: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Server {
-    async fn start(env: &[(&str, &str)]) -> Server {
-        let data = tempfile::tempdir().expect("temp dir");
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let addr = SocketAddr::from(([127, 0, 0, 1], port));
-        let child = Command::new(env!("CARGO_BIN_EXE_huddle"))
-            .env("HUDDLE_ADDR", addr.to_string())
-            .env("HUDDLE_DATA_DIR", data.path())
-            .env(
-                "RUST_LOG",
-                std::env::var("TEST_SERVER_LOG_LEVEL").unwrap_or_else(|_| "warn".into()),
-            )
-            .envs(env.iter().copied())
-            .stdout(Stdio::null())
-            .stderr(match std::env::var_os("TEST_SERVER_LOG") {
-                Some(p) => Stdio::from(std::fs::File::create(p).expect("log file")),
-                None => Stdio::null(),
-            })
-            .spawn()
-            .expect("the huddle binary starts");
-        let server = Server {
-            child,
-            addr,
-            _data: data,
-        };
-        for _ in 0..200 {
-            if TcpStream::connect(addr).await.is_ok() {
-                return server;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("the server did not listen on {addr} within 10 s");
-    }
-
-    /// The server's resident memory, in KiB.
-    fn rss_kib(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .expect("the server is running");
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.split_whitespace().next()?.parse().ok())
-            .expect("VmRSS in /proc/<pid>/status")
-    }
-}
 
 /// Reads text frames until one starts with `prefix`, answering pings.
 async fn expect_frame(ws: &mut Ws, prefix: &str) -> String {
@@ -164,7 +102,7 @@ struct Run {
 /// Sends MESSAGES messages of 4 KB (12 MB) through `general`, where
 /// `stalled` members stopped reading and one member reads everything.
 async fn run(stalled: usize) -> Run {
-    let server = Server::start(&[
+    let server = Process::start(&[
         ("HUDDLE_HEARTBEAT_SECS", "2"),
         ("HUDDLE_SEND_LIMIT", "100000/s:100000"),
         ("HUDDLE_CLIENT_SEND_LIMIT", "100000/s:100000"),

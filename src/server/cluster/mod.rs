@@ -8,6 +8,7 @@
 //! generic over the adapter).
 
 pub mod link;
+pub mod roster;
 
 use crate::protocol::notifications::UserId;
 use crate::server::notifier::{Notifier, NotifyError};

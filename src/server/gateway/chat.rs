@@ -135,8 +135,15 @@ async fn on_join<A: Adapter>(
         socket.join(room.as_str().to_owned());
     }
     tracing::info!(sid = %socket.id, "joined the chat");
-    if let Some(all) = everyone::<A, UserJoined>(&io) {
-        emit_to(all, &UserJoined::new(username.clone())).await;
+    // In a cluster a name is announced once, by its first socket.
+    let announce = match &state.roster {
+        Some(roster) => roster.join(socket.id, &username).await,
+        None => true,
+    };
+    if announce {
+        if let Some(all) = everyone::<A, UserJoined>(&io) {
+            emit_to(all, &UserJoined::new(username.clone())).await;
+        }
     }
     reply.ok(Welcome {
         message: chat::welcome(&username),
@@ -274,9 +281,11 @@ async fn on_get_users<A: Adapter>(
     turn: Turn,
 ) {
     let _turn = turn.wait().await;
-    reply.ok(UserList {
-        users: state.presence.usernames(),
-    });
+    let users = match &state.roster {
+        Some(roster) => roster.usernames().await,
+        None => state.presence.usernames(),
+    };
+    reply.ok(UserList { users });
 }
 
 async fn on_protected_message<A: Adapter>(
@@ -336,8 +345,15 @@ async fn on_disconnect<A: Adapter>(
     match state.presence.leave(socket.id) {
         Some(username) => {
             tracing::info!(sid = %socket.id, ?reason, "left the chat");
-            if let Some(all) = everyone::<A, UserLeft>(&io) {
-                emit_to(all, &UserLeft::new(username)).await;
+            // In a cluster a name leaves with its last socket.
+            let last = match &state.roster {
+                Some(roster) => roster.leave(socket.id).await.is_none_or(|(_, last)| last),
+                None => true,
+            };
+            if last {
+                if let Some(all) = everyone::<A, UserLeft>(&io) {
+                    emit_to(all, &UserLeft::new(username)).await;
+                }
             }
         }
         None => tracing::info!(sid = %socket.id, ?reason, "disconnected"),

@@ -43,6 +43,8 @@ pub struct GatewayState {
     pub limits: Arc<Limits>,
     /// Whiteboard pointers waiting to be sent.
     pub cursors: Arc<board::Cursors>,
+    /// Who is in the chat on every node, when this is one node of several.
+    pub roster: Option<Arc<crate::server::cluster::roster::Roster>>,
 }
 
 impl GatewayState {
