@@ -34,7 +34,7 @@ impl Store {
         since: Option<u64>,
     ) -> Result<BoardSnapshot, StoreError> {
         let mut conn = self.reader.acquire().await?;
-        let seq: i64 = sqlx::query_scalar("SELECT seq FROM boards WHERE room = ?")
+        let seq: i64 = sqlx::query_scalar("SELECT seq FROM boards WHERE room = $1")
             .bind(room.as_str())
             .fetch_optional(&mut *conn)
             .await?
@@ -45,7 +45,7 @@ impl Store {
             None => {
                 sqlx::query(
                     "SELECT z, erased_seq, data FROM board_shapes \
-                     WHERE room = ? AND erased_seq IS NULL ORDER BY z",
+                     WHERE room = $1 AND erased_seq IS NULL ORDER BY z",
                 )
                 .bind(room.as_str())
                 .fetch_all(&mut *conn)
@@ -54,7 +54,7 @@ impl Store {
             Some(since) => {
                 sqlx::query(
                     "SELECT z, erased_seq, data FROM board_shapes \
-                     WHERE room = ? AND updated_seq > ? ORDER BY z",
+                     WHERE room = $1 AND updated_seq > $2 ORDER BY z",
                 )
                 .bind(room.as_str())
                 .bind(since as i64)
@@ -90,15 +90,19 @@ impl Store {
     ) -> Result<BoardApplied, StoreError> {
         let started = std::time::Instant::now();
         let mut tx = self.writer.begin().await?;
-        sqlx::query("INSERT OR IGNORE INTO boards (room) VALUES (?)")
+        sqlx::query("INSERT INTO boards (room) VALUES ($1) ON CONFLICT DO NOTHING")
             .bind(room.as_str())
             .execute(&mut *tx)
             .await?;
-        let head: i64 = sqlx::query_scalar("SELECT seq FROM boards WHERE room = ?")
-            .bind(room.as_str())
-            .fetch_one(&mut *tx)
-            .await?;
-        let next = head + 1;
+        // Taking the number first locks the board's row (PostgreSQL) until
+        // the transaction ends: nodes changing one board at once queue
+        // here. A change that changes nothing is rolled back, number and all.
+        let next: i64 =
+            sqlx::query_scalar("UPDATE boards SET seq = seq + 1 WHERE room = $1 RETURNING seq")
+                .bind(room.as_str())
+                .fetch_one(&mut *tx)
+                .await?;
+        let head = next - 1;
         let mut change = BoardChange {
             room: room.clone(),
             seq: next as u64,
@@ -115,21 +119,16 @@ impl Store {
         }
         if change.is_empty() {
             change.seq = head as u64;
-            // Nothing written: the transaction is rolled back on drop.
+            // Nothing to keep: the transaction is rolled back on drop.
             return Ok(BoardApplied::Unchanged(change));
         }
-        sqlx::query("UPDATE boards SET seq = ? WHERE room = ?")
-            .bind(next)
-            .bind(room.as_str())
-            .execute(&mut *tx)
-            .await?;
         tx.commit().await?;
         metrics::histogram!("huddle_db_write_seconds").record(started.elapsed().as_secs_f64());
         Ok(BoardApplied::Changed(change))
     }
 }
 
-fn placed_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<PlacedShape, StoreError> {
+fn placed_from_row(row: &sqlx::any::AnyRow) -> Result<PlacedShape, StoreError> {
     let data: String = row.try_get("data")?;
     let shape: Shape = serde_json::from_str(&data).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
     Ok(PlacedShape {
@@ -141,8 +140,8 @@ fn placed_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<PlacedShape, StoreEr
 /// How many shapes, and points in them, the board shows now.
 async fn shown(tx: &mut Tx<'_>, room: &RoomName) -> Result<(usize, usize), StoreError> {
     let (shapes, points): (i64, i64) = sqlx::query_as(
-        "SELECT COUNT(*), COALESCE(SUM(points), 0) FROM board_shapes \
-         WHERE room = ? AND erased_seq IS NULL",
+        "SELECT COUNT(*), CAST(COALESCE(SUM(points), 0) AS BIGINT) FROM board_shapes \
+         WHERE room = $1 AND erased_seq IS NULL",
     )
     .bind(room.as_str())
     .fetch_one(&mut **tx)
@@ -182,7 +181,7 @@ async fn add(
 ) -> Result<Option<String>, StoreError> {
     let data = serde_json::to_string(shape).map_err(|e| StoreError::Failed(e.to_string()))?;
     let existing =
-        sqlx::query("SELECT z, erased_seq, data FROM board_shapes WHERE room = ? AND id = ?")
+        sqlx::query("SELECT z, erased_seq, data FROM board_shapes WHERE room = $1 AND id = $2")
             .bind(room.as_str())
             .bind(shape.id.as_str())
             .fetch_optional(&mut **tx)
@@ -203,7 +202,7 @@ async fn add(
     }
     sqlx::query(
         "INSERT INTO board_shapes (room, id, z, updated_seq, erased_seq, points, author, data) \
-         VALUES (?, ?, ?, ?, NULL, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, NULL, $5, $6, $7)",
     )
     .bind(room.as_str())
     .bind(shape.id.as_str())
@@ -231,7 +230,7 @@ async fn find(
     let mut found = Vec::with_capacity(ids.len());
     for id in ids {
         let erased: Option<Option<i64>> =
-            sqlx::query_scalar("SELECT erased_seq FROM board_shapes WHERE room = ? AND id = ?")
+            sqlx::query_scalar("SELECT erased_seq FROM board_shapes WHERE room = $1 AND id = $2")
                 .bind(room.as_str())
                 .bind(id.as_str())
                 .fetch_optional(&mut **tx)
@@ -260,7 +259,7 @@ async fn erase(
             continue;
         }
         sqlx::query(
-            "UPDATE board_shapes SET erased_seq = ?, updated_seq = ? WHERE room = ? AND id = ?",
+            "UPDATE board_shapes SET erased_seq = $1, updated_seq = $2 WHERE room = $3 AND id = $4",
         )
         .bind(seq)
         .bind(seq)
@@ -294,7 +293,7 @@ async fn restore(
     let mut shapes = Vec::with_capacity(back.len());
     for id in &back {
         let row =
-            sqlx::query("SELECT z, erased_seq, data FROM board_shapes WHERE room = ? AND id = ?")
+            sqlx::query("SELECT z, erased_seq, data FROM board_shapes WHERE room = $1 AND id = $2")
                 .bind(room.as_str())
                 .bind(id.as_str())
                 .fetch_one(&mut **tx)
@@ -307,7 +306,7 @@ async fn restore(
     }
     for id in &back {
         sqlx::query(
-            "UPDATE board_shapes SET erased_seq = NULL, updated_seq = ? WHERE room = ? AND id = ?",
+            "UPDATE board_shapes SET erased_seq = NULL, updated_seq = $1 WHERE room = $2 AND id = $3",
         )
         .bind(seq)
         .bind(room.as_str())
@@ -325,12 +324,6 @@ mod tests {
     use super::*;
     use crate::protocol::board::{Color, Tool};
 
-    async fn store() -> (Store, tempfile::TempDir) {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("t.db").display());
-        (Store::connect(&url).await.unwrap(), dir)
-    }
-
     fn pen(id: &str, n: usize) -> Shape {
         Shape {
             id: ShapeId::parse(id).unwrap(),
@@ -345,9 +338,7 @@ mod tests {
         names.iter().map(|n| ShapeId::parse(n).unwrap()).collect()
     }
 
-    #[tokio::test]
-    async fn changes_are_numbered_and_caught_up() {
-        let (store, _dir) = store().await;
+    async fn changes_are_numbered_and_caught_up(store: Store) {
         let room = RoomName::general();
         let ann = Username::parse("ann").unwrap();
         let add = |id: &str| Op::Add { shape: pen(id, 3) };
@@ -408,9 +399,7 @@ mod tests {
         assert_eq!(store.board_snapshot(&other, None).await.unwrap().seq, 0);
     }
 
-    #[tokio::test]
-    async fn a_full_board_refuses_more() {
-        let (store, _dir) = store().await;
+    async fn a_full_board_refuses_more(store: Store) {
         let room = RoomName::general();
         let ann = Username::parse("ann").unwrap();
         // 100 strokes of 2,000 points: the board's point budget.
@@ -452,4 +441,9 @@ mod tests {
             100
         );
     }
+
+    crate::server::store::test_db::on_both_backends!(
+        changes_are_numbered_and_caught_up,
+        a_full_board_refuses_more
+    );
 }

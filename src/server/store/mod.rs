@@ -7,10 +7,9 @@ use crate::protocol::chat::{ClientMessageId, NewMessage as StoredMessage, Timest
 use crate::protocol::direct::{DmSummary, NewDm};
 use crate::protocol::history::Cursor;
 use crate::protocol::{MessageText, RoomName, Username};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, SqlitePool};
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Executor, Row};
 use std::collections::HashMap;
-use std::str::FromStr;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
@@ -21,7 +20,7 @@ pub use board::BoardApplied;
 macro_rules! dm_page_query {
     () => {
         "SELECT id, seq, sender_id, body, created_at, client_id \
-         FROM direct_messages WHERE user_lo = ? AND user_hi = ?"
+         FROM direct_messages WHERE user_lo = $1 AND user_hi = $2"
     };
 }
 
@@ -29,7 +28,7 @@ macro_rules! dm_page_query {
 macro_rules! page_query {
     () => {
         "SELECT m.id, m.seq, m.username, m.body, m.created_at, m.client_id \
-         FROM messages m JOIN rooms r ON r.id = m.room_id WHERE r.name = ?"
+         FROM messages m JOIN rooms r ON r.id = m.room_id WHERE r.name = $1"
     };
 }
 
@@ -63,6 +62,61 @@ pub enum Appended<T> {
     Duplicate(T),
 }
 
+/// Which database a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    fn of(url: &str) -> Result<Self, StoreError> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(StoreError::Failed(format!(
+                "unsupported database URL {:?}: use sqlite://<file> or postgres://<user>@<host>/<database>",
+                url.split(['@', '?']).next().unwrap_or_default()
+            )))
+        }
+    }
+}
+
+/// `url` asking SQLite to create the file if it is missing.
+fn sqlite_url(url: &str) -> String {
+    if url.contains("mode=") {
+        url.to_owned()
+    } else if url.contains('?') {
+        format!("{url}&mode=rwc")
+    } else {
+        format!("{url}?mode=rwc")
+    }
+}
+
+/// A pool of SQLite connections with Huddle's settings: WAL, normal
+/// synchronisation, foreign keys, a 5 s busy timeout, and no checkpoint
+/// inside a commit (`checkpoints` does them beside the writer).
+fn sqlite_pool(connections: u32) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(connections)
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                for pragma in [
+                    "PRAGMA journal_mode = WAL",
+                    "PRAGMA synchronous = NORMAL",
+                    "PRAGMA foreign_keys = ON",
+                    "PRAGMA busy_timeout = 5000",
+                    "PRAGMA wal_autocheckpoint = 0",
+                ] {
+                    conn.execute(pragma).await?;
+                }
+                Ok(())
+            })
+        })
+}
+
 /// SQLite allows one writer at a time. Writes go through a pool of one
 /// connection, so they queue in-process instead of colliding in SQLite and
 /// sleeping in its busy handler (which added 50-100 ms to sends under
@@ -75,8 +129,8 @@ pub enum Appended<T> {
 /// one per message is what lets the single writer keep up under load.
 #[derive(Clone)]
 pub struct Store {
-    reader: SqlitePool,
-    writer: SqlitePool,
+    reader: AnyPool,
+    writer: AnyPool,
     appends: mpsc::Sender<AppendJob>,
 }
 
@@ -107,7 +161,7 @@ const RESTART_LOG_FRAMES: i64 = 4096;
 /// over; so when the log passes `RESTART_LOG_FRAMES` (16 MiB), the writer's
 /// own connection checkpoints in RESTART mode between two batches, with
 /// little left to copy. Ends when the pools are closed.
-async fn checkpoints(reader: SqlitePool, writer: SqlitePool) {
+async fn checkpoints(reader: AnyPool, writer: AnyPool) {
     let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -143,7 +197,7 @@ async fn checkpoints(reader: SqlitePool, writer: SqlitePool) {
 }
 
 /// The writer task: batches of appends, one transaction each.
-async fn write_appends(writer: SqlitePool, mut jobs: mpsc::Receiver<AppendJob>) {
+async fn write_appends(writer: AnyPool, mut jobs: mpsc::Receiver<AppendJob>) {
     let mut rooms: HashMap<RoomName, i64> = HashMap::new();
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
@@ -170,7 +224,7 @@ async fn write_appends(writer: SqlitePool, mut jobs: mpsc::Receiver<AppendJob>) 
 }
 
 async fn store_batch(
-    writer: &SqlitePool,
+    writer: &AnyPool,
     rooms: &mut HashMap<RoomName, i64>,
     batch: &[AppendJob],
 ) -> Result<Vec<Appended<StoredMessage>>, StoreError> {
@@ -194,14 +248,14 @@ async fn store_batch(
             }
         };
         let seq: i64 = sqlx::query_scalar(
-            "UPDATE rooms SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq",
+            "UPDATE rooms SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq",
         )
         .bind(room_id)
         .fetch_one(&mut *tx)
         .await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO messages (room_id, seq, username, user_id, body, created_at, client_id) \
-             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
         .bind(room_id)
         .bind(seq)
@@ -229,30 +283,41 @@ impl std::fmt::Debug for Store {
 }
 
 impl Store {
-    /// Opens (creating if needed) the database at `url`, e.g.
-    /// `sqlite://data/huddle.db`, and applies the migrations.
+    /// Opens the database at `url` and applies the migrations: SQLite
+    /// (`sqlite://data/huddle.db`, the file created if needed) or
+    /// PostgreSQL (`postgres://user@host/db`, the database must exist).
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        let options = SqliteConnectOptions::from_str(url)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(5))
-            // No checkpoint inside a commit: `checkpoints` does them beside
-            // the writer (see there).
-            .pragma("wal_autocheckpoint", "0");
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect_with(options.clone())
-            .await?;
-        sqlx::migrate!("./migrations").run(&writer).await?;
-        let reader = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options)
-            .await?;
+        sqlx::any::install_default_drivers();
+        let backend = Backend::of(url)?;
+        let (reader, writer) = match backend {
+            Backend::Sqlite => {
+                let url = sqlite_url(url);
+                // One writing connection: SQLite has one writer at a time.
+                let writer = sqlite_pool(1).connect(&url).await?;
+                sqlx::migrate!("./migrations/sqlite").run(&writer).await?;
+                let reader = sqlite_pool(8).connect(&url).await?;
+                (reader, writer)
+            }
+            Backend::Postgres => {
+                let writer = AnyPoolOptions::new()
+                    .max_connections(8)
+                    .acquire_timeout(Duration::from_secs(5))
+                    .connect(url)
+                    .await?;
+                sqlx::migrate!("./migrations/postgres").run(&writer).await?;
+                let reader = AnyPoolOptions::new()
+                    .max_connections(8)
+                    .acquire_timeout(Duration::from_secs(5))
+                    .connect(url)
+                    .await?;
+                (reader, writer)
+            }
+        };
         let (appends, jobs) = mpsc::channel(4 * MAX_BATCH);
         tokio::spawn(write_appends(writer.clone(), jobs));
-        tokio::spawn(checkpoints(reader.clone(), writer.clone()));
+        if backend == Backend::Sqlite {
+            tokio::spawn(checkpoints(reader.clone(), writer.clone()));
+        }
         Ok(Self {
             reader,
             writer,
@@ -286,7 +351,7 @@ impl Store {
         password_hash: &str,
     ) -> Result<User, StoreError> {
         let result = sqlx::query(
-            "INSERT INTO users (username, password_hash, created_at) VALUES (?, ?, ?) RETURNING id",
+            "INSERT INTO users (username, password_hash, created_at) VALUES ($1, $2, $3) RETURNING id",
         )
         .bind(username.as_str())
         .bind(password_hash)
@@ -310,10 +375,12 @@ impl Store {
         &self,
         username: &Username,
     ) -> Result<Option<(User, String)>, StoreError> {
-        let row = sqlx::query("SELECT id, username, password_hash FROM users WHERE username = ?")
-            .bind(username.as_str())
-            .fetch_optional(&self.reader)
-            .await?;
+        let row = sqlx::query(
+            "SELECT id, username, password_hash FROM users WHERE lower(username) = lower($1)",
+        )
+        .bind(username.as_str())
+        .fetch_optional(&self.reader)
+        .await?;
         row.map(|r| {
             let name: String = r.try_get("username")?;
             Ok((
@@ -329,7 +396,7 @@ impl Store {
 
     /// Whether `username` (any case) belongs to an account.
     pub async fn is_registered(&self, username: &Username) -> Result<bool, StoreError> {
-        let row = sqlx::query("SELECT 1 FROM users WHERE username = ?")
+        let row = sqlx::query("SELECT 1 FROM users WHERE lower(username) = lower($1)")
             .bind(username.as_str())
             .fetch_optional(&self.reader)
             .await?;
@@ -338,7 +405,7 @@ impl Store {
 
     /// Whether an account has this id.
     pub async fn user_exists(&self, id: i64) -> Result<bool, StoreError> {
-        let row = sqlx::query("SELECT 1 FROM users WHERE id = ?")
+        let row = sqlx::query("SELECT 1 FROM users WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.reader)
             .await?;
@@ -354,7 +421,7 @@ impl Store {
         expires_at: u64,
     ) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO sessions (id, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO sessions (id, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
         )
         .bind(session_id)
         .bind(user_id)
@@ -368,7 +435,7 @@ impl Store {
     /// Whether the session exists and has not been revoked (expiry is in
     /// the token itself).
     pub async fn session_active(&self, session_id: &str) -> Result<bool, StoreError> {
-        let row = sqlx::query("SELECT 1 FROM sessions WHERE id = ? AND revoked_at IS NULL")
+        let row = sqlx::query("SELECT 1 FROM sessions WHERE id = $1 AND revoked_at IS NULL")
             .bind(session_id)
             .fetch_optional(&self.reader)
             .await?;
@@ -376,7 +443,7 @@ impl Store {
     }
 
     pub async fn revoke_session(&self, session_id: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
+        sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
             .bind(now_text())
             .bind(session_id)
             .execute(&self.writer)
@@ -431,9 +498,12 @@ impl Store {
         let (rows, has_more) = fetch_page(
             &self.reader,
             [
-                concat!(page_query!(), " ORDER BY m.seq DESC LIMIT ?"),
-                concat!(page_query!(), " AND m.seq < ? ORDER BY m.seq DESC LIMIT ?"),
-                concat!(page_query!(), " AND m.seq > ? ORDER BY m.seq ASC LIMIT ?"),
+                concat!(page_query!(), " ORDER BY m.seq DESC LIMIT $2"),
+                concat!(
+                    page_query!(),
+                    " AND m.seq < $2 ORDER BY m.seq DESC LIMIT $3"
+                ),
+                concat!(page_query!(), " AND m.seq > $2 ORDER BY m.seq ASC LIMIT $3"),
             ],
             |q| q.bind(room.as_str()),
             cursor,
@@ -470,7 +540,7 @@ impl Store {
         if let Some(cid) = client_id {
             let row = sqlx::query(
                 "SELECT id, seq, body, created_at, client_id FROM direct_messages \
-                 WHERE sender_id = ? AND client_id = ?",
+                 WHERE sender_id = $1 AND client_id = $2",
             )
             .bind(from.id)
             .bind(cid)
@@ -480,13 +550,15 @@ impl Store {
                 return Ok(Appended::Duplicate(dm_from_row(&r, from, to)?));
             }
         }
-        sqlx::query("INSERT OR IGNORE INTO dm_pairs (user_lo, user_hi) VALUES (?, ?)")
-            .bind(lo)
-            .bind(hi)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO dm_pairs (user_lo, user_hi) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(lo)
+        .bind(hi)
+        .execute(&mut *tx)
+        .await?;
         let seq: i64 = sqlx::query_scalar(
-            "UPDATE dm_pairs SET last_seq = last_seq + 1 WHERE user_lo = ? AND user_hi = ? \
+            "UPDATE dm_pairs SET last_seq = last_seq + 1 WHERE user_lo = $1 AND user_hi = $2 \
              RETURNING last_seq",
         )
         .bind(lo)
@@ -495,7 +567,7 @@ impl Store {
         .await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO direct_messages (user_lo, user_hi, seq, sender_id, body, created_at, client_id) \
-             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
         .bind(lo)
         .bind(hi)
@@ -530,9 +602,9 @@ impl Store {
         let (rows, has_more) = fetch_page(
             &self.reader,
             [
-                concat!(dm_page_query!(), " ORDER BY seq DESC LIMIT ?"),
-                concat!(dm_page_query!(), " AND seq < ? ORDER BY seq DESC LIMIT ?"),
-                concat!(dm_page_query!(), " AND seq > ? ORDER BY seq ASC LIMIT ?"),
+                concat!(dm_page_query!(), " ORDER BY seq DESC LIMIT $3"),
+                concat!(dm_page_query!(), " AND seq < $3 ORDER BY seq DESC LIMIT $4"),
+                concat!(dm_page_query!(), " AND seq > $3 ORDER BY seq ASC LIMIT $4"),
             ],
             |q| q.bind(lo).bind(hi),
             cursor,
@@ -558,14 +630,14 @@ impl Store {
             "SELECT u.username AS other, p.last_seq, \
                (SELECT COUNT(*) FROM direct_messages m \
                  WHERE m.user_lo = p.user_lo AND m.user_hi = p.user_hi \
-                   AND m.sender_id <> ? \
+                   AND m.sender_id <> $1 \
                    AND m.seq > COALESCE((SELECT last_read_seq FROM dm_reads r \
-                                         WHERE r.user_id = ? AND r.other_id = u.id), 0)) AS unread, \
+                                         WHERE r.user_id = $2 AND r.other_id = u.id), 0)) AS unread, \
                (SELECT MAX(id) FROM direct_messages m \
                  WHERE m.user_lo = p.user_lo AND m.user_hi = p.user_hi) AS newest \
              FROM dm_pairs p JOIN users u \
-               ON u.id = CASE WHEN p.user_lo = ? THEN p.user_hi ELSE p.user_lo END \
-             WHERE p.user_lo = ? OR p.user_hi = ? \
+               ON u.id = CASE WHEN p.user_lo = $3 THEN p.user_hi ELSE p.user_lo END \
+             WHERE p.user_lo = $4 OR p.user_hi = $5 \
              ORDER BY newest DESC",
         )
         .bind(me)
@@ -590,9 +662,10 @@ impl Store {
     /// Records that `me` has read the conversation with `other` up to `seq`.
     pub async fn mark_dm_read(&self, me: i64, other: i64, seq: i64) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO dm_reads (user_id, other_id, last_read_seq) VALUES (?, ?, ?) \
+            "INSERT INTO dm_reads (user_id, other_id, last_read_seq) VALUES ($1, $2, $3) \
              ON CONFLICT (user_id, other_id) \
-             DO UPDATE SET last_read_seq = MAX(last_read_seq, excluded.last_read_seq)",
+             DO UPDATE SET last_read_seq = CASE WHEN excluded.last_read_seq > dm_reads.last_read_seq \
+               THEN excluded.last_read_seq ELSE dm_reads.last_read_seq END",
         )
         .bind(me)
         .bind(other)
@@ -607,19 +680,21 @@ impl Store {
     pub async fn remember_room(&self, user_id: i64, room: &RoomName) -> Result<(), StoreError> {
         let mut tx = self.writer.begin().await?;
         let room_id = room_id(&mut tx, room).await?;
-        sqlx::query("INSERT OR IGNORE INTO room_members (user_id, room_id) VALUES (?, ?)")
-            .bind(user_id)
-            .bind(room_id)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO room_members (user_id, room_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(user_id)
+        .bind(room_id)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(())
     }
 
     pub async fn forget_room(&self, user_id: i64, room: &RoomName) -> Result<(), StoreError> {
         sqlx::query(
-            "DELETE FROM room_members WHERE user_id = ? \
-             AND room_id = (SELECT id FROM rooms WHERE name = ?)",
+            "DELETE FROM room_members WHERE user_id = $1 \
+             AND room_id = (SELECT id FROM rooms WHERE name = $2)",
         )
         .bind(user_id)
         .bind(room.as_str())
@@ -632,7 +707,7 @@ impl Store {
     pub async fn rooms_of(&self, user_id: i64) -> Result<Vec<RoomName>, StoreError> {
         let names: Vec<String> = sqlx::query_scalar(
             "SELECT r.name FROM room_members m JOIN rooms r ON r.id = m.room_id \
-             WHERE m.user_id = ? ORDER BY r.name",
+             WHERE m.user_id = $1 ORDER BY r.name",
         )
         .bind(user_id)
         .fetch_all(&self.reader)
@@ -644,7 +719,7 @@ impl Store {
     }
 }
 
-type SqliteQuery<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>;
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
 
 /// One page of a conversation (a room or a DM pair), shared by `history`
 /// and `dm_history`. `sql` holds the latest / before / after queries, each
@@ -652,12 +727,12 @@ type SqliteQuery<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::Sqlite
 /// conversation. Returns at most `limit` rows in ascending `seq` order, and
 /// whether there are more in the cursor's direction.
 async fn fetch_page<'q>(
-    pool: &SqlitePool,
+    pool: &AnyPool,
     [latest, before, after]: [&'static str; 3],
-    key: impl FnOnce(SqliteQuery<'q>) -> SqliteQuery<'q>,
+    key: impl FnOnce(AnyQuery<'q>) -> AnyQuery<'q>,
     cursor: Cursor,
     limit: u32,
-) -> Result<(Vec<sqlx::sqlite::SqliteRow>, bool), StoreError> {
+) -> Result<(Vec<AnyRow>, bool), StoreError> {
     let limit = limit as usize;
     let query = match cursor {
         Cursor::Latest => key(sqlx::query(latest)),
@@ -679,7 +754,7 @@ fn pair(a: i64, b: i64) -> (i64, i64) {
     (a.min(b), a.max(b))
 }
 
-fn dm_from_row(r: &sqlx::sqlite::SqliteRow, from: &User, to: &User) -> Result<NewDm, StoreError> {
+fn dm_from_row(r: &AnyRow, from: &User, to: &User) -> Result<NewDm, StoreError> {
     let body: String = r.try_get("body")?;
     Ok(NewDm {
         id: r.try_get("id")?,
@@ -694,15 +769,15 @@ fn dm_from_row(r: &sqlx::sqlite::SqliteRow, from: &User, to: &User) -> Result<Ne
     })
 }
 
-type Tx<'a> = sqlx::Transaction<'a, sqlx::Sqlite>;
+type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
 
 /// The id of `room`, created on first use.
 async fn room_id(tx: &mut Tx<'_>, room: &RoomName) -> Result<i64, StoreError> {
-    sqlx::query("INSERT OR IGNORE INTO rooms (name) VALUES (?)")
+    sqlx::query("INSERT INTO rooms (name) VALUES ($1) ON CONFLICT DO NOTHING")
         .bind(room.as_str())
         .execute(&mut **tx)
         .await?;
-    Ok(sqlx::query_scalar("SELECT id FROM rooms WHERE name = ?")
+    Ok(sqlx::query_scalar("SELECT id FROM rooms WHERE name = $1")
         .bind(room.as_str())
         .fetch_one(&mut **tx)
         .await?)
@@ -716,7 +791,7 @@ async fn select_by_client_id(
     let row = sqlx::query(
         "SELECT m.id, m.seq, m.username, m.body, m.created_at, m.client_id, r.name AS room \
          FROM messages m JOIN rooms r ON r.id = m.room_id \
-         WHERE m.username = ? AND m.client_id = ?",
+         WHERE m.username = $1 AND m.client_id = $2",
     )
     .bind(author.as_str())
     .bind(client_id)
@@ -730,10 +805,7 @@ async fn select_by_client_id(
     .transpose()
 }
 
-fn message_from_row(
-    r: &sqlx::sqlite::SqliteRow,
-    room: &RoomName,
-) -> Result<StoredMessage, StoreError> {
+fn message_from_row(r: &AnyRow, room: &RoomName) -> Result<StoredMessage, StoreError> {
     let decode = |e: crate::protocol::NameError| sqlx::Error::Decode(e.into());
     let username: String = r.try_get("username")?;
     let body: String = r.try_get("body")?;
@@ -754,15 +826,89 @@ fn now_text() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
+/// Test databases: a fresh SQLite file, or a fresh PostgreSQL database on
+/// the server at `HUDDLE_TEST_POSTGRES_URL` (default: the machine's own,
+/// `postgres://postgres@127.0.0.1:5432/postgres`), dropped afterwards.
+#[cfg(test)]
+pub(crate) mod test_db {
+    use super::Store;
+
+    pub fn admin_url() -> String {
+        std::env::var("HUDDLE_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    }
+
+    pub async fn sqlite() -> (Store, tempfile::TempDir) {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        (Store::connect(&url).await.expect("SQLite opens"), dir)
+    }
+
+    /// A new database; `drop_postgres` removes it.
+    pub async fn postgres() -> (Store, String) {
+        use sqlx::Executor;
+        sqlx::any::install_default_drivers();
+        let name = format!("huddle_test_{:016x}", rand::random::<u64>());
+        let admin = sqlx::AnyPool::connect(&admin_url())
+            .await
+            .expect("PostgreSQL answers at HUDDLE_TEST_POSTGRES_URL");
+        admin
+            .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .await
+            .expect("a test database");
+        admin.close().await;
+        let base = admin_url();
+        let url = match base.rsplit_once('/') {
+            Some((server, _)) => format!("{server}/{name}"),
+            None => panic!("HUDDLE_TEST_POSTGRES_URL names no database"),
+        };
+        (Store::connect(&url).await.expect("PostgreSQL opens"), name)
+    }
+
+    pub async fn drop_postgres(store: Store, name: String) {
+        use sqlx::Executor;
+        store.close().await;
+        if let Ok(admin) = sqlx::AnyPool::connect(&admin_url()).await {
+            let _ = admin
+                .execute(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                )))
+                .await;
+            admin.close().await;
+        }
+    }
+
+    /// Runs each `async fn name(store: Store)` of the calling module
+    /// once on SQLite and once on PostgreSQL.
+    macro_rules! on_both_backends {
+        ($($name:ident),* $(,)?) => {
+            mod sqlite {
+                $(
+                    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                    async fn $name() {
+                        let (store, _dir) = $crate::server::store::test_db::sqlite().await;
+                        super::$name(store).await;
+                    }
+                )*
+            }
+            mod postgres {
+                $(
+                    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                    async fn $name() {
+                        let (store, db) = $crate::server::store::test_db::postgres().await;
+                        super::$name(store.clone()).await;
+                        $crate::server::store::test_db::drop_postgres(store, db).await;
+                    }
+                )*
+            }
+        };
+    }
+    pub(crate) use on_both_backends;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    async fn store() -> (Store, tempfile::TempDir) {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("t.db").display());
-        (Store::connect(&url).await.unwrap(), dir)
-    }
 
     fn room(s: &str) -> RoomName {
         RoomName::parse(s).unwrap()
@@ -780,9 +926,7 @@ mod tests {
         ClientMessageId::parse(s).unwrap()
     }
 
-    #[tokio::test]
-    async fn usernames_are_unique_without_regard_to_case() {
-        let (s, _d) = store().await;
+    async fn usernames_are_unique_without_regard_to_case(s: Store) {
         let ann = s.create_user(&name("Ann"), "hash").await.unwrap();
         assert!(matches!(
             s.create_user(&name("ann"), "h").await,
@@ -793,9 +937,7 @@ mod tests {
         assert_eq!((found, hash.as_str()), (ann, "hash"));
     }
 
-    #[tokio::test]
-    async fn sequence_numbers_are_per_room_and_gapless() {
-        let (s, _d) = store().await;
+    async fn sequence_numbers_are_per_room_and_gapless(s: Store) {
         for i in 1..=3 {
             let Appended::New(m) = s
                 .append_message(&room("a"), &name("x"), None, &text("hi"), None, &ts())
@@ -816,9 +958,7 @@ mod tests {
         assert_eq!(m.seq, 1);
     }
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn concurrent_appends_get_gapless_distinct_sequence_numbers() {
-        let (s, _d) = store().await;
+    async fn concurrent_appends_get_gapless_distinct_sequence_numbers(s: Store) {
         let tasks: Vec<_> = (0..200)
             .map(|i| {
                 let s = s.clone();
@@ -845,9 +985,7 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn a_retried_client_id_is_stored_once() {
-        let (s, _d) = store().await;
+    async fn a_retried_client_id_is_stored_once(s: Store) {
         let first = s
             .append_message(
                 &room("a"),
@@ -878,9 +1016,7 @@ mod tests {
         assert_eq!(page.len(), 1);
     }
 
-    #[tokio::test]
-    async fn history_pages_both_ways() {
-        let (s, _d) = store().await;
+    async fn history_pages_both_ways(s: Store) {
         for i in 1..=25 {
             s.append_message(
                 &room("a"),
@@ -911,9 +1047,7 @@ mod tests {
         assert!(none.is_empty() && !more);
     }
 
-    #[tokio::test]
-    async fn rooms_are_remembered_per_user() {
-        let (s, _d) = store().await;
+    async fn rooms_are_remembered_per_user(s: Store) {
         let u = s.create_user(&name("ann"), "h").await.unwrap();
         s.remember_room(u.id, &room("dev")).await.unwrap();
         s.remember_room(u.id, &room("dev")).await.unwrap();
@@ -922,9 +1056,7 @@ mod tests {
         assert_eq!(s.rooms_of(u.id).await.unwrap(), [room("dev")]);
     }
 
-    #[tokio::test]
-    async fn direct_messages_have_their_own_sequence_and_unread_counts() {
-        let (s, _d) = store().await;
+    async fn direct_messages_have_their_own_sequence_and_unread_counts(s: Store) {
         let ann = s.create_user(&name("ann"), "h").await.unwrap();
         let bob = s.create_user(&name("bob"), "h").await.unwrap();
         let cat = s.create_user(&name("cat"), "h").await.unwrap();
@@ -973,9 +1105,7 @@ mod tests {
         assert!(matches!((first, again), (Appended::New(a), Appended::Duplicate(b)) if a == b));
     }
 
-    #[tokio::test]
-    async fn sessions_can_be_revoked() {
-        let (s, _d) = store().await;
+    async fn sessions_can_be_revoked(s: Store) {
         let u = s.create_user(&name("ann"), "h").await.unwrap();
         s.create_session("s1", u.id, 4_000_000_000).await.unwrap();
         assert!(s.session_active("s1").await.unwrap());
@@ -983,4 +1113,51 @@ mod tests {
         assert!(!s.session_active("s1").await.unwrap());
         assert!(!s.session_active("nope").await.unwrap());
     }
+
+    /// Two nodes on one PostgreSQL database, appending to the same room at
+    /// once: the numbers stay gapless and distinct.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn nodes_sharing_a_database_share_gapless_numbers() {
+        let (first, db) = test_db::postgres().await;
+        let url = test_db::admin_url();
+        let url = format!("{}/{db}", url.rsplit_once('/').map_or("", |(s, _)| s));
+        let second = Store::connect(&url).await.expect("a second node connects");
+        let tasks: Vec<_> = (0..200)
+            .map(|i| {
+                let s = if i % 2 == 0 {
+                    first.clone()
+                } else {
+                    second.clone()
+                };
+                tokio::spawn(async move {
+                    match s
+                        .append_message(&room("busy"), &name("x"), None, &text("m"), None, &ts())
+                        .await
+                    {
+                        Ok(Appended::New(m)) => m.seq,
+                        other => panic!("{other:?}"),
+                    }
+                })
+            })
+            .collect();
+        let mut seqs = Vec::new();
+        for t in tasks {
+            seqs.push(t.await.expect("an append"));
+        }
+        seqs.sort();
+        assert_eq!(seqs, (1..=200).collect::<Vec<_>>());
+        second.close().await;
+        test_db::drop_postgres(first, db).await;
+    }
+
+    crate::server::store::test_db::on_both_backends!(
+        usernames_are_unique_without_regard_to_case,
+        sequence_numbers_are_per_room_and_gapless,
+        concurrent_appends_get_gapless_distinct_sequence_numbers,
+        a_retried_client_id_is_stored_once,
+        history_pages_both_ways,
+        rooms_are_remembered_per_user,
+        direct_messages_have_their_own_sequence_and_unread_counts,
+        sessions_can_be_revoked
+    );
 }
