@@ -268,3 +268,362 @@ async fn the_people_of_a_node_that_died_vanish_within_the_ttl() {
     }
     assert_eq!(users(&amy).await, ["amy"]);
 }
+
+// ---- Real processes sharing one PostgreSQL database and one Redis ----
+
+/// A PostgreSQL database of the test's own on the machine's server
+/// (`HUDDLE_TEST_POSTGRES_URL`, as the store tests), dropped at the end.
+struct SharedDb {
+    name: String,
+    url: String,
+}
+
+fn admin_url() -> String {
+    std::env::var("HUDDLE_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+impl SharedDb {
+    async fn create() -> SharedDb {
+        use sqlx::Executor;
+        sqlx::any::install_default_drivers();
+        let name = format!("huddle_test_{}", rand_suffix());
+        let admin = sqlx::AnyPool::connect(&admin_url())
+            .await
+            .expect("PostgreSQL answers");
+        admin
+            .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .await
+            .expect("a test database");
+        admin.close().await;
+        let url = format!(
+            "{}/{name}",
+            admin_url().rsplit_once('/').expect("a database").0
+        );
+        SharedDb { name, url }
+    }
+}
+
+/// Drops the database, also when the test failed.
+impl Drop for SharedDb {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        // Drop runs outside any runtime guarantee: a thread of its own.
+        let _ = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async move {
+                use sqlx::Executor;
+                if let Ok(admin) = sqlx::AnyPool::connect(&admin_url()).await {
+                    let _ = admin
+                        .execute(sqlx::AssertSqlSafe(format!(
+                            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                        )))
+                        .await;
+                    admin.close().await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// The settings every node of one cluster shares. The tests' clients all
+/// come from 127.0.0.1: the per-client limits are raised out of the way
+/// (tests/api/limits.rs tests them).
+fn cluster_env<'a>(db: &'a SharedDb, cluster: &'a str) -> Vec<(&'a str, &'a str)> {
+    const HIGH: &str = "100000/s:100000";
+    vec![
+        ("HUDDLE_DATABASE_URL", db.url.as_str()),
+        ("HUDDLE_REDIS_URL", REDIS),
+        ("HUDDLE_CLUSTER_NAME", cluster),
+        // Tokens signed by one node are checked by the others.
+        (
+            "HUDDLE_JWT_SECRET",
+            "the-cluster-shares-this-secret-of-32-bytes-or-more",
+        ),
+        ("HUDDLE_SEND_LIMIT", HIGH),
+        ("HUDDLE_CLIENT_SEND_LIMIT", HIGH),
+        ("HUDDLE_ROOM_LIMIT", HIGH),
+        ("HUDDLE_CLIENT_ROOM_LIMIT", HIGH),
+        ("HUDDLE_READ_LIMIT", HIGH),
+        ("HUDDLE_CLIENT_READ_LIMIT", HIGH),
+        ("HUDDLE_DRAW_LIMIT", HIGH),
+        ("HUDDLE_CLIENT_DRAW_LIMIT", HIGH),
+        ("HUDDLE_HANDSHAKE_LIMIT", HIGH),
+    ]
+}
+
+async fn register(url: &str, name: &str) -> String {
+    let response = reqwest::Client::new()
+        .post(format!("{url}/api/register"))
+        .json(&json!({"username": name, "password": "correct horse battery"}))
+        .send()
+        .await
+        .expect("register");
+    assert_eq!(response.status(), 201);
+    let session: serde_json::Value = response.json().await.expect("a session");
+    session["token"].as_str().expect("a token").to_owned()
+}
+
+async fn logged_in(url: &str, name: &str, token: &str) -> Sock {
+    let sock = Sock::connect_url(url, "/chat", TransportType::Websocket, None, Some(token))
+        .await
+        .expect("connects");
+    let ack = sock.request("join", json!({ "username": name })).await;
+    assert_eq!(ack["status"], "ok", "{ack}");
+    sock
+}
+
+#[tokio::test]
+async fn two_processes_share_rooms_dms_presence_boards_and_history() {
+    let db = SharedDb::create().await;
+    let cluster = cluster_name();
+    let env = cluster_env(&db, &cluster);
+    let a = Process::start(&env).await;
+    let b = Process::start(&env).await;
+    // An account made on one node logs in on the other.
+    let ann_token = register(&a.url(), "ann").await;
+    let bob_token = register(&b.url(), "bob").await;
+    let ann = logged_in(&b.url(), "ann", &ann_token).await;
+    drop(ann);
+    let mut ann = logged_in(&a.url(), "ann", &ann_token).await;
+    let mut bob = logged_in(&b.url(), "bob", &bob_token).await;
+    assert_eq!(users(&bob).await, ["ann", "bob"]);
+
+    // A room message: stored once, numbered once, delivered on both nodes.
+    let ack = ann
+        .request("send-message", json!({"message": "hello from A"}))
+        .await;
+    assert_eq!(ack["status"], "ok", "{ack}");
+    let got = bob.next("new-message").await;
+    assert_eq!(
+        (got["message"].clone(), got["seq"].clone()),
+        (json!("hello from A"), ack["seq"].clone())
+    );
+    bob.assert_no("new-message").await;
+    let history = bob.request("history", json!({"room": "general"})).await;
+    assert_eq!(history["messages"][0]["message"], "hello from A");
+
+    // A direct message across nodes.
+    let ack = ann
+        .request("send-dm", json!({"to": "bob", "message": "psst"}))
+        .await;
+    assert_eq!(ack["status"], "ok", "{ack}");
+    assert_eq!(bob.next("new-dm").await["message"], "psst");
+    let list = bob.request("dm-list", json!({})).await;
+    assert_eq!(list["conversations"][0]["unread"], 1);
+
+    // The whiteboard: a change made on A is on B's board and in its store.
+    for sock in [&ann, &bob] {
+        let ack = sock.request("board-join", json!({"room": "general"})).await;
+        assert_eq!(ack["status"], "ok", "{ack}");
+    }
+    let ack = ann
+        .request(
+            "board-op",
+            json!({"room": "general", "op": {"type": "add", "shape": {"id": "s1", "tool": "line",
+                   "color": "#112233", "width": 3, "points": [[1, 1], [9, 9]]}}}),
+        )
+        .await;
+    assert_eq!(ack["seq"], 1, "{ack}");
+    assert_eq!(bob.next("board-changed").await["added"][0]["id"], "s1");
+    let snapshot = bob.request("board-join", json!({"room": "general"})).await;
+    assert_eq!(snapshot["shapes"][0]["id"], "s1");
+    ann.drain();
+    drop((ann, bob, a, b));
+    // `db` drops its database (also when a test fails).
+}
+
+/// Sends `count` messages to `room` as fast as acks come; returns the
+/// acked ones' texts (a send with no ack within a second is not acked).
+async fn send_many(
+    sock: std::sync::Arc<Sock>,
+    room: &'static str,
+    tag: String,
+    count: usize,
+) -> Vec<String> {
+    let mut acked = Vec::new();
+    for i in 0..count {
+        let text = format!("{tag}-{i}");
+        let ack = sock
+            .try_request(
+                "send-message",
+                json!({"room": room, "message": text}),
+                Duration::from_secs(1),
+            )
+            .await;
+        match ack {
+            Some(ack) if ack["status"] == "ok" => acked.push(text),
+            Some(_) => {}
+            None => break,
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    acked
+}
+
+/// Every message of `room` in the history, oldest first, read through `sock`.
+async fn whole_history(sock: &Sock, room: &str) -> Vec<serde_json::Value> {
+    let mut all = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = sock
+            .request(
+                "history",
+                json!({"room": room, "after": after, "limit": 100}),
+            )
+            .await;
+        let messages = page["messages"].as_array().cloned().unwrap_or_default();
+        if let Some(last) = messages.last() {
+            after = last["seq"].as_i64().expect("a seq");
+        }
+        all.extend(messages);
+        if page["hasMore"] != true {
+            return all;
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_node_killed_mid_traffic_loses_no_acked_message() {
+    use std::sync::Arc;
+    let db = SharedDb::create().await;
+    let cluster = cluster_name();
+    let env = cluster_env(&db, &cluster);
+    let mut a = Process::start(&env).await;
+    let b = Process::start(&env).await;
+    let mut socks = Vec::new();
+    for (url, name) in [
+        (a.url(), "a1"),
+        (a.url(), "a2"),
+        (b.url(), "b1"),
+        (b.url(), "b2"),
+    ] {
+        socks.push(Arc::new(in_room_at(&url, name, "busy").await));
+    }
+    let senders: Vec<_> = socks
+        .iter()
+        .enumerate()
+        .map(|(i, sock)| tokio::spawn(send_many(sock.clone(), "busy", format!("s{i}"), 150)))
+        .collect();
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    a.kill();
+    let mut acked = Vec::new();
+    for sender in senders {
+        acked.extend(sender.await.expect("a sender"));
+    }
+    assert!(acked.len() > 300, "only {} messages acked", acked.len());
+    tokio::time::sleep(QUIET).await;
+
+    // Every acked message is stored, numbered without gaps...
+    let history = whole_history(&socks[2], "busy").await;
+    let seqs: Vec<i64> = history.iter().filter_map(|m| m["seq"].as_i64()).collect();
+    assert_eq!(seqs, (1..=seqs.len() as i64).collect::<Vec<_>>());
+    let stored: std::collections::HashSet<String> = history
+        .iter()
+        .filter_map(|m| m["message"].as_str().map(str::to_owned))
+        .collect();
+    for text in &acked {
+        assert!(
+            stored.contains(text),
+            "{text} was acked but is not in the history"
+        );
+    }
+    // ...and reached each client of the surviving node exactly once.
+    for sock in socks.drain(2..) {
+        let mut sock = Arc::try_unwrap(sock).unwrap_or_else(|_| panic!("a sender still runs"));
+        let mut seen: std::collections::HashMap<String, usize> = Default::default();
+        for (event, m) in sock.drain() {
+            if event == "new-message" {
+                *seen
+                    .entry(m["message"].as_str().unwrap_or_default().to_owned())
+                    .or_default() += 1;
+            }
+        }
+        for text in &acked {
+            assert_eq!(
+                seen.get(text),
+                Some(&1),
+                "{text} reached a client {:?} times",
+                seen.get(text)
+            );
+        }
+    }
+    drop((socks, a, b));
+    // `db` drops its database (also when a test fails).
+}
+
+async fn in_room_at(url: &str, name: &str, room: &str) -> Sock {
+    let sock = join_as(url, name).await;
+    let ack = sock.request("join-room", json!({ "room": room })).await;
+    assert_eq!(ack["status"], "ok", "{ack}");
+    sock
+}
+
+/// Sends message number `n` (counting up) to room `roll`; its text if acked.
+async fn send_numbered(sock: &Sock, n: &mut usize) -> Option<String> {
+    *n += 1;
+    let text = format!("m{n}");
+    let ack = sock
+        .try_request(
+            "send-message",
+            json!({"room": "roll", "message": text}),
+            Duration::from_secs(2),
+        )
+        .await?;
+    (ack["status"] == "ok").then_some(text)
+}
+
+#[tokio::test]
+async fn a_rolling_restart_of_both_nodes_loses_no_acked_message() {
+    let db = SharedDb::create().await;
+    let cluster = cluster_name();
+    let env = cluster_env(&db, &cluster);
+    let mut nodes = [Process::start(&env).await, Process::start(&env).await];
+    let mut acked = Vec::new();
+    let mut n = 0;
+    // One person on each node; each node in turn is stopped (SIGTERM) and
+    // started again while the other serves.
+    for going in [0, 1] {
+        let staying = 1 - going;
+        let mut leaving = in_room_at(&nodes[going].url(), "ann", "roll").await;
+        let remaining = in_room_at(&nodes[staying].url(), "bob", "roll").await;
+        for _ in 0..10 {
+            acked.extend(send_numbered(&leaving, &mut n).await);
+            acked.extend(send_numbered(&remaining, &mut n).await);
+        }
+        nodes[going].terminate(Duration::from_secs(15)).await;
+        // Its people were told to reconnect; the other node goes on.
+        assert!(leaving
+            .drain()
+            .iter()
+            .any(|(e, _)| e == "server-restarting"));
+        for _ in 0..10 {
+            acked.extend(send_numbered(&remaining, &mut n).await);
+        }
+        nodes[going].restart().await;
+    }
+    assert_eq!(acked.len(), 60, "every send was acked");
+    // Everything acked is stored, in one gapless sequence.
+    let reader = in_room_at(&nodes[0].url(), "cy", "roll").await;
+    let history = whole_history(&reader, "roll").await;
+    let texts: Vec<&str> = history
+        .iter()
+        .filter_map(|m| m["message"].as_str())
+        .collect();
+    for text in &acked {
+        assert!(
+            texts.contains(&text.as_str()),
+            "{text} was acked but is not stored"
+        );
+    }
+    let seqs: Vec<i64> = history.iter().filter_map(|m| m["seq"].as_i64()).collect();
+    assert_eq!(seqs, (1..=seqs.len() as i64).collect::<Vec<_>>());
+    drop((reader, nodes));
+    // `db` drops its database (also when a test fails).
+}

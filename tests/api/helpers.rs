@@ -263,6 +263,28 @@ impl Sock {
             .expect("ack")
     }
 
+    /// Emits with an ack callback; `None` when no ack comes within `wait`
+    /// (or the connection is gone).
+    pub async fn try_request(&self, event: &str, payload: Value, wait: Duration) -> Option<Value> {
+        let (tx, rx) = oneshot::channel();
+        let tx = std::sync::Mutex::new(Some(tx));
+        self.client
+            .emit_with_ack(
+                event,
+                Payload::Text(vec![payload]),
+                wait,
+                move |payload, _| {
+                    if let Some(tx) = tx.lock().unwrap().take() {
+                        let _ = tx.send(ack_arg(payload));
+                    }
+                    async {}.boxed()
+                },
+            )
+            .await
+            .ok()?;
+        tokio::time::timeout(wait, rx).await.ok()?.ok()
+    }
+
     /// Emits with an ack callback and checks that no ack comes.
     pub async fn request_expecting_no_ack(&self, event: &str, payload: Value) {
         let (tx, mut rx) = oneshot::channel::<()>();
@@ -334,7 +356,8 @@ pub async fn users(sock: &Sock) -> Vec<String> {
 pub struct Process {
     pub child: Child,
     pub addr: SocketAddr,
-    _data: tempfile::TempDir,
+    env: Vec<(String, String)>,
+    data: tempfile::TempDir,
 }
 
 impl Drop for Process {
@@ -352,33 +375,79 @@ impl Process {
             .expect("a free port")
             .port();
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
-        let child = Command::new(env!("CARGO_BIN_EXE_huddle"))
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let child = Self::spawn(addr, data.path(), &env);
+        let server = Process {
+            child,
+            addr,
+            env,
+            data,
+        };
+        server.wait_listening().await;
+        server
+    }
+
+    fn spawn(addr: SocketAddr, data: &std::path::Path, env: &[(String, String)]) -> Child {
+        Command::new(env!("CARGO_BIN_EXE_huddle"))
             .env("HUDDLE_ADDR", addr.to_string())
-            .env("HUDDLE_DATA_DIR", data.path())
+            .env("HUDDLE_DATA_DIR", data)
             .env(
                 "RUST_LOG",
                 std::env::var("TEST_SERVER_LOG_LEVEL").unwrap_or_else(|_| "warn".into()),
             )
-            .envs(env.iter().copied())
+            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdout(Stdio::null())
             .stderr(match std::env::var_os("TEST_SERVER_LOG") {
-                Some(p) => Stdio::from(std::fs::File::create(p).expect("log file")),
+                Some(p) => Stdio::from(
+                    std::fs::OpenOptions::new()
+                        .create(true)
+                        .append(true)
+                        .open(p)
+                        .expect("log file"),
+                ),
                 None => Stdio::null(),
             })
             .spawn()
-            .expect("the huddle binary starts");
-        let server = Process {
-            child,
-            addr,
-            _data: data,
-        };
+            .expect("the huddle binary starts")
+    }
+
+    async fn wait_listening(&self) {
         for _ in 0..200 {
-            if tokio::net::TcpStream::connect(addr).await.is_ok() {
-                return server;
+            if tokio::net::TcpStream::connect(self.addr).await.is_ok() {
+                return;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        panic!("the server did not listen on {addr} within 10 s");
+        panic!("the server did not listen on {} within 10 s", self.addr);
+    }
+
+    /// Stops the process as an orchestrator does (SIGTERM) and waits for
+    /// it to exit; panics if it takes longer than `limit`.
+    pub async fn terminate(&mut self, limit: Duration) {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args(["-TERM", &pid]).status();
+        assert!(sent.is_ok_and(|s| s.success()), "kill -TERM {pid}");
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the server did not exit within {limit:?} of SIGTERM"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Starts the process again, on the same address, data and settings.
+    pub async fn restart(&mut self) {
+        self.kill();
+        self.child = Self::spawn(self.addr, self.data.path(), &self.env);
+        self.wait_listening().await;
     }
 
     /// Kills the process at once (SIGKILL): no graceful anything.
