@@ -1,11 +1,15 @@
-//! Several nodes as one server, through a real Redis: broadcasts reach the
-//! members of a room on every node, once; a node keeps serving its own
-//! clients while Redis is away, says it is not ready, and heals when Redis
-//! is back.
+//! Several nodes as one server, through a real Redis and a real
+//! PostgreSQL: broadcasts reach the members of a room on every node, once;
+//! a name counts once across nodes and tabs, and the people of a node that
+//! died vanish; a node keeps serving its own clients while Redis is away,
+//! says it is not ready, and heals when Redis is back; a node killed with
+//! SIGKILL mid-traffic, and a rolling restart of both nodes, lose no acked
+//! message.
 //!
-//! The nodes here are servers in this process with data directories of
-//! their own; each test uses a cluster name of its own, so tests running
-//! at once on one Redis do not hear each other.
+//! Some nodes are servers in this process, some are the `huddle` binary
+//! (`Process`). Each test uses a cluster name of its own, and a PostgreSQL
+//! database of its own where nodes share data, so tests running at once on
+//! one Redis and one PostgreSQL do not meet.
 
 use crate::helpers::{spawn_app_with, users, Process, Sock, TestApp, TransportType, QUIET, WAIT};
 use huddle::server::cluster::roster::TTL;
@@ -26,10 +30,17 @@ fn rand_suffix() -> u64 {
 }
 
 async fn node(redis: &str, cluster: &str) -> TestApp {
+    node_on(redis, cluster, None).await
+}
+
+/// A node on `database` (a URL), or on a SQLite file of its own.
+async fn node_on(redis: &str, cluster: &str, database: Option<&str>) -> TestApp {
     let (redis, cluster) = (redis.to_owned(), cluster.to_owned());
+    let database = database.map(str::to_owned);
     spawn_app_with(move |c| {
         c.redis_url = Some(redis);
         c.cluster_name = cluster;
+        c.database_url = database;
     })
     .await
 }
@@ -159,8 +170,9 @@ async fn ready(app: &TestApp) -> (u16, serde_json::Value) {
 async fn without_redis_each_node_serves_its_own_clients_and_heals() {
     let mut redis = OwnRedis::start();
     let cluster = cluster_name();
-    let a = node(&redis.url(), &cluster).await;
-    let b = node(&redis.url(), &cluster).await;
+    let db = SharedDb::create().await;
+    let a = node_on(&redis.url(), &cluster, Some(&db.url)).await;
+    let b = node_on(&redis.url(), &cluster, Some(&db.url)).await;
     let ann = in_room(&a, "ann", "ops").await;
     let mut amy = in_room(&a, "amy", "ops").await;
     let mut bob = in_room(&b, "bob", "ops").await;
@@ -204,6 +216,19 @@ async fn without_redis_each_node_serves_its_own_clients_and_heals() {
         );
     }
     assert_eq!(ready(&a).await.0, 200);
+    // What B's people missed meanwhile is in the shared history, in order:
+    // the browser client fetches it after the last seq it has.
+    let missed = bob
+        .request("history", json!({"room": "ops", "after": 0}))
+        .await;
+    let texts: Vec<&str> = missed["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .filter_map(|m| m["message"].as_str())
+        .collect();
+    assert_eq!(texts.first(), Some(&"local only"));
+    assert_eq!(texts.len(), n + 1);
 }
 
 /// A `/chat` socket that has sent `join {name}` (without waiting for a
