@@ -46,12 +46,15 @@ use tokio_tungstenite::tungstenite::Message;
     about = "Load generator for the tutorial's socket.io chat protocol"
 )]
 struct Args {
-    /// The server, e.g. http://127.0.0.1:3000 (loopback addresses only).
+    /// The server, e.g. http://127.0.0.1:3000 (loopback addresses only),
+    /// or the nodes of one, comma-separated: client i connects to the
+    /// (i mod n)-th.
     #[arg(long, default_value = "http://127.0.0.1:3000", global = true)]
     url: String,
-    /// The server's process id, to read its CPU time and memory from /proc.
-    #[arg(long, global = true)]
-    server_pid: Option<u32>,
+    /// The server's process id (or its nodes', comma-separated), to read
+    /// their CPU time and memory from /proc (summed).
+    #[arg(long, global = true, value_delimiter = ',')]
+    server_pid: Vec<u32>,
     /// OS threads running clients (each a single-threaded runtime).
     #[arg(long, default_value_t = 1, global = true)]
     threads: usize,
@@ -145,7 +148,9 @@ const CONNECTING: usize = 64;
 
 fn main() -> Result<(), String> {
     let args = Args::parse();
-    check_loopback(&args.url)?;
+    for url in args.url.split(',') {
+        check_loopback(url)?;
+    }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -246,14 +251,14 @@ struct RssSampler {
 }
 
 impl RssSampler {
-    fn start(pid: Option<u32>) -> Self {
+    fn start(pids: Vec<u32>) -> Self {
         let peak = Arc::new(AtomicU64::new(0));
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        if let Some(pid) = pid {
+        if !pids.is_empty() {
             let (peak, stop) = (peak.clone(), stop.clone());
             std::thread::spawn(move || {
                 while !stop.load(Ordering::Relaxed) {
-                    if let Some(kb) = rss_kb(pid) {
+                    if let Some(kb) = servers_rss(&pids) {
                         peak.fetch_max(kb, Ordering::Relaxed);
                     }
                     std::thread::sleep(Duration::from_millis(100));
@@ -267,6 +272,22 @@ impl RssSampler {
         self.stop.store(true, Ordering::Relaxed);
         self.peak.load(Ordering::Relaxed)
     }
+}
+
+/// The servers' CPU ticks, summed; `None` without pids or when one is gone.
+fn servers_cpu(pids: &[u32]) -> Option<u64> {
+    if pids.is_empty() {
+        return None;
+    }
+    pids.iter().map(|p| cpu_ticks(*p)).sum()
+}
+
+/// The servers' resident memory in kB, summed.
+fn servers_rss(pids: &[u32]) -> Option<u64> {
+    if pids.is_empty() {
+        return None;
+    }
+    pids.iter().map(|p| rss_kb(*p)).sum()
 }
 
 fn unix_micros() -> u64 {
@@ -711,7 +732,8 @@ fn launch(
     let handles = buckets
         .into_iter()
         .map(|bucket| {
-            let (url, tally, tx) = (socket_url(url), tally.clone(), tx.clone());
+            let urls: Vec<String> = url.split(',').map(socket_url).collect();
+            let (tally, tx) = (tally.clone(), tx.clone());
             std::thread::spawn(move || {
                 let Ok(rt) = tokio::runtime::Builder::new_current_thread()
                     .enable_all()
@@ -725,8 +747,9 @@ fn launch(
                     let tasks: Vec<_> = bucket
                         .into_iter()
                         .map(|plan| {
+                            let url = urls[plan.index % urls.len()].clone();
                             tokio::task::spawn_local(client(
-                                url.clone(),
+                                url,
                                 plan,
                                 tally.clone(),
                                 tx.clone(),
@@ -883,18 +906,18 @@ async fn run_rooms(
     }
     eprintln!("  all joined; sending for {} s…", chat.duration);
     let flooder = flood.then(|| {
-        let url = socket_url(&args.url);
+        let url = socket_url(args.url.split(',').next().unwrap_or_default());
         // Its own address, apart from every measured client's.
         let source = (!args.one_address).then(|| std::net::IpAddr::from([127, 2, 0, 1]));
         std::thread::spawn(move || flooder(url, source, start, end))
     });
     tokio::time::sleep_until(start.into()).await;
 
-    let cpu0 = args.server_pid.and_then(cpu_ticks);
+    let cpu0 = servers_cpu(&args.server_pid);
     let tool0 = cpu_ticks(std::process::id());
-    let sampler = RssSampler::start(args.server_pid);
+    let sampler = RssSampler::start(args.server_pid.clone());
     tokio::time::sleep_until(end.into()).await;
-    let cpu1 = args.server_pid.and_then(cpu_ticks);
+    let cpu1 = servers_cpu(&args.server_pid);
     let tool1 = cpu_ticks(std::process::id());
     tokio::time::sleep(DRAIN).await;
     let peak = sampler.stop();
@@ -949,7 +972,7 @@ async fn run_rooms(
         p99_ms: pct(0.99),
         max_ms: lat.last().map(|v| f64::from(*v) / 1000.0).unwrap_or(0.0),
         server_cpu_s,
-        server_peak_rss_kb: args.server_pid.map(|_| peak),
+        server_peak_rss_kb: (!args.server_pid.is_empty()).then_some(peak),
         server_cpu_us_per_delivery: server_cpu_s.map(|s| s * 1e6 / received.max(1) as f64),
         tool_cpu_s,
         flood,
@@ -1194,7 +1217,7 @@ async fn idle_run(args: &Args, clients: usize, hold: f64) -> Result<IdleResult, 
         "[{}] idle: {clients} connections held for {hold} s",
         args.label
     );
-    let rss = || args.server_pid.and_then(rss_kb);
+    let rss = || servers_rss(&args.server_pid);
     let rss_before_kb = rss();
     let tally = Arc::new(Tally::default());
     let shared = Arc::new(Shared::default());
@@ -1212,7 +1235,7 @@ async fn idle_run(args: &Args, clients: usize, hold: f64) -> Result<IdleResult, 
         .collect();
     let (mut rx, handles) = launch(&args.url, plans, args.threads, tally);
     let joined = wait_ready(&mut rx, clients).await;
-    let sampler = RssSampler::start(args.server_pid);
+    let sampler = RssSampler::start(args.server_pid.clone());
     if joined.is_ok() {
         tokio::time::sleep(Duration::from_secs_f64(hold)).await;
     }
@@ -1229,10 +1252,10 @@ async fn idle_run(args: &Args, clients: usize, hold: f64) -> Result<IdleResult, 
         clients,
         hold_s: hold,
         rss_before_kb,
-        rss_during_kb: args.server_pid.map(|_| peak),
+        rss_during_kb: (!args.server_pid.is_empty()).then_some(peak),
         rss_after_kb: rss(),
-        bytes_per_connection: match (rss_before_kb, args.server_pid) {
-            (Some(before), Some(_)) => {
+        bytes_per_connection: match (rss_before_kb, args.server_pid.is_empty()) {
+            (Some(before), false) => {
                 Some(peak.saturating_sub(before) as f64 * 1024.0 / clients.max(1) as f64)
             }
             _ => None,
