@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs what the tests need, then runs the whole suite: formatting, clippy
-# for both targets, Rust unit and integration tests, the release build, and
-# the Playwright tests in Debian's Chromium.
+# for both targets, Rust unit and integration tests (against the local
+# Redis and PostgreSQL too), the release build, and the Playwright tests in
+# Debian's Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/tools.sh
 ensure_build_tools
 ensure_chromium
+ensure_services
 
 step "cargo fmt --check"
 cargo fmt --all -- --check

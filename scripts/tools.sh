@@ -52,6 +52,38 @@ ensure_chromium() {
   fi
 }
 
+# Redis and PostgreSQL on their standard local ports, for the cluster and
+# store tests. Machines of this kind run both already; elsewhere they are
+# installed from Debian's packages and started.
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+ensure_services() {
+  local sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  if ! port_open 6379; then
+    step "Starting Redis (127.0.0.1:6379) for the cluster tests"
+    command -v redis-server >/dev/null || {
+      $sudo apt-get update
+      DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y redis-server
+    }
+    $sudo service redis-server start || redis-server --daemonize yes --save "" --appendonly no
+  fi
+  if ! port_open 5432; then
+    step "Starting PostgreSQL (127.0.0.1:5432) for the store and cluster tests"
+    command -v pg_ctlcluster >/dev/null || {
+      $sudo apt-get update
+      DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y postgresql
+    }
+    $sudo service postgresql start
+  fi
+  for i in $(seq 1 50); do
+    port_open 6379 && port_open 5432 && return 0
+    sleep 0.2
+  done
+  echo "Redis (127.0.0.1:6379) or PostgreSQL (127.0.0.1:5432) is not reachable: the cluster tests need both" >&2
+  return 1
+}
+
 ensure_build_tools() {
   ensure_wasm_target
   ensure_cargo_leptos
