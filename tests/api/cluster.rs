@@ -652,3 +652,39 @@ async fn a_rolling_restart_of_both_nodes_loses_no_acked_message() {
     drop((reader, nodes));
     // `db` drops its database (also when a test fails).
 }
+
+#[tokio::test]
+async fn a_board_open_across_a_node_restart_catches_up() {
+    let db = SharedDb::create().await;
+    let cluster = cluster_name();
+    let env = cluster_env(&db, &cluster);
+    let mut a = Process::start(&env).await;
+    let b = Process::start(&env).await;
+    let add = |id: &str| {
+        json!({"room": "sketch", "op": {"type": "add", "shape": {"id": id, "tool": "line",
+               "color": "#112233", "width": 3, "points": [[1, 1], [9, 9]]}}})
+    };
+    let ann = in_room_at(&a.url(), "ann", "sketch").await;
+    let bob = in_room_at(&b.url(), "bob", "sketch").await;
+    for sock in [&ann, &bob] {
+        let ack = sock.request("board-join", json!({"room": "sketch"})).await;
+        assert_eq!(ack["status"], "ok", "{ack}");
+    }
+    assert_eq!(ann.request("board-op", add("first")).await["seq"], 1);
+    // Ann's node goes away; Bob draws and erases meanwhile.
+    a.terminate(Duration::from_secs(15)).await;
+    assert_eq!(bob.request("board-op", add("second")).await["seq"], 2);
+    let erase = json!({"room": "sketch", "op": {"type": "erase", "ids": ["first"]}});
+    assert_eq!(bob.request("board-op", erase).await["seq"], 3);
+    // Ann's page reconnects (to the other node) and catches up from seq 1.
+    let ann = in_room_at(&b.url(), "ann", "sketch").await;
+    let caught_up = ann
+        .request("board-join", json!({"room": "sketch", "since": 1}))
+        .await;
+    assert_eq!(caught_up["seq"], 3, "{caught_up}");
+    assert_eq!(caught_up["full"], false);
+    assert_eq!(caught_up["shapes"][0]["id"], "second");
+    assert_eq!(caught_up["removed"], json!(["first"]));
+    drop((ann, bob, a, b));
+    // `db` drops its database.
+}
