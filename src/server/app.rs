@@ -124,6 +124,9 @@ impl Application {
                         .context("cannot subscribe to the cluster's Redis channels")?;
                 }
                 tracing::info!("joined the cluster through Redis");
+                if let Some(roster) = &gateway.roster {
+                    announce_vanished(roster, io.clone());
+                }
                 (Sockets::Cluster(layer), Io::Cluster(io), Some(link))
             }
         };
@@ -253,6 +256,23 @@ impl Application {
         }
         served
     }
+}
+
+/// When a node dies, the one node that notices first says `user-left` for
+/// its people who are on no other node (see `cluster::roster`).
+fn announce_vanished(roster: &Roster, io: socketioxide::SocketIo<ClusterAdapter>) {
+    use crate::protocol::chat::UserLeft;
+    roster.on_vanished(move |names| {
+        let io = io.clone();
+        tokio::spawn(async move {
+            tracing::info!(people = names.len(), "a node is gone: its people left");
+            for name in names {
+                if let Some(all) = gateway::everyone::<_, UserLeft>(&io) {
+                    gateway::emit_to(all, &UserLeft::new(name)).await;
+                }
+            }
+        });
+    });
 }
 
 /// The socket.io layer, on either adapter.

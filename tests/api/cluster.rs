@@ -12,7 +12,7 @@
 //! one Redis and one PostgreSQL do not meet.
 
 use crate::helpers::{spawn_app_with, users, Process, Sock, TestApp, TransportType, QUIET, WAIT};
-use huddle::server::cluster::roster::TTL;
+use huddle::server::cluster::roster::{REFRESH, TTL};
 use serde_json::json;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -276,9 +276,12 @@ async fn the_people_of_a_node_that_died_vanish_within_the_ttl() {
         ("HUDDLE_CLUSTER_NAME", &cluster),
     ])
     .await;
-    let amy = join_as(&a.url(), "amy").await;
+    let mut amy = join_as(&a.url(), "amy").await;
     let _cy = join_as(&b.url(), "cy").await;
     assert_eq!(users(&amy).await, ["amy", "cy"]);
+    // Node A has seen cy on node B at least once (a sweep every REFRESH).
+    tokio::time::sleep(REFRESH + Duration::from_millis(500)).await;
+    amy.drain();
     // kill -9: node B tells no one.
     b.kill();
     let died = tokio::time::Instant::now();
@@ -292,6 +295,22 @@ async fn the_people_of_a_node_that_died_vanish_within_the_ttl() {
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
     assert_eq!(users(&amy).await, ["amy"]);
+    // And the pages on node A are told that cy left.
+    let deadline = died + TTL + 2 * REFRESH;
+    loop {
+        if amy
+            .drain()
+            .iter()
+            .any(|(e, m)| e == "user-left" && m["username"] == "cy")
+        {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no user-left for cy"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
 }
 
 // ---- Real processes sharing one PostgreSQL database and one Redis ----

@@ -6,8 +6,12 @@
 //! [`REFRESH`] with a time to live of [`TTL`]: the entries of a node that
 //! died vanish at most `TTL` after its last rewrite, and a Redis that
 //! restarted empty has every node's entries back within `REFRESH`. The set
-//! `<cluster>:nodes` lists the nodes to look at; a node whose hash is gone
-//! is dropped from it.
+//! `<cluster>:nodes` lists the nodes to look at. At each rewrite a node
+//! also sweeps: a node whose hash is gone is dropped from the set, and the
+//! one node that drops it announces `user-left` for its people who are on
+//! no other node (it remembers what each node's hash held at the previous
+//! sweep), so the user lists of the pages on the surviving nodes lose them
+//! too, within `TTL` + `REFRESH` of the death.
 //!
 //! A name counts once however many sockets and nodes use it: `user-joined`
 //! goes out when its first socket in the cluster joins, `user-left` when its
@@ -37,7 +41,6 @@ struct Local {
     names: HashMap<Username, (u32, u64)>,
 }
 
-#[derive(Debug)]
 pub struct Roster {
     conn: ConnectionManager,
     health: Arc<LinkHealth>,
@@ -46,6 +49,19 @@ pub struct Roster {
     nodes_key: String,
     prefix: String,
     local: Mutex<Local>,
+    /// What every other node's hash held at the last sweep.
+    seen: Mutex<HashMap<String, Vec<String>>>,
+    /// Told the names whose last node died (set once the socket.io server
+    /// exists).
+    on_vanished: std::sync::OnceLock<Box<dyn Fn(Vec<Username>) + Send + Sync>>,
+}
+
+impl std::fmt::Debug for Roster {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Roster")
+            .field("node", &self.node)
+            .finish_non_exhaustive()
+    }
 }
 
 fn now_ms() -> u64 {
@@ -85,6 +101,8 @@ impl Roster {
             prefix: format!("{cluster}:presence:"),
             node,
             local: Mutex::default(),
+            seen: Mutex::default(),
+            on_vanished: std::sync::OnceLock::new(),
         });
         let weak = Arc::downgrade(&roster);
         tokio::spawn(async move {
@@ -97,10 +115,66 @@ impl Roster {
                 };
                 if let Err(e) = roster.rewrite().await {
                     roster.health.failed("presence refresh", &e);
+                    continue;
+                }
+                match roster.sweep().await {
+                    Ok(vanished) if !vanished.is_empty() => {
+                        if let Some(tell) = roster.on_vanished.get() {
+                            tell(vanished);
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(e) => roster.health.failed("presence sweep", &e),
                 }
             }
         });
         roster
+    }
+
+    /// Sets what to do with the names whose last node died (announce
+    /// `user-left`); the first call wins.
+    pub fn on_vanished(&self, tell: impl Fn(Vec<Username>) + Send + Sync + 'static) {
+        let _ = self.on_vanished.set(Box::new(tell));
+    }
+
+    /// Drops the nodes whose hash expired from the node set; returns the
+    /// names of those this node dropped that are on no live node.
+    async fn sweep(&self) -> Result<Vec<Username>, RedisError> {
+        let mut conn = self.conn.clone();
+        let nodes: Vec<String> = bounded(conn.smembers(&self.nodes_key)).await?;
+        let mut live: HashMap<String, Vec<String>> = HashMap::new();
+        let mut dead = Vec::new();
+        for node in nodes.into_iter().filter(|n| *n != self.node) {
+            let key = format!("{}{node}", self.prefix);
+            let names: Vec<String> = bounded(conn.hkeys(&key)).await?;
+            if names.is_empty() {
+                dead.push(node);
+            } else {
+                live.insert(node, names);
+            }
+        }
+        let mut vanished = Vec::new();
+        let seen = std::mem::replace(
+            &mut *self.seen.lock().unwrap_or_else(|p| p.into_inner()),
+            live.clone(),
+        );
+        for node in dead {
+            // SREM answers 1 to exactly one of the nodes sweeping at once.
+            let dropped: i64 = bounded(conn.srem(&self.nodes_key, &node)).await?;
+            if dropped != 1 {
+                continue;
+            }
+            for name in seen.get(&node).into_iter().flatten() {
+                let elsewhere = live.values().flatten().any(|n| n == name)
+                    || Username::parse(name).is_ok_and(|u| self.lock().names.contains_key(&u));
+                if !elsewhere {
+                    if let Ok(name) = Username::parse(name) {
+                        vanished.push(name);
+                    }
+                }
+            }
+        }
+        Ok(vanished)
     }
 
     fn lock(&self) -> MutexGuard<'_, Local> {
@@ -148,11 +222,6 @@ impl Roster {
         for node in nodes {
             let key = format!("{}{node}", self.prefix);
             let entries: HashMap<String, String> = bounded(conn.hgetall(&key)).await?;
-            if entries.is_empty() && node != self.node {
-                // Expired: that node is gone (or has nobody); it adds
-                // itself back when it has someone.
-                let _: Result<(), RedisError> = bounded(conn.srem(&self.nodes_key, &node)).await;
-            }
             for (name, value) in entries {
                 let first = value
                     .split_once(':')
