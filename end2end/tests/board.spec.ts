@@ -1,18 +1,15 @@
 import { test, expect, type Page, type Browser } from '@playwright/test';
+import { Server } from './server';
 
-// The board's coordinate space (src/protocol/board.rs).
-const W = 1600;
-const H = 1000;
-
-async function openBoard(browser: Browser, name: string, room: string): Promise<Page> {
+async function openBoard(browser: Browser, name: string, room: string, base = '/'): Promise<Page> {
   const context = await browser.newContext();
   const page = await context.newPage();
-  await joinAndOpen(page, name, room);
+  await joinAndOpen(page, name, room, base);
   return page;
 }
 
-async function joinAndOpen(page: Page, name: string, room: string) {
-  await page.goto('/');
+async function joinAndOpen(page: Page, name: string, room: string, base = '/') {
+  await page.goto(base);
   await expect(page.getByTestId('connection-banner')).toHaveCount(0);
   await page.getByTestId('tab-guest').click();
   await page.getByTestId('username').fill(name);
@@ -25,13 +22,25 @@ async function joinAndOpen(page: Page, name: string, room: string) {
   await expect(page.getByTestId('board-canvas')).toBeVisible();
 }
 
+/// Where the page draws the board on its canvas: the top-left corner and
+/// CSS pixels per board unit (the canvas's `data-board`).
+async function boardFit(page: Page): Promise<[number, number, number]> {
+  const canvas = page.getByTestId('board-canvas');
+  await expect(canvas).toHaveAttribute('data-board', /,/);
+  const fit = (await canvas.getAttribute('data-board')) ?? '0,0,0';
+  const [x, y, scale] = fit.split(',').map(Number);
+  return [x, y, scale];
+}
+
 /// Drags the mouse over the board from `from` to `to` (board units).
 async function drag(page: Page, from: [number, number], to: [number, number]) {
   const box = await page.getByTestId('board-canvas').boundingBox();
   if (!box) throw new Error('no canvas');
+  const [fx, fy, scale] = await boardFit(page);
+  // +1: the canvas's border.
   const at = (p: [number, number]): [number, number] => [
-    box.x + (p[0] / W) * box.width,
-    box.y + (p[1] / H) * box.height,
+    box.x + 1 + fx + p[0] * scale,
+    box.y + 1 + fy + p[1] * scale,
   ];
   await page.mouse.move(...at(from));
   await page.mouse.down();
@@ -45,19 +54,21 @@ async function drag(page: Page, from: [number, number], to: [number, number]) {
 /// Whether the canvas has ink (a pixel that is not white) within a few
 /// pixels of board point (x, y). Reads the canvas's pixels.
 async function inkNear(page: Page, x: number, y: number): Promise<boolean> {
+  const [fx, fy, scale] = await boardFit(page);
   return page.getByTestId('board-canvas').evaluate(
-    (canvas: HTMLCanvasElement, [x, y, w, h]) => {
+    (canvas: HTMLCanvasElement, [x, y, fx, fy, scale]) => {
       const ctx = canvas.getContext('2d');
       if (!ctx) return false;
-      const px = Math.round((x / w) * canvas.width) - 3;
-      const py = Math.round((y / h) * canvas.height) - 3;
+      const ratio = canvas.width / canvas.clientWidth;
+      const px = Math.round((fx + x * scale) * ratio) - 3;
+      const py = Math.round((fy + y * scale) * ratio) - 3;
       const data = ctx.getImageData(px, py, 7, 7).data;
       for (let i = 0; i < data.length; i += 4) {
         if (data[i] + data[i + 1] + data[i + 2] < 600) return true;
       }
       return false;
     },
-    [x, y, W, H],
+    [x, y, fx, fy, scale],
   );
 }
 
@@ -145,4 +156,43 @@ test('the board exports as PNG and SVG', async ({ browser }) => {
   expect(text).toContain('<svg');
   expect(text).toContain('<polyline');
   await ann.context().close();
+});
+
+test('drawing while the connection is down is kept and sent when it is back', async ({ browser }) => {
+  // A server of this test's own, stopped and started again on its data.
+  const server = new Server(Number(process.env.HUDDLE_E2E_BOARD_PORT ?? 3421));
+  await server.start();
+  const ann = await openBoard(browser, 'Oona', 'offline', server.base);
+  const bob = await openBoard(browser, 'Otto', 'offline', server.base);
+  try {
+    await drag(bob, [100, 500], [300, 500]);
+    await expectInk(ann, 200, 500, true);
+
+    await server.stop();
+    await expect(ann.getByTestId('connection-banner')).toContainText('Reconnecting');
+    // Ann draws on; her page keeps it and says so.
+    await drag(ann, [600, 300], [1000, 300]);
+    await expectInk(ann, 800, 300, true);
+    await expect(ann.getByTestId('board-status')).toContainText('Offline: 1 change');
+    // Bob, offline too, erases his own line meanwhile.
+    await bob.getByTestId('board-undo').click();
+    await expectInk(bob, 200, 500, false);
+
+    await server.start();
+    await expect(ann.getByTestId('connection-banner')).toHaveCount(0, { timeout: 20_000 });
+    await expect(bob.getByTestId('connection-banner')).toHaveCount(0, { timeout: 20_000 });
+    // Both boards merge: Ann's line everywhere, Bob's gone everywhere.
+    await expectInk(bob, 800, 300, true);
+    await expectInk(ann, 200, 500, false);
+    await expect(ann.getByTestId('board-status')).toHaveText('');
+    // And it is stored: a new visitor sees the same.
+    const cy = await openBoard(browser, 'Ozzy', 'offline', server.base);
+    await expectInk(cy, 800, 300, true);
+    await expectInk(cy, 200, 500, false);
+    await cy.context().close();
+  } finally {
+    await ann.context().close();
+    await bob.context().close();
+    await server.stop();
+  }
 });

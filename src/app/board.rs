@@ -391,8 +391,11 @@ pub fn Board(room: RoomName) -> impl IntoView {
         board.version.track();
         repaint();
     });
-    let resize = window_event_listener(leptos::ev::resize, move |_| repaint());
-    on_cleanup(move || resize.remove());
+    // The canvas changes size with the window and with the page around
+    // it (a banner above, the status line below): repaint, which also
+    // matches the canvas's pixels and the board's place to its new size.
+    let observer = board_canvas::on_resize(canvas, repaint);
+    on_cleanup(move || observer.stop());
     let keys = window_event_listener(leptos::ev::keydown, move |ev| {
         if let Some(undo) = board_canvas::undo_key(&ev) {
             ev.prevent_default();

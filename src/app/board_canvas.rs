@@ -2,9 +2,14 @@
 //! pointers with names, and the export to PNG and SVG. Only the browser
 //! runs any of it (from effects and event handlers).
 //!
-//! The canvas holds `devicePixelRatio` pixels per CSS pixel, so lines stay
-//! sharp on high-DPI screens, and scales the board's fixed coordinate space
-//! (`BOARD_WIDTH` x `BOARD_HEIGHT`) to whatever size the window gives it.
+//! The canvas fills the space the window gives it and holds
+//! `devicePixelRatio` pixels per CSS pixel, so lines stay sharp on high-DPI
+//! screens. The board's fixed coordinate space (`BOARD_WIDTH` x
+//! `BOARD_HEIGHT`) is drawn in the largest rectangle of its proportions that
+//! fits, centred ([`Fit`]); pointer positions are mapped back through the
+//! same rectangle, so a stroke lands where it is drawn at any window size.
+//! The canvas says where that rectangle is in `data-board` (`x,y,scale`, CSS
+//! pixels), for the browser tests.
 
 use super::board::{clamp_point, BoardState, Gesture};
 use crate::client::board::outline;
@@ -13,6 +18,38 @@ use leptos::html::Canvas;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
+
+/// Where the board sits on a canvas of `width` x `height` CSS pixels: its
+/// top-left corner and CSS pixels per board unit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Fit {
+    pub x: f64,
+    pub y: f64,
+    pub scale: f64,
+}
+
+impl Fit {
+    pub fn of(width: f64, height: f64) -> Self {
+        let (bw, bh) = (f64::from(BOARD_WIDTH), f64::from(BOARD_HEIGHT));
+        let scale = (width / bw).min(height / bh);
+        Self {
+            x: (width - bw * scale) / 2.0,
+            y: (height - bh * scale) / 2.0,
+            scale,
+        }
+    }
+
+    /// The board point under CSS pixel (`x`, `y`) of the canvas.
+    pub fn to_board(self, x: f64, y: f64) -> Point {
+        if self.scale <= 0.0 {
+            return [0.0, 0.0];
+        }
+        clamp_point(
+            ((x - self.x) / self.scale) as f32,
+            ((y - self.y) / self.scale) as f32,
+        )
+    }
+}
 
 /// Paints one board canvas.
 #[derive(Clone, Copy)]
@@ -58,9 +95,13 @@ impl Painter {
         };
         // Match the backing store to the displayed size.
         let ratio = window().device_pixel_ratio().max(1.0);
+        let (css_w, css_h) = (
+            f64::from(canvas.client_width()),
+            f64::from(canvas.client_height()),
+        );
         let (w, h) = (
-            (f64::from(canvas.client_width()) * ratio).round() as u32,
-            (f64::from(canvas.client_height()) * ratio).round() as u32,
+            (css_w * ratio).round() as u32,
+            (css_h * ratio).round() as u32,
         );
         if w == 0 || h == 0 {
             return;
@@ -72,7 +113,9 @@ impl Painter {
         let Some(ctx) = context(&canvas) else {
             return;
         };
-        let scale = f64::from(w) / f64::from(BOARD_WIDTH);
+        let fit = Fit::of(css_w, css_h);
+        let _ = canvas.set_attribute("data-board", &format!("{},{},{}", fit.x, fit.y, fit.scale));
+        let scale = fit.scale * ratio;
         let Some(shapes) = board.peek(|m| m.visible()) else {
             return;
         };
@@ -80,8 +123,15 @@ impl Painter {
         let (current, erasing) = gesture.with_value(|g| (g.shape.clone(), g.erasing.clone()));
 
         let _ = ctx.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0);
-        background(&ctx, f64::from(w), f64::from(h));
-        let _ = ctx.set_transform(scale, 0.0, 0.0, scale, 0.0, 0.0);
+        ctx.set_fill_style_str("#eef0f4");
+        ctx.fill_rect(0.0, 0.0, f64::from(w), f64::from(h));
+        let _ = ctx.set_transform(scale, 0.0, 0.0, scale, fit.x * ratio, fit.y * ratio);
+        background(&ctx, f64::from(BOARD_WIDTH), f64::from(BOARD_HEIGHT));
+        // Nothing drawn spills over the board's edges.
+        ctx.save();
+        ctx.begin_path();
+        ctx.rect(0.0, 0.0, f64::from(BOARD_WIDTH), f64::from(BOARD_HEIGHT));
+        ctx.clip();
         for shape in &shapes {
             let faded = erasing.contains(&shape.id);
             stroke(&ctx, shape, if faded { 0.25 } else { 1.0 });
@@ -93,14 +143,9 @@ impl Painter {
             stroke(&ctx, current, 1.0);
         }
         for (name, [x, y]) in board.cursors() {
-            cursor(
-                &ctx,
-                name.as_str(),
-                f64::from(x),
-                f64::from(y),
-                scale / ratio,
-            );
+            cursor(&ctx, name.as_str(), f64::from(x), f64::from(y), fit.scale);
         }
+        ctx.restore();
     }
 
     /// Where on the board the pointer event is.
@@ -110,9 +155,8 @@ impl Painter {
         if w <= 0 || h <= 0 {
             return None;
         }
-        let x = ev.offset_x() as f32 / w as f32 * BOARD_WIDTH;
-        let y = ev.offset_y() as f32 / h as f32 * BOARD_HEIGHT;
-        Some(clamp_point(x, y))
+        let fit = Fit::of(f64::from(w), f64::from(h));
+        Some(fit.to_board(f64::from(ev.offset_x()), f64::from(ev.offset_y())))
     }
 
     /// Keeps the pointer's events coming to the canvas until it is released.
@@ -187,6 +231,44 @@ fn cursor(ctx: &CanvasRenderingContext2d, name: &str, x: f64, y: f64, css_scale:
     ctx.fill();
     ctx.set_font(&format!("{}px system-ui, sans-serif", 12.0 * px));
     let _ = ctx.fill_text(name, x + 7.0 * px, y - 7.0 * px);
+}
+
+/// Watches the size of a canvas (a `ResizeObserver`), once it is mounted.
+#[derive(Clone, Copy)]
+pub struct SizeWatch {
+    observer: StoredValue<Option<web_sys::ResizeObserver>, LocalStorage>,
+    callback: StoredValue<Option<wasm_bindgen::closure::Closure<dyn FnMut()>>, LocalStorage>,
+}
+
+impl SizeWatch {
+    pub fn stop(self) {
+        if let Some(observer) = self.observer.try_update_value(Option::take).flatten() {
+            observer.disconnect();
+        }
+        self.callback.try_update_value(Option::take);
+    }
+}
+
+/// Calls `changed` whenever the canvas changes size (and once at first).
+pub fn on_resize(canvas: NodeRef<Canvas>, changed: impl Fn() + 'static) -> SizeWatch {
+    let watch = SizeWatch {
+        observer: StoredValue::new_local(None),
+        callback: StoredValue::new_local(None),
+    };
+    let changed = std::rc::Rc::new(changed);
+    Effect::new(move |_| {
+        let Some(element) = canvas.get() else {
+            return;
+        };
+        let changed = changed.clone();
+        let callback = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || changed());
+        if let Ok(observer) = web_sys::ResizeObserver::new(callback.as_ref().unchecked_ref()) {
+            observer.observe(&element);
+            watch.observer.set_value(Some(observer));
+            watch.callback.set_value(Some(callback));
+        }
+    });
+    watch
 }
 
 /// Ctrl+Z (undo: `Some(true)`) or Ctrl+Shift+Z / Ctrl+Y (redo:
