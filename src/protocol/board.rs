@@ -334,6 +334,10 @@ impl ClientEvent for BoardOp {
     const NAMESPACE: &'static str = NAMESPACE;
     const NAME: &'static str = "board-op";
     type Reply = BoardChange;
+
+    fn check(&self) -> Result<(), String> {
+        self.op.check()
+    }
 }
 
 /// What one change did to a board: it is the board's change number `seq`;
@@ -384,8 +388,12 @@ pub struct BoardDraw {
     pub points: Vec<Point>,
 }
 
-impl BoardDraw {
-    pub fn check(&self) -> Result<(), String> {
+impl ClientEvent for BoardDraw {
+    const NAMESPACE: &'static str = NAMESPACE;
+    const NAME: &'static str = "board-draw";
+    type Reply = OkMessage;
+
+    fn check(&self) -> Result<(), String> {
         check_width(self.width)?;
         if self.points.is_empty() || self.points.len() > MAX_DRAW_POINTS {
             return Err(format!(
@@ -403,12 +411,6 @@ impl BoardDraw {
         }
         self.points.iter().try_for_each(check_point)
     }
-}
-
-impl ClientEvent for BoardDraw {
-    const NAMESPACE: &'static str = NAMESPACE;
-    const NAME: &'static str = "board-draw";
-    type Reply = OkMessage;
 }
 
 /// `board-drawing`: someone's [`BoardDraw`], with who it is.
@@ -439,6 +441,10 @@ impl ClientEvent for BoardCursor {
     const NAMESPACE: &'static str = NAMESPACE;
     const NAME: &'static str = "board-cursor";
     type Reply = OkMessage;
+
+    fn check(&self) -> Result<(), String> {
+        check_point(&[self.x, self.y])
+    }
 }
 
 /// How often, at most, the server sends a board's cursors.

@@ -32,6 +32,13 @@ pub trait ClientEvent: Serialize + DeserializeOwned {
     const NAME: &'static str;
     /// What the server answers in the ack when the event succeeds.
     type Reply: Serialize + DeserializeOwned;
+
+    /// The event's rules beyond what its types enforce (ranges, counts),
+    /// checked by the server right after parsing; the error says which
+    /// rule was broken. Most events have none.
+    fn check(&self) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// An event the server emits and the client listens to.

@@ -45,10 +45,10 @@ async fn node_on(redis: &str, cluster: &str, database: Option<&str>) -> TestApp 
     .await
 }
 
+/// `in_room_at` on an in-process node, its own `user-joined` consumed.
 async fn in_room(app: &TestApp, name: &str, room: &str) -> Sock {
-    let sock = app.joined(name).await;
-    let ack = sock.request("join-room", json!({ "room": room })).await;
-    assert_eq!(ack["status"], "ok", "{ack}");
+    let mut sock = in_room_at(&app.url(), name, room).await;
+    assert_eq!(sock.next("user-joined").await["username"], name);
     sock
 }
 

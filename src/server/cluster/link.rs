@@ -176,7 +176,7 @@ impl RedisLink {
     pub async fn ping(&self) -> Result<(), RedisError> {
         let mut conn = self.conn.clone();
         let ping = redis::cmd("PING");
-        match timeout(ping.query_async::<Value>(&mut conn)).await {
+        match bounded(ping.query_async::<Value>(&mut conn)).await {
             Ok(_) => {
                 self.health.worked();
                 Ok(())
@@ -190,7 +190,7 @@ impl RedisLink {
 }
 
 /// `call`, or a timeout error after [`REDIS_TIMEOUT`].
-async fn timeout<T>(
+pub(crate) async fn bounded<T>(
     call: impl std::future::Future<Output = Result<T, RedisError>>,
 ) -> Result<T, RedisError> {
     match tokio::time::timeout(REDIS_TIMEOUT, call).await {
@@ -211,7 +211,7 @@ impl Driver for RedisLink {
             return Ok(());
         }
         let mut conn = self.conn.clone();
-        match timeout(conn.publish::<_, _, Value>(chan, val)).await {
+        match bounded(conn.publish::<_, _, Value>(chan, val)).await {
             Ok(_) => self.health.worked(),
             // Reported as sent: the adapter then delivers to this node's
             // own sockets, which must not suffer for the other nodes.
@@ -250,7 +250,7 @@ impl Driver for RedisLink {
         let mut numsub = redis::cmd("PUBSUB");
         numsub.arg("NUMSUB").arg(chan);
         let counted: Result<(String, u16), RedisError> =
-            timeout(numsub.query_async(&mut conn)).await;
+            bounded(numsub.query_async(&mut conn)).await;
         match counted {
             Ok((_, count)) => {
                 self.health.worked();

@@ -19,7 +19,7 @@
 //! join. When Redis does not answer, the node answers from its own sockets
 //! (and says so in the log once, see `link`).
 
-use super::link::{LinkHealth, RedisLink, REDIS_TIMEOUT};
+use super::link::{bounded, LinkHealth, RedisLink};
 use crate::protocol::Username;
 use redis::aio::ConnectionManager;
 use redis::{AsyncCommands, RedisError};
@@ -68,20 +68,6 @@ fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64)
-}
-
-/// `call`, or a timeout error after [`REDIS_TIMEOUT`].
-async fn bounded<T>(
-    call: impl std::future::Future<Output = Result<T, RedisError>>,
-) -> Result<T, RedisError> {
-    tokio::time::timeout(REDIS_TIMEOUT, call)
-        .await
-        .unwrap_or_else(|_| {
-            Err(RedisError::from(std::io::Error::new(
-                std::io::ErrorKind::TimedOut,
-                "Redis did not answer in time",
-            )))
-        })
 }
 
 fn field_value(sockets: u32, first_ms: u64) -> String {

@@ -6,13 +6,14 @@
 //! are stored before they are acked or sent on; strokes in progress and
 //! pointers are only relayed.
 
+use super::chat::joined_request;
 use super::reply::Reply;
 use super::turn::Turn;
 use super::{emit_to, GatewayState, INTERNAL};
 use crate::protocol::ack::texts;
 use crate::protocol::board::{
-    self, check_point, BoardChanged, BoardCursor, BoardCursors, BoardDraw, BoardDrawing, BoardJoin,
-    BoardLeave, BoardOp, CursorAt, CURSOR_EVERY_MS,
+    self, BoardChanged, BoardCursor, BoardCursors, BoardDraw, BoardDrawing, BoardJoin, BoardLeave,
+    BoardOp, CursorAt, CURSOR_EVERY_MS,
 };
 use crate::protocol::{ClientEvent, RoomName, Username};
 use crate::server::limits::{Budget, Draws, Rooms};
@@ -79,10 +80,7 @@ pub async fn on_board_join<A: Adapter>(
     turn: Turn,
 ) {
     let _turn = turn.wait().await;
-    if state.presence.username(socket.id).is_none() {
-        return reply.refuse(BoardJoin::NAME, texts::JOIN_FIRST);
-    }
-    let Some((join, reply)) = reply.parse::<BoardJoin>(data) else {
+    let Some((join, reply)) = joined_request::<A, BoardJoin>(&state, &socket, data, reply) else {
         return;
     };
     // In the room before reading: a change stored meanwhile is either in
@@ -130,9 +128,6 @@ pub async fn on_board_op<A: Adapter>(
     let Some((BoardOp { room, op }, reply)) = reply.parse::<BoardOp>(data) else {
         return;
     };
-    if let Err(e) = op.check() {
-        return reply.refuse(BoardOp::NAME, format!("{}: {e}", BoardOp::NAME));
-    }
     let Some((username, reply)) = drawer(&state, &socket, &room, BoardOp::NAME, reply) else {
         return;
     };
@@ -165,9 +160,6 @@ pub async fn on_board_draw<A: Adapter>(
     let Some((draw, reply)) = reply.parse::<BoardDraw>(data) else {
         return;
     };
-    if let Err(e) = draw.check() {
-        return reply.refuse(BoardDraw::NAME, format!("{}: {e}", BoardDraw::NAME));
-    }
     let Some((by, _reply)) = drawer(&state, &socket, &draw.room, BoardDraw::NAME, reply) else {
         return;
     };
@@ -186,9 +178,6 @@ pub async fn on_board_cursor<A: Adapter>(
     let Some((cursor, reply)) = reply.parse::<BoardCursor>(data) else {
         return;
     };
-    if let Err(e) = check_point(&[cursor.x, cursor.y]) {
-        return reply.refuse(BoardCursor::NAME, format!("{}: {e}", BoardCursor::NAME));
-    }
     let Some((by, _reply)) = drawer(&state, &socket, &cursor.room, BoardCursor::NAME, reply) else {
         return;
     };

@@ -65,7 +65,7 @@ pub async fn attach<A: Adapter>(socket: SocketRef<A>) -> Result<(), std::convert
 
 /// The parsed payload of event `E` from a socket that has joined, with the
 /// way to answer it; otherwise the event is refused and `None` returned.
-fn joined_request<A: Adapter, E: ClientEvent>(
+pub(super) fn joined_request<A: Adapter, E: ClientEvent>(
     state: &GatewayState,
     socket: &SocketRef<A>,
     data: TryData<Value>,

@@ -50,14 +50,23 @@ impl<A: Adapter> Reply<A> {
         }
     }
 
-    /// The payload of event `E` (its first argument), parsed and validated,
-    /// with `self` to answer it; when it does not parse, the event is
+    /// The payload of event `E` (its first argument), parsed and checked
+    /// against the event's rules (`ClientEvent::check`), with `self` to
+    /// answer it; when it does not parse or breaks a rule, the event is
     /// refused with the reason and `None` returned.
     pub fn parse<E: ClientEvent>(self, data: TryData<Value>) -> Option<(E, Self)> {
-        match parse_payload::<E>(data.0.ok()) {
+        let checked = parse_payload::<E>(data.0.ok())
+            .map_err(|e| e.0)
+            .and_then(|request| {
+                request
+                    .check()
+                    .map(|()| request)
+                    .map_err(|e| format!("{}: {e}", E::NAME))
+            });
+        match checked {
             Ok(request) => Some((request, self)),
-            Err(e) => {
-                self.refuse(E::NAME, e.0);
+            Err(reason) => {
+                self.refuse(E::NAME, reason);
                 None
             }
         }

@@ -180,14 +180,13 @@ async fn add(
     change: &mut BoardChange,
 ) -> Result<Option<String>, StoreError> {
     let data = serde_json::to_string(shape).map_err(|e| StoreError::Failed(e.to_string()))?;
-    let existing =
-        sqlx::query("SELECT z, erased_seq, data FROM board_shapes WHERE room = $1 AND id = $2")
+    let stored: Option<String> =
+        sqlx::query_scalar("SELECT data FROM board_shapes WHERE room = $1 AND id = $2")
             .bind(room.as_str())
             .bind(shape.id.as_str())
             .fetch_optional(&mut **tx)
             .await?;
-    if let Some(row) = existing {
-        let stored: String = row.try_get("data")?;
+    if let Some(stored) = stored {
         return Ok(if stored == data {
             None
         } else {
@@ -220,25 +219,51 @@ async fn add(
     Ok(None)
 }
 
-/// Each of `ids` with whether it is erased now; `Err` names the first id
-/// the board does not have.
+/// One shape named by an erase or a restore.
+struct Found {
+    id: ShapeId,
+    erased: bool,
+    /// The shape, when it was asked for.
+    placed: Option<PlacedShape>,
+}
+
+/// Each of `ids` once, in order, with whether it is erased now (and, with
+/// `erased_data`, the stored shape of each erased one: what a restore
+/// brings back); `Err` names the first id the board does not have.
 async fn find(
     tx: &mut Tx<'_>,
     room: &RoomName,
     ids: &[ShapeId],
-) -> Result<Result<Vec<(ShapeId, bool)>, String>, StoreError> {
+    erased_data: bool,
+) -> Result<Result<Vec<Found>, String>, StoreError> {
+    let mut seen = std::collections::HashSet::with_capacity(ids.len());
     let mut found = Vec::with_capacity(ids.len());
     for id in ids {
-        let erased: Option<Option<i64>> =
-            sqlx::query_scalar("SELECT erased_seq FROM board_shapes WHERE room = $1 AND id = $2")
-                .bind(room.as_str())
-                .bind(id.as_str())
-                .fetch_optional(&mut **tx)
-                .await?;
-        match erased {
-            None => return Ok(Err(format!("There is no shape {id} on this board"))),
-            Some(erased) => found.push((id.clone(), erased.is_some())),
+        if !seen.insert(id) {
+            continue;
         }
+        let row = sqlx::query(
+            "SELECT z, erased_seq, CASE WHEN $1 AND erased_seq IS NOT NULL THEN data END AS data \
+             FROM board_shapes WHERE room = $2 AND id = $3",
+        )
+        .bind(erased_data)
+        .bind(room.as_str())
+        .bind(id.as_str())
+        .fetch_optional(&mut **tx)
+        .await?;
+        let Some(row) = row else {
+            return Ok(Err(format!("There is no shape {id} on this board")));
+        };
+        let erased = row.try_get::<Option<i64>, _>("erased_seq")?.is_some();
+        let placed = match row.try_get::<Option<String>, _>("data")? {
+            Some(_) => Some(placed_from_row(&row)?),
+            None => None,
+        };
+        found.push(Found {
+            id: id.clone(),
+            erased,
+            placed,
+        });
     }
     Ok(Ok(found))
 }
@@ -250,24 +275,21 @@ async fn erase(
     seq: i64,
     change: &mut BoardChange,
 ) -> Result<Option<String>, StoreError> {
-    let found = match find(tx, room, ids).await? {
+    let found = match find(tx, room, ids, false).await? {
         Ok(found) => found,
         Err(reason) => return Ok(Some(reason)),
     };
-    for (id, erased) in found {
-        if erased || change.removed.contains(&id) {
-            continue;
-        }
+    for shape in found.into_iter().filter(|f| !f.erased) {
         sqlx::query(
             "UPDATE board_shapes SET erased_seq = $1, updated_seq = $2 WHERE room = $3 AND id = $4",
         )
         .bind(seq)
         .bind(seq)
         .bind(room.as_str())
-        .bind(id.as_str())
+        .bind(shape.id.as_str())
         .execute(&mut **tx)
         .await?;
-        change.removed.push(id);
+        change.removed.push(shape.id);
     }
     Ok(None)
 }
@@ -279,38 +301,22 @@ async fn restore(
     seq: i64,
     change: &mut BoardChange,
 ) -> Result<Option<String>, StoreError> {
-    let found = match find(tx, room, ids).await? {
+    let found = match find(tx, room, ids, true).await? {
         Ok(found) => found,
         Err(reason) => return Ok(Some(reason)),
     };
-    let mut back = Vec::new();
-    for (id, erased) in found {
-        if !erased || back.contains(&id) {
-            continue;
-        }
-        back.push(id);
-    }
-    let mut shapes = Vec::with_capacity(back.len());
-    for id in &back {
-        let row =
-            sqlx::query("SELECT z, erased_seq, data FROM board_shapes WHERE room = $1 AND id = $2")
-                .bind(room.as_str())
-                .bind(id.as_str())
-                .fetch_one(&mut **tx)
-                .await?;
-        shapes.push(placed_from_row(&row)?);
-    }
+    let mut shapes: Vec<PlacedShape> = found.into_iter().filter_map(|f| f.placed).collect();
     let points = shapes.iter().map(|s| s.shape.points.len()).sum();
     if let Some(full) = over_capacity(tx, room, shapes.len(), points).await? {
         return Ok(Some(full));
     }
-    for id in &back {
+    for placed in &shapes {
         sqlx::query(
             "UPDATE board_shapes SET erased_seq = NULL, updated_seq = $1 WHERE room = $2 AND id = $3",
         )
         .bind(seq)
         .bind(room.as_str())
-        .bind(id.as_str())
+        .bind(placed.shape.id.as_str())
         .execute(&mut **tx)
         .await?;
     }
@@ -442,8 +448,36 @@ mod tests {
         );
     }
 
+    async fn a_board_of_too_many_shapes_refuses_more(store: Store) {
+        let room = RoomName::general();
+        let ann = Username::parse("ann").unwrap();
+        let first = Op::Add {
+            shape: pen("first", 1),
+        };
+        store.apply_board_op(&room, &ann, &first).await.unwrap();
+        // The rest of the board's 5,000 shapes, written directly.
+        sqlx::query(
+            "WITH RECURSIVE n(i) AS (SELECT 2 UNION ALL SELECT i + 1 FROM n WHERE i < $1) \
+             INSERT INTO board_shapes (room, id, z, updated_seq, erased_seq, points, author, data) \
+             SELECT $2, 'bulk-' || i, i, i, NULL, 1, 'ann', '{}' FROM n",
+        )
+        .bind(MAX_BOARD_SHAPES as i64)
+        .bind(room.as_str())
+        .execute(&store.writer)
+        .await
+        .unwrap();
+        let one_more = Op::Add {
+            shape: pen("one-more", 1),
+        };
+        assert!(matches!(
+            store.apply_board_op(&room, &ann, &one_more).await.unwrap(),
+            BoardApplied::Refused(r) if r.contains("This board is full (5000 shapes)")
+        ));
+    }
+
     crate::server::store::test_db::on_both_backends!(
         changes_are_numbered_and_caught_up,
-        a_full_board_refuses_more
+        a_full_board_refuses_more,
+        a_board_of_too_many_shapes_refuses_more
     );
 }
