@@ -20,10 +20,16 @@
 //! - `flood`: `chat` quiet, then again while one extra client floods
 //!   `general`; the measured clients' latency side by side, and what
 //!   became of the flood (accepted, refused, kicked).
+//! - `floor`: no server; `chat`'s delivery pattern written by one plain
+//!   thread straight into loopback sockets, to measure the CPU the kernel
+//!   alone takes per delivery (`load_floor.rs`).
 //!
 //! With `--server-pid`, the server's CPU time and peak RSS during the send
 //! window come from /proc. The tool reports its own CPU use too and warns
 //! when it, not the server, may be the bottleneck.
+
+#[path = "load_floor.rs"]
+mod floor;
 
 use clap::{Parser, Subcommand};
 use futures_util::{SinkExt, StreamExt};
@@ -91,6 +97,16 @@ enum Mode {
     Flood(ChatArgs),
     /// One room's whiteboard: drawers stream strokes to everyone else.
     Board(BoardArgs),
+    /// No server: `chat`'s deliveries written by one plain thread into
+    /// loopback sockets; the kernel's CPU per delivery (the floor).
+    Floor {
+        #[command(flatten)]
+        chat: ChatArgs,
+        /// Bytes of each WebSocket frame's payload (a Huddle `new-message`
+        /// frame of the `chat` mode is about 190).
+        #[arg(long, default_value_t = 190)]
+        frame_bytes: usize,
+    },
     /// `chat` at rising rates until it no longer keeps up.
     Sweep {
         #[command(flatten)]
@@ -188,6 +204,23 @@ async fn run(args: Args) -> Result<(), String> {
             vec![json(&quiet), json(&flooded)]
         }
         Mode::Board(board) => vec![json(&board_run(&args, &board).await?)],
+        Mode::Floor { chat, frame_bytes } => {
+            let (label, threads) = (args.label.clone(), args.threads);
+            let result = tokio::task::spawn_blocking(move || {
+                floor::run(
+                    &label,
+                    chat.clients,
+                    chat.rooms,
+                    chat.senders as f64 * chat.rate,
+                    chat.duration,
+                    frame_bytes,
+                    threads,
+                )
+            })
+            .await
+            .map_err(|e| e.to_string())??;
+            vec![json(&result)]
+        }
         Mode::Idle { clients, hold } => vec![json(&idle_run(&args, clients, hold).await?)],
         Mode::Sweep {
             chat,
