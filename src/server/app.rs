@@ -167,6 +167,7 @@ impl Application {
             Sockets::Cluster(layer) => router.layer(layer),
         };
         let router = router
+            .layer(axum::middleware::from_fn(gateway::own_request_head))
             .layer(axum::middleware::from_fn_with_state(
                 limits,
                 limits::handshake_guard,
