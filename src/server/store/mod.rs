@@ -227,19 +227,21 @@ async fn write_appends(backend: Backend, writer: AnyPool, mut jobs: mpsc::Receiv
 }
 
 /// Messages in one SQLite script (see [`store_batch_sqlite`]); a larger
-/// batch is stored as several. This also bounds the prepared scripts
-/// sqlx caches on the writer's connection: one per size up to this.
+/// batch takes several scripts, in one transaction. This also bounds the
+/// prepared scripts sqlx caches on the writer's connection.
 const SQLITE_SCRIPT_BATCH: usize = 16;
 
-/// SQLite: each chunk of the batch is one script, and so one round trip to
-/// sqlx's database thread instead of four or more per message (BEGIN, the
-/// sequence bump, the insert, COMMIT, and a look-up per client id), each
-/// of which cost two thread wake-ups. For every message the script bumps
-/// the room's sequence and inserts the message under it, both skipped when
+/// SQLite: the batch in one transaction of as few scripts as possible (one
+/// up to [`SQLITE_SCRIPT_BATCH`] messages), and so one round trip to sqlx's
+/// database thread instead of four or more per message (BEGIN, the
+/// sequence bump, the insert, COMMIT, and a look-up per client id), each of
+/// which cost two thread wake-ups. For every message a script bumps the
+/// room's sequence and inserts the message under it, both skipped when
 /// this author already stored the message's client id (a retried send);
 /// the inserts return their ids and numbers. Same outcome as
 /// [`store_batch`], which PostgreSQL uses: it takes no multi-statement
-/// queries with parameters.
+/// queries with parameters. All or nothing, as there: a failure rolls the
+/// whole batch back.
 async fn store_batch_sqlite(
     writer: &AnyPool,
     rooms: &mut HashMap<RoomName, i64>,
@@ -252,9 +254,28 @@ async fn store_batch_sqlite(
             rooms.insert(job.message.room.clone(), id);
         }
     }
+    let stored = sqlite_append_batch(&mut conn, rooms, batch).await;
+    if stored.is_err() {
+        // A script stopped part-way: end the transaction here, so the
+        // connection goes back to the pool without one.
+        if let Err(rollback) = sqlx::query("ROLLBACK").execute(&mut *conn).await {
+            tracing::debug!(error = %rollback, "rollback after a failed append");
+        }
+    }
+    stored
+}
+
+/// The scripts of [`store_batch_sqlite`], on its connection; leaves the
+/// transaction open when it fails.
+async fn sqlite_append_batch(
+    conn: &mut sqlx::AnyConnection,
+    rooms: &HashMap<RoomName, i64>,
+    batch: &[AppendJob],
+) -> Result<Vec<Appended<StoredMessage>>, StoreError> {
+    let chunks = batch.chunks(SQLITE_SCRIPT_BATCH).count();
     let mut results = Vec::with_capacity(batch.len());
-    for chunk in batch.chunks(SQLITE_SCRIPT_BATCH) {
-        let script = sqlite_append_script(chunk.len());
+    for (i, chunk) in batch.chunks(SQLITE_SCRIPT_BATCH).enumerate() {
+        let script = sqlite_append_script(chunk.len(), i == 0, i + 1 == chunks);
         // Built from numbers only (see sqlite_append_script): no input in the SQL.
         let mut query = sqlx::query(sqlx::AssertSqlSafe(script));
         for job in chunk {
@@ -271,19 +292,8 @@ async fn store_batch_sqlite(
                 .bind(m.timestamp.0.as_str())
                 .bind(m.client_id.as_ref().map(ClientMessageId::as_str));
         }
-        let rows = match query.fetch_all(&mut *conn).await {
-            Ok(rows) => rows,
-            Err(e) => {
-                // The script stopped part-way: end its transaction here,
-                // so the connection goes back to the pool without one.
-                if let Err(rollback) = sqlx::query("ROLLBACK").execute(&mut *conn).await {
-                    tracing::debug!(error = %rollback, "rollback after a failed append");
-                }
-                return Err(e.into());
-            }
-        };
         let mut stored: Vec<Option<(i64, i64)>> = vec![None; chunk.len()];
-        for row in rows {
+        for row in query.fetch_all(&mut *conn).await? {
             let job: i64 = row.try_get("job")?;
             if let Some(slot) = usize::try_from(job).ok().and_then(|j| stored.get_mut(j)) {
                 *slot = Some((row.try_get("id")?, row.try_get("seq")?));
@@ -291,21 +301,19 @@ async fn store_batch_sqlite(
         }
         for (job, stored) in chunk.iter().zip(stored) {
             let m = &job.message;
-            results.push(match (stored, m.client_id.as_ref()) {
+            let appended = match (stored, m.client_id.as_ref()) {
                 (Some((id, seq)), _) => Appended::New(StoredMessage {
                     id,
                     seq,
                     ..m.clone()
                 }),
                 (None, Some(client_id)) => {
-                    match select_by_client_id(&mut conn, &m.username, client_id.as_str()).await? {
-                        Some(existing) => Appended::Duplicate(existing),
-                        None => {
-                            return Err(StoreError::Failed(
-                                "a message was neither stored nor found".into(),
-                            ))
-                        }
-                    }
+                    select_by_client_id(conn, &m.username, client_id.as_str())
+                        .await?
+                        .map(Appended::Duplicate)
+                        .ok_or_else(|| {
+                            StoreError::Failed("a message was neither stored nor found".into())
+                        })?
                 }
                 (None, None) => {
                     return Err(StoreError::Failed(format!(
@@ -313,19 +321,21 @@ async fn store_batch_sqlite(
                         m.room.as_str()
                     )))
                 }
-            });
+            };
+            results.push(appended);
         }
     }
     Ok(results)
 }
 
-/// The SQLite script storing `n` messages; message k's values are
-/// parameters 6k+1 to 6k+6: room id, author, author's account, text, time,
-/// client id. `job` in the returned rows is k (a number this function
-/// writes, never input).
-fn sqlite_append_script(n: usize) -> String {
+/// A SQLite script storing `n` messages, opening the transaction if
+/// `begin`, committing it if `commit`. Message k's values are parameters
+/// 6k+1 to 6k+6: room id, author, author's account, text, time, client id.
+/// `job` in the returned rows is k (a number this function writes, never
+/// input).
+fn sqlite_append_script(n: usize, begin: bool, commit: bool) -> String {
     use std::fmt::Write;
-    let mut sql = String::from("BEGIN IMMEDIATE;");
+    let mut sql = String::from(if begin { "BEGIN IMMEDIATE;" } else { "" });
     for k in 0..n {
         let p = |i: usize| 6 * k + i;
         let (room, author, account, body, time, client) = (p(1), p(2), p(3), p(4), p(5), p(6));
@@ -340,7 +350,9 @@ fn sqlite_append_script(n: usize) -> String {
              WHERE id = ${room} AND {fresh} RETURNING id, seq, {k} AS job;"
         );
     }
-    sql.push_str(" COMMIT;");
+    if commit {
+        sql.push_str(" COMMIT;");
+    }
     sql
 }
 
@@ -1207,6 +1219,58 @@ mod tests {
         let (page, _) = s.history(&room("a"), Cursor::Latest, 10).await.unwrap();
         let bodies: Vec<_> = page.iter().map(|m| m.message.as_str()).collect();
         assert_eq!(bodies, ["first", "second"]);
+    }
+
+    /// A batch of several scripts is one transaction: a failure in its
+    /// last script leaves none of it stored, and numbering goes on gapless.
+    #[tokio::test]
+    async fn a_batch_of_several_scripts_is_stored_whole_or_not_at_all() {
+        let (s, _dir) = test_db::sqlite().await;
+        sqlx::query(
+            "CREATE TRIGGER refuse_boom BEFORE INSERT ON messages WHEN NEW.body = 'boom' \
+             BEGIN SELECT RAISE(ABORT, 'refused'); END",
+        )
+        .execute(&s.writer)
+        .await
+        .unwrap();
+        let job = |body: &str| {
+            let (reply, answer) = oneshot::channel();
+            let job = AppendJob {
+                message: StoredMessage {
+                    id: 0,
+                    seq: 0,
+                    room: room("a"),
+                    username: name("x"),
+                    message: text(body),
+                    timestamp: ts(),
+                    client_id: None,
+                },
+                user_id: None,
+                reply,
+            };
+            (job, answer)
+        };
+        let size = SQLITE_SCRIPT_BATCH + 3;
+        let mut batch: Vec<_> = (0..size - 1).map(|i| job(&format!("m{i}")).0).collect();
+        batch.push(job("boom").0);
+        let mut rooms = HashMap::new();
+        assert!(store_batch_sqlite(&s.writer, &mut rooms, &batch)
+            .await
+            .is_err());
+        let (page, _) = s.history(&room("a"), Cursor::Latest, 100).await.unwrap();
+        assert!(page.is_empty(), "{} stored", page.len());
+        batch.pop();
+        let stored = store_batch_sqlite(&s.writer, &mut rooms, &batch)
+            .await
+            .unwrap();
+        let seqs: Vec<i64> = stored
+            .iter()
+            .map(|a| match a {
+                Appended::New(m) => m.seq,
+                Appended::Duplicate(m) => panic!("duplicate {m:?}"),
+            })
+            .collect();
+        assert_eq!(seqs, (1..size as i64).collect::<Vec<_>>());
     }
 
     async fn history_pages_both_ways(s: Store) {
