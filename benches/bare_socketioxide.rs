@@ -210,6 +210,12 @@ mod tests {
         }
     }
 
+    /// Sends one text frame, returns the next one that comes back.
+    async fn request(ws: &mut Ws, frame: &str) -> String {
+        ws.send(Message::text(frame)).await.expect("send");
+        next_text(ws).await
+    }
+
     #[tokio::test]
     async fn it_speaks_the_tutorial_chat() {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -229,28 +235,22 @@ mod tests {
             next_text(&mut ws).await.starts_with('0'),
             "the Engine.IO open packet"
         );
-        ws.send(Message::text("40/chat,")).await.expect("send");
-        assert!(next_text(&mut ws).await.starts_with("40/chat,"));
-
-        ws.send(Message::text(
-            "42/chat,1[\"send-message\",{\"message\":\"early\"}]",
-        ))
-        .await
-        .expect("send");
-        assert!(next_text(&mut ws).await.contains("You need to join first"));
-
-        ws.send(Message::text("42/chat,2[\"join\",{\"username\":\"ann\"}]"))
+        assert!(request(&mut ws, "40/chat,").await.starts_with("40/chat,"));
+        assert!(
+            request(&mut ws, r#"42/chat,1["send-message",{"message":"early"}]"#)
+                .await
+                .contains("You need to join first")
+        );
+        assert!(request(&mut ws, r#"42/chat,2["join",{"username":"ann"}]"#)
             .await
-            .expect("send");
-        assert!(next_text(&mut ws).await.starts_with("43/chat,2[{"));
+            .starts_with("43/chat,2[{"));
+        assert!(
+            request(&mut ws, r#"42/chat,3["join-room",{"room":"blue"}]"#)
+                .await
+                .contains("Joined room blue")
+        );
         ws.send(Message::text(
-            "42/chat,3[\"join-room\",{\"room\":\"blue\"}]",
-        ))
-        .await
-        .expect("send");
-        assert!(next_text(&mut ws).await.contains("Joined room blue"));
-        ws.send(Message::text(
-            "42/chat,4[\"send-message\",{\"message\":\"hello\",\"room\":\"blue\"}]",
+            r#"42/chat,4["send-message",{"message":"hello","room":"blue"}]"#,
         ))
         .await
         .expect("send");

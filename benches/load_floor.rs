@@ -33,11 +33,7 @@ pub struct FloorResult {
 
 /// utime + stime of the calling thread, in seconds.
 fn this_thread_cpu() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
-    let after_name = stat.rsplit_once(')')?.1;
-    let fields: Vec<&str> = after_name.split_whitespace().collect();
-    let ticks = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
-    Some(ticks as f64 / super::TICKS_PER_SEC)
+    Some(super::stat_cpu_ticks("/proc/thread-self/stat")? as f64 / super::TICKS_PER_SEC)
 }
 
 /// A WebSocket text frame (server to client: unmasked) of `payload` bytes,

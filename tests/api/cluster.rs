@@ -234,7 +234,12 @@ async fn without_redis_each_node_serves_its_own_clients_and_heals() {
 /// A `/chat` socket that has sent `join {name}` (without waiting for a
 /// `user-joined`: a second socket of a name is not announced).
 async fn join_as(url: &str, name: &str) -> Sock {
-    let sock = Sock::connect_url(url, "/chat", TransportType::Websocket, None, None)
+    joined(url, name, None).await
+}
+
+/// A `/chat` socket, logged in with `token` if given, that has joined.
+async fn joined(url: &str, name: &str, token: Option<&str>) -> Sock {
+    let sock = Sock::connect_url(url, "/chat", TransportType::Websocket, None, token)
         .await
         .expect("connects");
     let ack = sock.request("join", json!({ "username": name })).await;
@@ -415,12 +420,7 @@ async fn register(url: &str, name: &str) -> String {
 }
 
 async fn logged_in(url: &str, name: &str, token: &str) -> Sock {
-    let sock = Sock::connect_url(url, "/chat", TransportType::Websocket, None, Some(token))
-        .await
-        .expect("connects");
-    let ack = sock.request("join", json!({ "username": name })).await;
-    assert_eq!(ack["status"], "ok", "{ack}");
-    sock
+    joined(url, name, Some(token)).await
 }
 
 #[tokio::test]

@@ -141,6 +141,36 @@ struct AppendJob {
     reply: oneshot::Sender<Result<Appended<StoredMessage>, StoreError>>,
 }
 
+type AppendAnswer = oneshot::Receiver<Result<Appended<StoredMessage>, StoreError>>;
+
+impl AppendJob {
+    /// A job for `room`'s next message, and where its outcome arrives.
+    fn new(
+        room: &RoomName,
+        author: &Username,
+        user_id: Option<i64>,
+        body: &MessageText,
+        client_id: Option<&ClientMessageId>,
+        timestamp: &Timestamp,
+    ) -> (Self, AppendAnswer) {
+        let (reply, answer) = oneshot::channel();
+        let job = AppendJob {
+            message: StoredMessage {
+                id: 0,
+                seq: 0,
+                room: room.clone(),
+                username: author.clone(),
+                message: body.clone(),
+                timestamp: timestamp.clone(),
+                client_id: client_id.cloned(),
+            },
+            user_id,
+            reply,
+        };
+        (job, answer)
+    }
+}
+
 /// Most appends stored in one transaction.
 const MAX_BATCH: usize = 256;
 
@@ -199,11 +229,12 @@ async fn checkpoints(reader: AnyPool, writer: AnyPool) {
 /// The writer task: batches of appends, one transaction each.
 async fn write_appends(backend: Backend, writer: AnyPool, mut jobs: mpsc::Receiver<AppendJob>) {
     let mut rooms: HashMap<RoomName, i64> = HashMap::new();
+    let mut scripts = SqliteScripts::default();
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let started = std::time::Instant::now();
         let stored = match backend {
-            Backend::Sqlite => store_batch_sqlite(&writer, &mut rooms, &batch).await,
+            Backend::Sqlite => store_batch_sqlite(&writer, &mut rooms, &mut scripts, &batch).await,
             Backend::Postgres => store_batch(&writer, &mut rooms, &batch).await,
         };
         metrics::histogram!("huddle_db_write_seconds").record(started.elapsed().as_secs_f64());
@@ -245,6 +276,7 @@ const SQLITE_SCRIPT_BATCH: usize = 16;
 async fn store_batch_sqlite(
     writer: &AnyPool,
     rooms: &mut HashMap<RoomName, i64>,
+    scripts: &mut SqliteScripts,
     batch: &[AppendJob],
 ) -> Result<Vec<Appended<StoredMessage>>, StoreError> {
     let mut conn = writer.acquire().await?;
@@ -254,7 +286,7 @@ async fn store_batch_sqlite(
             rooms.insert(job.message.room.clone(), id);
         }
     }
-    let stored = sqlite_append_batch(&mut conn, rooms, batch).await;
+    let stored = sqlite_append_batch(&mut conn, rooms, scripts, batch).await;
     if stored.is_err() {
         // A script stopped part-way: end the transaction here, so the
         // connection goes back to the pool without one.
@@ -270,12 +302,13 @@ async fn store_batch_sqlite(
 async fn sqlite_append_batch(
     conn: &mut sqlx::AnyConnection,
     rooms: &HashMap<RoomName, i64>,
+    scripts: &mut SqliteScripts,
     batch: &[AppendJob],
 ) -> Result<Vec<Appended<StoredMessage>>, StoreError> {
     let chunks = batch.chunks(SQLITE_SCRIPT_BATCH).count();
     let mut results = Vec::with_capacity(batch.len());
     for (i, chunk) in batch.chunks(SQLITE_SCRIPT_BATCH).enumerate() {
-        let script = sqlite_append_script(chunk.len(), i == 0, i + 1 == chunks);
+        let script = scripts.get(chunk.len(), i == 0, i + 1 == chunks);
         // Built from numbers only (see sqlite_append_script): no input in the SQL.
         let mut query = sqlx::query(sqlx::AssertSqlSafe(script));
         for job in chunk {
@@ -326,6 +359,19 @@ async fn sqlite_append_batch(
         }
     }
     Ok(results)
+}
+
+/// The scripts of [`sqlite_append_script`], each written once.
+#[derive(Default)]
+struct SqliteScripts(HashMap<(usize, bool, bool), std::sync::Arc<str>>);
+
+impl SqliteScripts {
+    fn get(&mut self, n: usize, begin: bool, commit: bool) -> std::sync::Arc<str> {
+        self.0
+            .entry((n, begin, commit))
+            .or_insert_with(|| sqlite_append_script(n, begin, commit).into())
+            .clone()
+    }
 }
 
 /// A SQLite script storing `n` messages, opening the transaction if
@@ -597,20 +643,7 @@ impl Store {
         client_id: Option<&ClientMessageId>,
         timestamp: &Timestamp,
     ) -> Result<Appended<StoredMessage>, StoreError> {
-        let (reply, answer) = oneshot::channel();
-        let job = AppendJob {
-            message: StoredMessage {
-                id: 0,
-                seq: 0,
-                room: room.clone(),
-                username: author.clone(),
-                message: body.clone(),
-                timestamp: timestamp.clone(),
-                client_id: client_id.cloned(),
-            },
-            user_id,
-            reply,
-        };
+        let (job, answer) = AppendJob::new(room, author, user_id, body, client_id, timestamp);
         self.appends
             .send(job)
             .await
@@ -1192,11 +1225,9 @@ mod tests {
         }
     }
 
-    /// A failed SQLite script is rolled back whole: its sequence number is
-    /// not used up and the next message is stored normally.
-    #[tokio::test]
-    async fn a_failed_append_leaves_no_gap_and_no_open_transaction() {
-        let (s, _dir) = test_db::sqlite().await;
+    /// A SQLite store that refuses to store a message reading "boom".
+    async fn sqlite_refusing_boom() -> (Store, tempfile::TempDir) {
+        let (s, dir) = test_db::sqlite().await;
         sqlx::query(
             "CREATE TRIGGER refuse_boom BEFORE INSERT ON messages WHEN NEW.body = 'boom' \
              BEGIN SELECT RAISE(ABORT, 'refused'); END",
@@ -1204,6 +1235,14 @@ mod tests {
         .execute(&s.writer)
         .await
         .unwrap();
+        (s, dir)
+    }
+
+    /// A failed SQLite script is rolled back whole: its sequence number is
+    /// not used up and the next message is stored normally.
+    #[tokio::test]
+    async fn a_failed_append_leaves_no_gap_and_no_open_transaction() {
+        let (s, _dir) = sqlite_refusing_boom().await;
         let append = |body: &str| {
             let (s, body) = (s.clone(), text(body));
             async move {
@@ -1214,8 +1253,6 @@ mod tests {
         assert!(matches!(append("first").await, Ok(Appended::New(m)) if m.seq == 1));
         assert!(append("boom").await.is_err());
         assert!(matches!(append("second").await, Ok(Appended::New(m)) if m.seq == 2));
-        let u = s.create_user(&name("ann"), "h").await.unwrap();
-        s.remember_room(u.id, &room("a")).await.unwrap();
         let (page, _) = s.history(&room("a"), Cursor::Latest, 10).await.unwrap();
         let bodies: Vec<_> = page.iter().map(|m| m.message.as_str()).collect();
         assert_eq!(bodies, ["first", "second"]);
@@ -1225,42 +1262,22 @@ mod tests {
     /// last script leaves none of it stored, and numbering goes on gapless.
     #[tokio::test]
     async fn a_batch_of_several_scripts_is_stored_whole_or_not_at_all() {
-        let (s, _dir) = test_db::sqlite().await;
-        sqlx::query(
-            "CREATE TRIGGER refuse_boom BEFORE INSERT ON messages WHEN NEW.body = 'boom' \
-             BEGIN SELECT RAISE(ABORT, 'refused'); END",
-        )
-        .execute(&s.writer)
-        .await
-        .unwrap();
-        let job = |body: &str| {
-            let (reply, answer) = oneshot::channel();
-            let job = AppendJob {
-                message: StoredMessage {
-                    id: 0,
-                    seq: 0,
-                    room: room("a"),
-                    username: name("x"),
-                    message: text(body),
-                    timestamp: ts(),
-                    client_id: None,
-                },
-                user_id: None,
-                reply,
-            };
-            (job, answer)
-        };
+        let (s, _dir) = sqlite_refusing_boom().await;
+        let job =
+            |body: &str| AppendJob::new(&room("a"), &name("x"), None, &text(body), None, &ts()).0;
         let size = SQLITE_SCRIPT_BATCH + 3;
-        let mut batch: Vec<_> = (0..size - 1).map(|i| job(&format!("m{i}")).0).collect();
-        batch.push(job("boom").0);
-        let mut rooms = HashMap::new();
-        assert!(store_batch_sqlite(&s.writer, &mut rooms, &batch)
-            .await
-            .is_err());
+        let mut batch: Vec<_> = (0..size - 1).map(|i| job(&format!("m{i}"))).collect();
+        batch.push(job("boom"));
+        let (mut rooms, mut scripts) = (HashMap::new(), SqliteScripts::default());
+        assert!(
+            store_batch_sqlite(&s.writer, &mut rooms, &mut scripts, &batch)
+                .await
+                .is_err()
+        );
         let (page, _) = s.history(&room("a"), Cursor::Latest, 100).await.unwrap();
         assert!(page.is_empty(), "{} stored", page.len());
         batch.pop();
-        let stored = store_batch_sqlite(&s.writer, &mut rooms, &batch)
+        let stored = store_batch_sqlite(&s.writer, &mut rooms, &mut scripts, &batch)
             .await
             .unwrap();
         let seqs: Vec<i64> = stored
