@@ -96,6 +96,7 @@ impl Application {
             require_login: config.require_login,
             limits: limits.clone(),
             cursors: Arc::default(),
+            in_flight: Arc::default(),
             roster: link
                 .as_ref()
                 .map(|link| Roster::start(link, &config.cluster_name)),
@@ -232,6 +233,7 @@ impl Application {
         });
         let io = self.state.io.clone();
         let store = self.state.gateway.store.clone();
+        let in_flight = self.state.gateway.in_flight.clone();
         let drained = async move {
             shutdown.await;
             tracing::info!("shutting down: telling clients to reconnect");
@@ -244,8 +246,19 @@ impl Application {
         )
         .with_graceful_shutdown(drained)
         .await;
-        // Handlers still running (a message waiting for its commit) get to
-        // finish; then the queue is stored and the database closed.
+        // Handlers still running (a message waiting for its commit) and
+        // events still waiting for their socket's turn get to finish; then
+        // the queue is stored and the database closed.
+        if tokio::time::timeout(SHUTDOWN_STEP, in_flight.idle())
+            .await
+            .is_err()
+        {
+            tracing::error!(
+                events = in_flight.count(),
+                "events still in flight after {} s; closing the database anyway",
+                SHUTDOWN_STEP.as_secs()
+            );
+        }
         if tokio::time::timeout(SHUTDOWN_STEP, store.close())
             .await
             .is_err()

@@ -185,6 +185,19 @@ impl Sock {
         origin: Option<&str>,
         token: Option<&str>,
     ) -> Result<Sock, String> {
+        let headers: Vec<(&str, &str)> = origin.map(|o| ("Origin", o)).into_iter().collect();
+        Self::connect_with_headers(url, nsp, transport, &headers, token).await
+    }
+
+    /// A client whose handshake requests carry `headers` (an `Origin`, a
+    /// proxy's `X-Forwarded-For`).
+    pub async fn connect_with_headers(
+        url: &str,
+        nsp: &str,
+        transport: TransportType,
+        headers: &[(&str, &str)],
+        token: Option<&str>,
+    ) -> Result<Sock, String> {
         let (tx, events) = mpsc::unbounded_channel();
         // Resolved by the namespace's connect, or by its connect_error.
         let (connected_tx, connected_rx) = oneshot::channel::<Result<(), String>>();
@@ -210,13 +223,13 @@ impl Sock {
                 let _ = tx.send((event.to_string(), first_arg(payload)));
                 async {}.boxed()
             });
-        if let Some(origin) = origin {
-            builder = builder.opening_header("Origin", origin);
+        for (name, value) in headers {
+            builder = builder.opening_header(*name, *value);
         }
         if let Some(token) = token {
             builder = builder.auth(json!({ "token": token }));
         }
-        let client = builder.connect().await.map_err(|e| e.to_string())?;
+        let client = builder.connect().await.map_err(connect_error)?;
         match tokio::time::timeout(WAIT, connected_rx).await {
             Ok(Ok(Ok(()))) => Ok(Sock { client, events }),
             Ok(Ok(Err(e))) => Err(e),
@@ -263,6 +276,28 @@ impl Sock {
             .expect("ack")
     }
 
+    /// Emits with an ack callback without waiting for the ack: the
+    /// receiver gets it if it comes (within [`WAIT`]).
+    pub async fn request_later(&self, event: &str, payload: Value) -> oneshot::Receiver<Value> {
+        let (tx, rx) = oneshot::channel();
+        let tx = std::sync::Mutex::new(Some(tx));
+        self.client
+            .emit_with_ack(
+                event,
+                Payload::Text(vec![payload]),
+                WAIT,
+                move |payload, _| {
+                    if let Some(tx) = tx.lock().unwrap().take() {
+                        let _ = tx.send(ack_arg(payload));
+                    }
+                    async {}.boxed()
+                },
+            )
+            .await
+            .expect("emit");
+        rx
+    }
+
     /// Emits with an ack callback; `None` when no ack comes within `wait`
     /// (or the connection is gone).
     pub async fn try_request(&self, event: &str, payload: Value, wait: Duration) -> Option<Value> {
@@ -304,11 +339,32 @@ impl Sock {
 
     /// The next `event` received, skipping others.
     pub async fn next(&mut self, event: &str) -> Value {
-        let deadline = tokio::time::Instant::now() + WAIT;
+        self.next_within(event, WAIT).await
+    }
+
+    /// The next `event` received within `wait`, skipping others.
+    pub async fn next_within(&mut self, event: &str, wait: Duration) -> Value {
+        let deadline = tokio::time::Instant::now() + wait;
         loop {
             match tokio::time::timeout_at(deadline, self.events.recv()).await {
                 Ok(Some((name, payload))) if name == event => return payload,
                 Ok(Some(_)) => continue,
+                Ok(None) => panic!("connection closed while waiting for {event}"),
+                Err(_) => panic!("no {event} within {wait:?}"),
+            }
+        }
+    }
+
+    /// The next `event` received, with every other event that came
+    /// before it: for checks that something did not arrive before a
+    /// positive control.
+    pub async fn until(&mut self, event: &str) -> (Value, Vec<(String, Value)>) {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        let mut before = Vec::new();
+        loop {
+            match tokio::time::timeout_at(deadline, self.events.recv()).await {
+                Ok(Some((name, payload))) if name == event => return (payload, before),
+                Ok(Some(other)) => before.push(other),
                 Ok(None) => panic!("connection closed while waiting for {event}"),
                 Err(_) => panic!("no {event} within {WAIT:?}"),
             }
@@ -340,6 +396,33 @@ impl Sock {
 
     pub async fn disconnect(self) {
         let _ = self.client.disconnect().await;
+    }
+}
+
+/// What a refused connection says: for a refused HTTP request (a
+/// handshake or WebSocket upgrade), `HTTP <status>: <body>`. rust_socketio
+/// displays every such error as "EngineIO Error" and keeps the response
+/// only in its Debug form, with the body as a list of bytes.
+fn connect_error(e: rust_socketio::Error) -> String {
+    let debug = format!("{e:?}");
+    let status = debug
+        .split("status: ")
+        .nth(1)
+        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next());
+    let body = debug
+        .split("body: Some([")
+        .nth(1)
+        .and_then(|rest| rest.split(']').next())
+        .map(|bytes| {
+            let bytes: Vec<u8> = bytes
+                .split(", ")
+                .filter_map(|b| b.trim().parse().ok())
+                .collect();
+            String::from_utf8_lossy(&bytes).into_owned()
+        });
+    match (status, body) {
+        (Some(status), body) => format!("HTTP {status}: {}", body.unwrap_or_default()),
+        _ => debug,
     }
 }
 
@@ -427,9 +510,19 @@ impl Process {
     /// Stops the process as an orchestrator does (SIGTERM) and waits for
     /// it to exit; panics if it takes longer than `limit`.
     pub async fn terminate(&mut self, limit: Duration) {
+        self.sigterm();
+        self.wait_exit(limit).await;
+    }
+
+    /// Sends SIGTERM and returns at once.
+    pub fn sigterm(&self) {
         let pid = self.child.id().to_string();
         let sent = Command::new("kill").args(["-TERM", &pid]).status();
         assert!(sent.is_ok_and(|s| s.success()), "kill -TERM {pid}");
+    }
+
+    /// Waits for the process to exit; panics if it takes longer than `limit`.
+    pub async fn wait_exit(&mut self, limit: Duration) {
         let deadline = tokio::time::Instant::now() + limit;
         loop {
             if let Ok(Some(_)) = self.child.try_wait() {
@@ -460,6 +553,24 @@ impl Process {
         format!("http://{}", self.addr)
     }
 
+    /// The process's data directory (its SQLite database is `huddle.db`).
+    pub fn data_dir(&self) -> &std::path::Path {
+        self.data.path()
+    }
+
+    /// The value of one series of the process's own `/metrics` (0 when it
+    /// is not there yet): unlike in-process servers, which share the test
+    /// process's recorder, a process counts only its own traffic.
+    pub async fn metric(&self, series: &str) -> f64 {
+        let body = reqwest::get(format!("{}/metrics", self.url()))
+            .await
+            .expect("GET /metrics")
+            .text()
+            .await
+            .expect("a metrics body");
+        metric_value(&body, series).unwrap_or(0.0)
+    }
+
     /// The server's resident memory, in KiB.
     pub fn rss_kib(&self) -> u64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
@@ -470,4 +581,45 @@ impl Process {
             .and_then(|v| v.split_whitespace().next()?.parse().ok())
             .expect("VmRSS in /proc/<pid>/status")
     }
+}
+
+/// The value of `series` (its name and labels, as printed) in a Prometheus
+/// text body.
+pub fn metric_value(body: &str, series: &str) -> Option<f64> {
+    body.lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' '))
+        .and_then(|v| v.trim().parse().ok())
+}
+
+/// Every message of `room`, oldest first, read page by page with
+/// `history {after}` as a reconnecting client does.
+pub async fn whole_history(sock: &Sock, room: &str) -> Vec<Value> {
+    let mut all = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = sock
+            .request(
+                "history",
+                json!({"room": room, "after": after, "limit": 100}),
+            )
+            .await;
+        let messages = page["messages"].as_array().cloned().unwrap_or_default();
+        if let Some(last) = messages.last() {
+            after = last["seq"].as_i64().expect("a seq");
+        }
+        all.extend(messages);
+        if page["hasMore"] != true {
+            return all;
+        }
+    }
+}
+
+/// A `/chat` socket on the server at `url` that has joined as `name`.
+pub async fn joined_at(url: &str, name: &str) -> Sock {
+    let sock = Sock::connect_url(url, "/chat", TransportType::Websocket, None, None)
+        .await
+        .expect("connects");
+    let ack = sock.request("join", json!({ "username": name })).await;
+    assert_eq!(ack["status"], "ok", "{ack}");
+    sock
 }

@@ -36,8 +36,13 @@ pub async fn on_connect<A: Adapter>(socket: SocketRef<A>) {
 /// confirms the namespace connection to the client. (The connect handler
 /// runs on a spawned task after the confirmation, so an event sent right
 /// after connecting could otherwise arrive before its handler exists.)
-pub async fn attach<A: Adapter>(socket: SocketRef<A>) -> Result<(), std::convert::Infallible> {
-    socket.extensions.insert(Sequencer::new());
+pub async fn attach<A: Adapter>(
+    socket: SocketRef<A>,
+    State(state): State<GatewayState>,
+) -> Result<(), std::convert::Infallible> {
+    socket
+        .extensions
+        .insert(Sequencer::new(state.in_flight.clone()));
     socket.on(Join::NAME, on_join::<A>);
     socket.on(SendMessage::NAME, on_send_message::<A>);
     socket.on(JoinRoom::NAME, on_join_room::<A>);

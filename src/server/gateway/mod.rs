@@ -45,6 +45,8 @@ pub struct GatewayState {
     pub cursors: Arc<board::Cursors>,
     /// Who is in the chat on every node, when this is one node of several.
     pub roster: Option<Arc<crate::server::cluster::roster::Roster>>,
+    /// Events read and not yet handled (a graceful shutdown waits for them).
+    pub in_flight: Arc<turn::InFlight>,
 }
 
 impl GatewayState {

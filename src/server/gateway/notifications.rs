@@ -22,8 +22,13 @@ pub async fn on_connect<A: Adapter>(socket: SocketRef<A>) {
 /// confirms the namespace connection to the client. (The connect handler
 /// runs on a spawned task after the confirmation, so an event sent right
 /// after connecting could otherwise arrive before its handler exists.)
-pub async fn attach<A: Adapter>(socket: SocketRef<A>) -> Result<(), std::convert::Infallible> {
-    socket.extensions.insert(Sequencer::new());
+pub async fn attach<A: Adapter>(
+    socket: SocketRef<A>,
+    State(state): State<GatewayState>,
+) -> Result<(), std::convert::Infallible> {
+    socket
+        .extensions
+        .insert(Sequencer::new(state.in_flight.clone()));
     socket.on(SubscribeToNotifications::NAME, on_subscribe::<A>);
     socket.on_fallback(super::reply::unknown_event::<A>);
     Ok(())

@@ -26,6 +26,35 @@ use tokio::sync::watch;
 pub struct Sequencer {
     next_ticket: AtomicU64,
     state: watch::Sender<Serving>,
+    in_flight: Arc<InFlight>,
+}
+
+/// Events read and not yet handled, over every socket of the server (a
+/// ticket counts from the packet's read until its handler is done). A
+/// graceful shutdown waits for none to be left before it closes the
+/// database: the events a closed socket had sent are still handled, in
+/// order, and what they store is stored.
+#[derive(Debug)]
+pub struct InFlight(watch::Sender<usize>);
+
+impl Default for InFlight {
+    fn default() -> Self {
+        Self(watch::Sender::new(0))
+    }
+}
+
+impl InFlight {
+    /// Events being handled or waiting for their turn now.
+    pub fn count(&self) -> usize {
+        *self.0.borrow()
+    }
+
+    /// Returns once no event is in flight.
+    pub async fn idle(&self) {
+        let mut rx = self.0.subscribe();
+        // The sender lives in `self`, so the channel cannot close here.
+        let _ = rx.wait_for(|n| *n == 0).await;
+    }
 }
 
 #[derive(Debug, Default)]
@@ -37,14 +66,16 @@ struct Serving {
 }
 
 impl Sequencer {
-    pub fn new() -> Arc<Self> {
+    pub fn new(in_flight: Arc<InFlight>) -> Arc<Self> {
         Arc::new(Self {
             next_ticket: AtomicU64::new(0),
             state: watch::Sender::new(Serving::default()),
+            in_flight,
         })
     }
 
     fn ticket(self: &Arc<Self>) -> Turn {
+        self.in_flight.0.send_modify(|n| *n += 1);
         Turn {
             sequencer: Some(self.clone()),
             ticket: self.next_ticket.fetch_add(1, Ordering::SeqCst),
@@ -100,6 +131,7 @@ impl Drop for Turn {
                 s.abandoned.insert(ticket);
             }
         });
+        seq.in_flight.0.send_modify(|n| *n -= 1);
     }
 }
 
@@ -131,7 +163,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn turns_run_in_ticket_order() {
-        let seq = Sequencer::new();
+        let seq = Sequencer::new(Arc::default());
         let log = Arc::new(Mutex::new(Vec::new()));
         let turns: Vec<Turn> = (0..20).map(|_| seq.ticket()).collect();
         let mut tasks = Vec::new();
@@ -153,7 +185,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_abandoned_ticket_is_skipped() {
-        let seq = Sequencer::new();
+        let seq = Sequencer::new(Arc::default());
         let first = seq.ticket();
         let second = seq.ticket();
         let third = seq.ticket();
@@ -164,5 +196,32 @@ mod tests {
             .expect("the third turn comes");
         drop(third);
         assert_eq!(seq.state.borrow().now, 3);
+    }
+
+    #[tokio::test]
+    async fn in_flight_counts_tickets_until_their_handlers_are_done() {
+        let in_flight = Arc::new(InFlight::default());
+        let a = Sequencer::new(in_flight.clone());
+        let b = Sequencer::new(in_flight.clone());
+        let (first, second, other) = (a.ticket(), a.ticket(), b.ticket());
+        assert_eq!(in_flight.count(), 3);
+        drop(other);
+        let waiting = tokio::spawn(second.wait());
+        drop(first.wait().await);
+        assert_eq!(
+            in_flight.count(),
+            1,
+            "the second ticket still waits or runs"
+        );
+        let idle = tokio::spawn({
+            let in_flight = in_flight.clone();
+            async move { in_flight.idle().await }
+        });
+        drop(waiting.await.unwrap());
+        tokio::time::timeout(Duration::from_secs(1), idle)
+            .await
+            .expect("idle once every ticket is done")
+            .unwrap();
+        assert_eq!(in_flight.count(), 0);
     }
 }
