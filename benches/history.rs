@@ -7,6 +7,10 @@
 //! insert), then times `Store::history(room, Latest, 50)` and reports the
 //! percentiles. Options: `--messages N` (default 1000000), `--queries N`
 //! (default 5000).
+//!
+//! Run as a test (`cargo test --benches`, or `cargo bench -- --test`), as
+//! criterion's benches are, it checks that it works on a small room: 1000
+//! messages, 20 queries.
 
 use huddle::protocol::history::Cursor;
 use huddle::protocol::RoomName;
@@ -24,8 +28,16 @@ fn arg(name: &str, default: u64) -> u64 {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let messages = arg("--messages", 1_000_000);
-    let queries = arg("--queries", 5_000);
+    // `cargo bench` passes `--bench`; `cargo test --benches` does not.
+    let args: Vec<String> = std::env::args().collect();
+    let as_test = args.iter().any(|a| a == "--test") || !args.iter().any(|a| a == "--bench");
+    let (messages, queries) = if as_test {
+        (1_000, 20)
+    } else {
+        (1_000_000, 5_000)
+    };
+    let messages = arg("--messages", messages);
+    let queries = arg("--queries", queries);
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("bench.db");
     let url = format!("sqlite://{}", path.display());

@@ -21,6 +21,9 @@ cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warn
 step "Rust unit and integration tests"
 cargo test --features ssr
 
+step "Benchmarks, each run once as a test (criterion's test mode; history on a small room)"
+cargo test --features ssr --benches
+
 step "Release build (server + WASM client)"
 cargo leptos build --release
 

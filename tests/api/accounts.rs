@@ -5,6 +5,7 @@ use crate::helpers::{spawn_app, spawn_app_with, Sock, TransportType, WAIT};
 use huddle::server::auth::{unix_now, Claims};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
+use std::time::Duration;
 
 async fn post(app: &crate::helpers::TestApp, path: &str, body: Value) -> (StatusCode, Value) {
     let r = reqwest::Client::new()
@@ -151,20 +152,30 @@ async fn bad_tokens_are_refused_at_the_handshake() {
         sid: Some("whatever".into()),
     };
     let expired = app.state.tokens.sign(&claims).unwrap();
-    for token in [expired.as_str(), "not-a-jwt", "valid-token"] {
-        let r =
-            Sock::connect_with(&app, "/chat", TransportType::Websocket, None, Some(token)).await;
-        assert!(r.is_err(), "{token} must be refused");
+    for (token, reason) in [
+        (expired.as_str(), "Your session has expired: log in again"),
+        ("not-a-jwt", "Invalid token: log in again"),
+        ("valid-token", "Invalid token: log in again"),
+    ] {
+        let refused =
+            Sock::connect_with(&app, "/chat", TransportType::Websocket, None, Some(token))
+                .await
+                .err()
+                .unwrap_or_else(|| panic!("{token} must be refused"));
+        assert!(refused.contains(reason), "{token}: {refused}");
     }
 }
 
 #[tokio::test]
 async fn login_can_be_required() {
     let app = spawn_app_with(|c| c.require_login = true).await;
+    let refused = Sock::try_connect(&app, "/chat", TransportType::Websocket, None)
+        .await
+        .err()
+        .expect("a guest is refused");
     assert!(
-        Sock::try_connect(&app, "/chat", TransportType::Websocket, None)
-            .await
-            .is_err()
+        refused.contains("Login required: this server does not accept guests"),
+        "{refused}"
     );
     let session = app.register("Ann").await;
     app.chat_as(session["token"].as_str().unwrap()).await;
@@ -176,27 +187,29 @@ async fn a_token_that_expires_while_connected_ends_the_socket() {
     let session = app.register("Ann").await;
     let id = session["user"]["id"].as_i64().unwrap();
     let store = &app.state.gateway.store;
-    store
-        .create_session("short", id, unix_now() + 2)
-        .await
-        .unwrap();
+    // Valid for the next few seconds: long enough to connect and join.
+    const LIFETIME: u64 = 3;
+    let expires = unix_now() + LIFETIME;
+    store.create_session("short", id, expires).await.unwrap();
     let token = app
         .state
         .tokens
         .sign(&Claims {
             sub: id.to_string(),
             iat: unix_now(),
-            exp: unix_now() + 2,
+            exp: expires,
             name: Some("Ann".into()),
             sid: Some("short".into()),
         })
         .unwrap();
     let mut s = app.chat_as(&token).await;
-    s.request("join", json!({"username": "Ann"})).await;
+    let ack = s.request("join", json!({"username": "Ann"})).await;
+    assert_eq!(ack["status"], "ok", "{ack}");
     let mut bob = app.joined("bob").await;
-    let ended = tokio::time::timeout(WAIT, s.next("session-ended"))
-        .await
-        .unwrap();
+    // Waits for the expiry itself, then as long as for anything else.
+    let ended = s
+        .next_within("session-ended", Duration::from_secs(LIFETIME) + WAIT)
+        .await;
     assert_eq!(ended["message"], "Your session has expired: log in again");
     assert_eq!(bob.next("user-left").await["username"], "Ann");
 }
@@ -224,9 +237,14 @@ async fn logout_ends_every_socket_of_the_session() {
         "You logged out"
     );
     // The token no longer opens a socket.
-    let again =
-        Sock::connect_with(&app, "/chat", TransportType::Websocket, None, Some(token)).await;
-    assert!(again.is_err());
+    let again = Sock::connect_with(&app, "/chat", TransportType::Websocket, None, Some(token))
+        .await
+        .err()
+        .expect("the token is refused");
+    assert!(
+        again.contains("This session has ended: log in again"),
+        "{again}"
+    );
 }
 
 #[tokio::test]

@@ -170,9 +170,16 @@ async fn leaving_a_room_stops_its_messages_and_always_acks() {
         json!({"status": "ok", "message": "Left room never-joined"})
     );
 
-    ann.request("send-message", json!({"message": "gone", "room": "dev"}))
+    let ack = ann
+        .request("send-message", json!({"message": "gone", "room": "dev"}))
         .await;
-    bob.assert_no("new-message").await;
+    assert_eq!(ack["status"], "ok", "{ack}");
+    // A message to general after it reaches Bob first.
+    let ack = ann
+        .request("send-message", json!({"message": "still here"}))
+        .await;
+    assert_eq!(ack["status"], "ok", "{ack}");
+    assert_eq!(bob.next("new-message").await["message"], "still here");
 }
 
 #[tokio::test]
@@ -215,7 +222,12 @@ async fn a_socket_that_never_joined_leaves_silently() {
     let mut bob = app.joined("bob").await;
     let stranger = app.chat().await;
     stranger.disconnect().await;
-    bob.assert_no("user-left").await;
+    // Someone who joined leaves after the stranger: Bob's first user-left.
+    let ann = app.joined("ann").await;
+    ann.disconnect().await;
+    let (left, before) = bob.until("user-left").await;
+    assert_eq!(left["username"], "ann");
+    assert!(before.iter().all(|(e, _)| e != "user-left"), "{before:?}");
     assert_eq!(users(&bob).await, ["bob"]);
 }
 
@@ -224,18 +236,33 @@ async fn chat_traffic_does_not_reach_notifications_sockets() {
     let app = spawn_app().await;
     let mut notif =
         crate::helpers::Sock::connect(&app, "/notifications", TransportType::Websocket).await;
+    let ack = notif
+        .request("subscribe-to-notifications", json!({"userId": "u-9"}))
+        .await;
+    assert_eq!(ack["status"], "ok", "{ack}");
     let ann = app.joined("ann").await;
-    ann.request("send-message", json!({"message": "hi"})).await;
-    ann.request(
-        "protected-message",
-        json!({"message": "p", "token": app.token(std::time::Duration::from_secs(60))}),
-    )
-    .await;
-    let got = {
-        tokio::time::sleep(crate::helpers::QUIET).await;
-        notif.drain()
-    };
-    assert!(got.is_empty(), "{got:?}");
+    let ack = ann.request("send-message", json!({"message": "hi"})).await;
+    assert_eq!(ack["status"], "ok", "{ack}");
+    let ack = ann
+        .request(
+            "protected-message",
+            json!({"message": "p", "token": app.token(std::time::Duration::from_secs(60))}),
+        )
+        .await;
+    assert_eq!(ack["status"], "ok", "{ack}");
+    // A notification sent after the chat traffic is the first thing the
+    // /notifications socket receives.
+    app.state
+        .io
+        .notify(
+            &huddle::protocol::notifications::UserId::parse("u-9").unwrap(),
+            "after",
+        )
+        .await
+        .expect("notify");
+    let (note, before) = notif.until("notification").await;
+    assert_eq!(note, json!("after"));
+    assert!(before.is_empty(), "{before:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

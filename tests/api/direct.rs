@@ -157,6 +157,10 @@ async fn next_alert(s: &mut Sock) -> Value {
     s.next("notification").await
 }
 
+fn assert_ok(ack: &Value) {
+    assert_eq!(ack["status"], "ok", "{ack}");
+}
+
 #[tokio::test]
 async fn a_dm_alerts_a_recipient_who_is_not_looking() {
     let app = spawn_app().await;
@@ -164,18 +168,24 @@ async fn a_dm_alerts_a_recipient_who_is_not_looking() {
     let ann1 = chat(&app, &ann, "ann").await;
     let bob1 = chat(&app, &bob, "bob").await;
     let mut bob_alerts = alerts(&app, &bob).await;
+    let dm = |text: &str| json!({"to": "bob", "message": text});
 
-    ann1.request("send-dm", json!({"to": "bob", "message": "are you there?"}))
-        .await;
+    assert_ok(&ann1.request("send-dm", dm("are you there?")).await);
     assert_eq!(
         next_alert(&mut bob_alerts).await,
         json!({"kind": "dm", "from": "ann", "preview": "are you there?"})
     );
     // Looking at the conversation: no alert.
-    bob1.request("focus", json!({"with": "ann"})).await;
-    ann1.request("send-dm", json!({"to": "bob", "message": "ok, seen"}))
-        .await;
-    bob_alerts.assert_no("notification").await;
+    assert_ok(&bob1.request("focus", json!({"with": "ann"})).await);
+    assert_ok(&ann1.request("send-dm", dm("ok, seen")).await);
+    // Looking elsewhere again: the next alert is for the next message, so
+    // the one before it raised none.
+    assert_ok(&bob1.request("focus", json!({"room": "general"})).await);
+    assert_ok(&ann1.request("send-dm", dm("and now?")).await);
+    assert_eq!(
+        next_alert(&mut bob_alerts).await,
+        json!({"kind": "dm", "from": "ann", "preview": "and now?"})
+    );
 }
 
 #[tokio::test]
@@ -185,29 +195,36 @@ async fn a_mention_alerts_unless_the_room_is_open() {
     let bob1 = chat(&app, &bob, "bob").await;
     let mut bob_alerts = alerts(&app, &bob).await;
     let carol = app.joined("carol").await;
+    let say = |room: &str, text: &str| json!({"message": text, "room": room});
 
-    carol
-        .request(
-            "send-message",
-            json!({"message": "ping @bob, see this", "room": "dev"}),
-        )
-        .await;
+    assert_ok(
+        &carol
+            .request("send-message", say("dev", "ping @bob, see this"))
+            .await,
+    );
     assert_eq!(
         next_alert(&mut bob_alerts).await,
         json!({"kind": "mention", "from": "carol", "room": "dev", "preview": "ping @bob, see this"})
     );
-    bob1.request("focus", json!({"room": "dev"})).await;
-    carol
-        .request(
-            "send-message",
-            json!({"message": "@bob again", "room": "dev"}),
-        )
-        .await;
-    bob_alerts.assert_no("notification").await;
+    assert_ok(&bob1.request("focus", json!({"room": "dev"})).await);
+    assert_ok(
+        &carol
+            .request("send-message", say("dev", "@bob again"))
+            .await,
+    );
     // Mentioning someone with no account alerts no one and changes nothing.
-    carol
-        .request("send-message", json!({"message": "@nobody", "room": "dev"}))
-        .await;
+    assert_ok(&carol.request("send-message", say("dev", "@nobody")).await);
+    // A mention in a room Bob is not looking at: the next alert he gets is
+    // this one, so the two before raised none.
+    assert_ok(
+        &carol
+            .request("send-message", say("ops", "@bob over here"))
+            .await,
+    );
+    assert_eq!(
+        next_alert(&mut bob_alerts).await,
+        json!({"kind": "mention", "from": "carol", "room": "ops", "preview": "@bob over here"})
+    );
 }
 
 #[tokio::test]
@@ -236,15 +253,29 @@ async fn internal_rooms_cannot_be_joined() {
     let bob = person(&app, "bob").await;
     let ann = person(&app, "ann").await;
     let ann1 = chat(&app, &ann, "ann").await;
+    let mut bob1 = chat(&app, &bob, "bob").await;
     let mut spy = app.joined("spy").await;
     for room in [
         format!("user-{}", bob.id),
         format!("user:{}", bob.id),
         format!("\u{1}user:{}", bob.id),
     ] {
-        let _ = spy.request("join-room", json!({ "room": room })).await;
+        let ack = spy.request("join-room", json!({ "room": room })).await;
+        eprintln!("join-room {room:?}: {ack}");
     }
-    ann1.request("send-dm", json!({"to": "bob", "message": "secret"}))
-        .await;
-    spy.assert_no("new-dm").await;
+    assert_ok(
+        &ann1
+            .request("send-dm", json!({"to": "bob", "message": "secret"}))
+            .await,
+    );
+    assert_eq!(bob1.next("new-dm").await["message"], "secret");
+    // A room message after the DM reaches the spy; the DM did not.
+    assert_ok(
+        &ann1
+            .request("send-message", json!({"message": "public"}))
+            .await,
+    );
+    let (message, before) = spy.until("new-message").await;
+    assert_eq!(message["message"], "public");
+    assert!(before.iter().all(|(e, _)| e != "new-dm"), "{before:?}");
 }

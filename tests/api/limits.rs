@@ -135,8 +135,25 @@ async fn room_changes_have_their_own_budget() {
     assert_rate_limited(&sock.request("join-room", json!({"room": "b"})).await);
     assert_rate_limited(&sock.request("leave-room", json!({"room": "a"})).await);
     assert_rate_limited(&sock.request("join", json!({"username": "ann"})).await);
-    // Still in general only, and still able to send.
+    // Still able to send, and in general only: of messages to b, a and
+    // general, only general's arrives.
     assert_eq!(send(&sock, "fine").await["status"], "ok");
+    let other = app.joined("bob").await;
+    for room in ["b", "a", "general"] {
+        let ack = other
+            .request("send-message", json!({"message": room, "room": room}))
+            .await;
+        assert_eq!(ack["status"], "ok", "{ack}");
+    }
+    let mut sock = sock;
+    let (message, before) = sock.until("new-message").await;
+    assert_eq!(message["message"], "fine");
+    let (message, before_general) = sock.until("new-message").await;
+    assert_eq!(message["room"], "general");
+    assert_eq!(message["message"], "general");
+    for (event, payload) in before.iter().chain(&before_general) {
+        assert_ne!(event, "new-message", "{payload}");
+    }
 }
 
 #[tokio::test]
@@ -235,14 +252,31 @@ async fn a_client_that_keeps_hammering_is_kicked_with_a_reason() {
 
 #[tokio::test]
 async fn a_kicked_account_may_not_reconnect_for_a_while() {
+    // Behind a proxy: each client's address is its X-Forwarded-For, so the
+    // account can come back from an address that was not kicked.
     let app = spawn_app_with(|c| {
         c.limits.send = only(1);
         c.limits.kick_after = 2;
+        c.limits.client_ip_header = Some(http::HeaderName::from_static("x-forwarded-for"));
     })
     .await;
     let session = app.register("ann").await;
     let token = session["token"].as_str().unwrap();
-    let mut sock = app.chat_as(token).await;
+    let url = app.url();
+    let from = |address: &'static str| {
+        let url = url.clone();
+        async move {
+            Sock::connect_with_headers(
+                &url,
+                "/chat",
+                TransportType::Websocket,
+                &[("X-Forwarded-For", address)],
+                Some(token),
+            )
+            .await
+        }
+    };
+    let mut sock = from("203.0.113.1").await.expect("connects");
     assert_eq!(
         sock.request("join", json!({"username": "ann"})).await["status"],
         "ok"
@@ -253,15 +287,44 @@ async fn a_kicked_account_may_not_reconnect_for_a_while() {
     }
     sock.emit("send-message", json!({"message": "x", "room": "general"}))
         .await;
-    sock.next("kicked").await;
+    let kicked = sock.next("kicked").await;
+    let retry_after = kicked["retryAfterMs"].as_u64().expect("retryAfterMs");
     wait_for(|| app.state.gateway.limits.connections.count("/chat") == 0).await;
-    // The account is refused by name at connect, whatever address it uses.
-    let key = huddle::server::limits::ClientKey::Account(
-        session["user"]["id"]
-            .as_i64()
-            .expect("the session names the user id"),
+    // The account is refused by name at connect, from another address.
+    let refused = from("203.0.113.2")
+        .await
+        .err()
+        .expect("the kicked account is refused");
+    assert!(
+        refused.contains(
+            "You were disconnected for sending far more than the rate limit allows: retry in"
+        ),
+        "{refused}"
     );
-    assert!(app.state.gateway.limits.penalty(&key).is_some());
+    // So is a guest from the kicked address.
+    let guest = Sock::connect_with_headers(
+        &app.url(),
+        "/chat",
+        TransportType::Websocket,
+        &[("X-Forwarded-For", "203.0.113.1")],
+        None,
+    )
+    .await
+    .err()
+    .expect("the kicked address is refused");
+    assert!(
+        guest.starts_with("HTTP 429: ") && guest.contains("far more than the rate limit allows"),
+        "{guest}"
+    );
+    // Once the penalty is over, the account connects again.
+    tokio::time::sleep(Duration::from_millis(retry_after)).await;
+    let back = from("203.0.113.2")
+        .await
+        .expect("connects after the penalty");
+    assert_eq!(
+        back.request("join", json!({"username": "ann"})).await["status"],
+        "ok"
+    );
 }
 
 #[tokio::test]
@@ -338,10 +401,15 @@ async fn handshakes_per_address_are_limited_with_http_429() {
         .unwrap();
     assert_eq!(poll.status(), 200);
     // A socket.io client sees the refusal as a failed connection.
+    let refused = Sock::try_connect(&app, "/chat", TransportType::Websocket, None)
+        .await
+        .err()
+        .expect("the handshake is refused");
     assert!(
-        Sock::try_connect(&app, "/chat", TransportType::Websocket, None)
-            .await
-            .is_err()
+        refused.starts_with(
+            "HTTP 429: {\"message\":\"Too many connection attempts from your address: retry in"
+        ),
+        "{refused}"
     );
 }
 

@@ -33,8 +33,27 @@ async fn the_notifier_reaches_exactly_the_subscribed_user() {
         .await
         .expect("notify");
     assert_eq!(u42.next("notification").await, payload);
-    u7.assert_no("notification").await;
-    chat.assert_no("notification").await;
+    // Then one for user 7: the first notification on u7's socket is that
+    // one, so the one for 42 did not reach it.
+    let for_7 = json!({"kind": "dm", "from": "ann", "text": "for 7"});
+    app.state
+        .io
+        .notify(&UserId::parse("7").unwrap(), &for_7)
+        .await
+        .expect("notify");
+    assert_eq!(u7.next("notification").await, for_7);
+    // The chat socket gets a room message sent after both, and no
+    // notification before it.
+    let ack = chat
+        .request("send-message", json!({"message": "after"}))
+        .await;
+    assert_eq!(ack["status"], "ok", "{ack}");
+    let (message, before) = chat.until("new-message").await;
+    assert_eq!(message["message"], "after");
+    assert!(
+        before.iter().all(|(e, _)| e != "notification"),
+        "{before:?}"
+    );
 }
 
 #[tokio::test]

@@ -41,7 +41,11 @@ async fn foreign_origins_are_refused_on_websocket() {
         Some("http://evil.test"),
     )
     .await;
-    assert!(result.is_err(), "a foreign origin must not connect");
+    let refused = result.err().expect("a foreign origin must not connect");
+    assert!(
+        refused.starts_with("HTTP 403: ") && refused.contains("HUDDLE_ALLOWED_ORIGINS"),
+        "{refused}"
+    );
     let own = app.url();
     let ok = Sock::try_connect(&app, "/chat", TransportType::Websocket, Some(&own)).await;
     assert!(ok.is_ok());

@@ -1,13 +1,33 @@
 //! The three client modes: long-polling only, WebSocket only, and polling
 //! upgraded to WebSocket (socket.io-client's default).
 
-use crate::helpers::{spawn_app, Sock, TransportType};
+use crate::helpers::{spawn_app, Sock, TestApp, TransportType, WAIT};
 use serde_json::json;
+use socketioxide::TransportType as ServerTransport;
 
-async fn chat_over(transport: TransportType) {
+/// The transport of every `/chat` socket, as the server sees it.
+fn server_transports(app: &TestApp) -> Vec<ServerTransport> {
+    huddle::with_io!(&app.state.io, io => io
+        .of("/chat")
+        .map(|chat| chat.sockets().iter().map(|s| s.transport_type()).collect())
+        .unwrap_or_default())
+}
+
+/// Chats over `transport`; the server sees both sockets on `seen` (an
+/// upgrade happens after the connect: waited for).
+async fn chat_over(transport: TransportType, seen: ServerTransport) {
     let app = spawn_app().await;
     let mut ann = Sock::connect(&app, "/chat", transport.clone()).await;
     let bob = Sock::connect(&app, "/chat", transport).await;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while server_transports(&app) != [seen, seen] {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "sockets on {:?}, not {seen:?}",
+            server_transports(&app)
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     assert_eq!(
         ann.request("join", json!({"username": "ann"})).await["message"],
         "Welcome ann!"
@@ -33,17 +53,17 @@ async fn chat_over(transport: TransportType) {
 
 #[tokio::test]
 async fn long_polling_only() {
-    chat_over(TransportType::Polling).await;
+    chat_over(TransportType::Polling, ServerTransport::Polling).await;
 }
 
 #[tokio::test]
 async fn websocket_only() {
-    chat_over(TransportType::Websocket).await;
+    chat_over(TransportType::Websocket, ServerTransport::Websocket).await;
 }
 
 #[tokio::test]
 async fn polling_then_upgrade() {
-    chat_over(TransportType::WebsocketUpgrade).await;
+    chat_over(TransportType::WebsocketUpgrade, ServerTransport::Websocket).await;
 }
 
 #[tokio::test]

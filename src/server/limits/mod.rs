@@ -351,21 +351,29 @@ mod tests {
         }
     }
 
+    /// The defaults README documents, as written there.
     #[test]
-    fn defaults_print_as_they_parse() {
+    fn defaults_are_the_documented_ones() {
         let d = LimitsConfig::DEFAULT;
-        for rate in [
-            d.send,
-            d.client_send,
-            d.rooms,
-            d.client_rooms,
-            d.draws,
-            d.client_draws,
-            d.reads,
-            d.handshakes,
-        ] {
-            assert_eq!(rate.to_string().parse::<Rate>().unwrap(), rate);
+        let rates = [
+            (d.send, "10/s:5"),
+            (d.client_send, "20/s:10"),
+            (d.rooms, "5/s:20"),
+            (d.client_rooms, "10/s:40"),
+            (d.draws, "60/s:120"),
+            (d.client_draws, "120/s:240"),
+            (d.reads, "20/s:60"),
+            (d.client_reads, "50/s:150"),
+            (d.handshakes, "5/s:30"),
+        ];
+        for (rate, documented) in rates {
+            assert_eq!(rate.to_string(), documented);
+            assert_eq!(documented.parse::<Rate>(), Ok(rate));
         }
+        assert_eq!(d.kick_after, 100);
+        assert_eq!(d.max_connections, 20_000);
+        assert_eq!(d.max_connections_per_ip, 50);
+        assert_eq!(d.client_ip_header, None);
     }
 
     #[test]

@@ -1010,8 +1010,9 @@ pub(crate) mod test_db {
         (Store::connect(&url).await.expect("SQLite opens"), dir)
     }
 
-    /// A new database; `drop_postgres` removes it.
-    pub async fn postgres() -> (Store, String) {
+    /// A new database, dropped with the returned guard: also when the test
+    /// panics, so a failed test leaves no database behind.
+    pub async fn postgres() -> (Store, TestPostgres) {
         use sqlx::Executor;
         sqlx::any::install_default_drivers();
         let name = format!("huddle_test_{:016x}", rand::random::<u64>());
@@ -1023,24 +1024,56 @@ pub(crate) mod test_db {
             .await
             .expect("a test database");
         admin.close().await;
-        let base = admin_url();
-        let url = match base.rsplit_once('/') {
-            Some((server, _)) => format!("{server}/{name}"),
-            None => panic!("HUDDLE_TEST_POSTGRES_URL names no database"),
-        };
-        (Store::connect(&url).await.expect("PostgreSQL opens"), name)
+        let guard = TestPostgres { name };
+        let store = Store::connect(&guard.url())
+            .await
+            .expect("PostgreSQL opens");
+        (store, guard)
     }
 
-    pub async fn drop_postgres(store: Store, name: String) {
-        use sqlx::Executor;
-        store.close().await;
-        if let Ok(admin) = sqlx::AnyPool::connect(&admin_url()).await {
-            let _ = admin
-                .execute(sqlx::AssertSqlSafe(format!(
-                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                )))
-                .await;
-            admin.close().await;
+    /// A test database on the PostgreSQL server; dropped (`WITH (FORCE)`:
+    /// open connections are ended) when this is.
+    pub struct TestPostgres {
+        pub name: String,
+    }
+
+    impl TestPostgres {
+        pub fn url(&self) -> String {
+            match admin_url().rsplit_once('/') {
+                Some((server, _)) => format!("{}/{}", server, self.name),
+                None => panic!("HUDDLE_TEST_POSTGRES_URL names no database"),
+            }
+        }
+    }
+
+    impl Drop for TestPostgres {
+        fn drop(&mut self) {
+            let name = std::mem::take(&mut self.name);
+            // Drop cannot wait on the test's runtime (it may be unwinding
+            // out of it): a thread with a runtime of its own drops it.
+            let dropped = std::thread::spawn(move || {
+                use sqlx::Executor;
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| e.to_string())?;
+                runtime.block_on(async {
+                    let admin = sqlx::AnyPool::connect(&admin_url())
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    let result = admin
+                        .execute(sqlx::AssertSqlSafe(format!(
+                            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                        )))
+                        .await;
+                    admin.close().await;
+                    result.map(|_| ()).map_err(|e| e.to_string())
+                })
+            })
+            .join();
+            if let Ok(Err(e)) = dropped {
+                eprintln!("could not drop a test database: {e}");
+            }
         }
     }
 
@@ -1061,9 +1094,8 @@ pub(crate) mod test_db {
                 $(
                     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                     async fn $name() {
-                        let (store, db) = $crate::server::store::test_db::postgres().await;
-                        super::$name(store.clone()).await;
-                        $crate::server::store::test_db::drop_postgres(store, db).await;
+                        let (store, _db) = $crate::server::store::test_db::postgres().await;
+                        super::$name(store).await;
                     }
                 )*
             }
@@ -1393,9 +1425,9 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn nodes_sharing_a_database_share_gapless_numbers() {
         let (first, db) = test_db::postgres().await;
-        let url = test_db::admin_url();
-        let url = format!("{}/{db}", url.rsplit_once('/').map_or("", |(s, _)| s));
-        let second = Store::connect(&url).await.expect("a second node connects");
+        let second = Store::connect(&db.url())
+            .await
+            .expect("a second node connects");
         let tasks: Vec<_> = (0..200)
             .map(|i| {
                 let s = if i % 2 == 0 {
@@ -1421,7 +1453,32 @@ mod tests {
         seqs.sort();
         assert_eq!(seqs, (1..=200).collect::<Vec<_>>());
         second.close().await;
-        test_db::drop_postgres(first, db).await;
+        first.close().await;
+    }
+
+    /// A PostgreSQL store test that panics still drops its database.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failed_postgres_test_leaves_no_database_behind() {
+        let (named, name) = tokio::sync::oneshot::channel();
+        let failed = tokio::spawn(async move {
+            let (_store, db) = test_db::postgres().await;
+            let _ = named.send(db.name.clone());
+            panic!("a failing test");
+        })
+        .await;
+        assert!(failed.is_err_and(|e| e.is_panic()));
+        let name = name.await.expect("the database was made");
+        let admin = sqlx::AnyPool::connect(&test_db::admin_url())
+            .await
+            .expect("PostgreSQL answers");
+        let left: Vec<sqlx::any::AnyRow> =
+            sqlx::query("SELECT 1 FROM pg_database WHERE datname = $1")
+                .bind(&name)
+                .fetch_all(&admin)
+                .await
+                .expect("pg_database");
+        admin.close().await;
+        assert!(left.is_empty(), "{name} was left behind");
     }
 
     crate::server::store::test_db::on_both_backends!(
