@@ -371,6 +371,22 @@ impl Sock {
         }
     }
 
+    /// The next `event` received before `deadline`, skipping others;
+    /// `None` if none has come by then.
+    pub async fn next_before(
+        &mut self,
+        event: &str,
+        deadline: tokio::time::Instant,
+    ) -> Option<Value> {
+        loop {
+            match tokio::time::timeout_at(deadline, self.events.recv()).await {
+                Ok(Some((name, payload))) if name == event => return Some(payload),
+                Ok(Some(_)) => continue,
+                Ok(None) | Err(_) => return None,
+            }
+        }
+    }
+
     /// Checks that no `event` arrives for a while.
     pub async fn assert_no(&mut self, event: &str) {
         let deadline = tokio::time::Instant::now() + QUIET;
