@@ -320,6 +320,37 @@ impl Sock {
         tokio::time::timeout(wait, rx).await.ok()?.ok()
     }
 
+    /// Emits with an ack callback without waiting for the ack: the ack's
+    /// first argument arrives on the receiver, which errs at once if the
+    /// emit failed and otherwise waits as long as no ack comes. Beware:
+    /// rust_socketio draws ack ids from 0..999 and hands an ack to every
+    /// callback waiting on that id, so with many requests outstanding on
+    /// one socket a receiver may get another request's ack.
+    pub async fn request_later(&self, event: &str, payload: Value) -> oneshot::Receiver<Value> {
+        let (tx, rx) = oneshot::channel();
+        let tx = std::sync::Mutex::new(Some(tx));
+        let emitted = self
+            .client
+            .emit_with_ack(
+                event,
+                Payload::Text(vec![payload]),
+                2 * WAIT,
+                move |payload, _| {
+                    if let Some(tx) = tx.lock().unwrap().take() {
+                        let _ = tx.send(ack_arg(payload));
+                    }
+                    async {}.boxed()
+                },
+            )
+            .await;
+        match emitted {
+            Ok(()) => rx,
+            // rust_socketio keeps the callback of a failed emit: a receiver
+            // whose sender is gone instead.
+            Err(_) => oneshot::channel().1,
+        }
+    }
+
     /// Emits with an ack callback and checks that no ack comes.
     pub async fn request_expecting_no_ack(&self, event: &str, payload: Value) {
         let (tx, mut rx) = oneshot::channel::<()>();
