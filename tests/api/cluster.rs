@@ -12,7 +12,9 @@
 //! database of its own that its nodes share, so tests running at once on
 //! one Redis and one PostgreSQL do not meet.
 
-use crate::helpers::{spawn_app_with, users, Process, Sock, TestApp, TransportType, QUIET, WAIT};
+use crate::helpers::{
+    spawn_app_with, users, whole_history, Process, Sock, TestApp, TransportType, QUIET, WAIT,
+};
 use huddle::server::cluster::roster::{REFRESH, TTL};
 use serde_json::{json, Value};
 use std::process::{Child, Command, Stdio};
@@ -595,28 +597,6 @@ async fn send_many(
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     acked
-}
-
-/// Every message of `room` in the history, oldest first, read through `sock`.
-async fn whole_history(sock: &Sock, room: &str) -> Vec<serde_json::Value> {
-    let mut all = Vec::new();
-    let mut after = 0;
-    loop {
-        let page = sock
-            .request(
-                "history",
-                json!({"room": room, "after": after, "limit": 100}),
-            )
-            .await;
-        let messages = page["messages"].as_array().cloned().unwrap_or_default();
-        if let Some(last) = messages.last() {
-            after = last["seq"].as_i64().expect("a seq");
-        }
-        all.extend(messages);
-        if page["hasMore"] != true {
-            return all;
-        }
-    }
 }
 
 #[tokio::test]

@@ -276,28 +276,6 @@ impl Sock {
             .expect("ack")
     }
 
-    /// Emits with an ack callback without waiting for the ack: the
-    /// receiver gets it if it comes (within [`WAIT`]).
-    pub async fn request_later(&self, event: &str, payload: Value) -> oneshot::Receiver<Value> {
-        let (tx, rx) = oneshot::channel();
-        let tx = std::sync::Mutex::new(Some(tx));
-        self.client
-            .emit_with_ack(
-                event,
-                Payload::Text(vec![payload]),
-                WAIT,
-                move |payload, _| {
-                    if let Some(tx) = tx.lock().unwrap().take() {
-                        let _ = tx.send(ack_arg(payload));
-                    }
-                    async {}.boxed()
-                },
-            )
-            .await
-            .expect("emit");
-        rx
-    }
-
     /// Emits with an ack callback; `None` when no ack comes within `wait`
     /// (or the connection is gone).
     pub async fn try_request(&self, event: &str, payload: Value, wait: Duration) -> Option<Value> {
