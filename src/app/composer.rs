@@ -1,8 +1,8 @@
 //! Writing a message: Enter sends, Shift+Enter starts a new line. A refused
 //! send shows why and gives the text back.
 
-use super::login_form::capitalise;
 use super::state::{ChatState, View};
+use super::text::capitalise;
 use crate::client::{new_client_message_id, EmitError};
 use crate::protocol::chat::SendMessage;
 use crate::protocol::direct::SendDm;

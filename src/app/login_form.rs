@@ -1,7 +1,8 @@
 //! The first screen: log in, sign up, or chat as a guest.
 
-use super::chat_page::{after_join, sign_in};
 use super::state::ChatState;
+use super::sync::session::{after_join, sign_in};
+use super::text::capitalise;
 use crate::client::http;
 use crate::protocol::account::{Credentials, MAX_PASSWORD_CHARS};
 use crate::protocol::chat::Join;
@@ -145,13 +146,4 @@ pub fn LoginForm() -> impl IntoView {
         </main>
     }
     .into_any()
-}
-
-/// "username must not be empty" → "Username must not be empty".
-pub fn capitalise(s: &str) -> String {
-    let mut chars = s.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
 }

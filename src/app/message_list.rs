@@ -1,8 +1,8 @@
 //! The shown conversation's timeline, with older pages on demand. Every
 //! piece of user text is rendered as a text node, never as HTML.
 
-use super::chat_page::load_page;
 use super::state::{local_time, ChatState, Line};
+use super::sync::history::load_page;
 use leptos::html::Ol;
 use leptos::prelude::*;
 use leptos::task::spawn_local;

@@ -4,7 +4,9 @@
 //! - `chat_page`: the page at `/`: the name form, then the chat.
 //! - `state`: what the chat screen knows (rooms, messages, users) and how
 //!   server events change it.
-//! - `session`: the login kept across reloads (localStorage).
+//! - `sync`: what the page does on the connection (session, reconnect,
+//!   history, lists, the saved login); the components only render and
+//!   call it.
 //! - `board`: a room's whiteboard (toolbar, canvas, link to the server);
 //!   `board_canvas` paints it and exports it.
 //! - `login_form`, `room_list`, `message_list`, `composer`, `user_list`,
@@ -19,8 +21,9 @@ mod connection_banner;
 mod login_form;
 mod message_list;
 mod room_list;
-mod session;
 mod state;
+mod sync;
+mod text;
 mod user_list;
 
 use leptos::prelude::*;

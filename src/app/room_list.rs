@@ -1,8 +1,8 @@
 //! The side bar: rooms (switch, join by name, leave) and, when logged in,
 //! direct conversations with their unread counts.
 
-use super::login_form::capitalise;
 use super::state::{ChatState, View};
+use super::text::capitalise;
 use crate::protocol::chat::{JoinRoom, LeaveRoom};
 use crate::protocol::limits::{MAX_ROOM_CHARS, MAX_USERNAME_CHARS};
 use crate::protocol::{RoomName, Username};

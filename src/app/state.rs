@@ -3,7 +3,7 @@
 use crate::client::Client;
 use crate::protocol::account::Session;
 use crate::protocol::chat::{NewMessage, Timestamp, UserJoined, UserLeft};
-use crate::protocol::direct::{DmSummary, MarkRead, NewDm};
+use crate::protocol::direct::{DmSummary, Focus, MarkRead, NewDm};
 use crate::protocol::notifications::Alert;
 use crate::protocol::{RoomName, Username};
 use leptos::prelude::*;
@@ -17,6 +17,20 @@ pub enum View {
 }
 
 impl View {
+    /// `focus` for this view: what the server is told this page shows.
+    pub fn focus(&self) -> Focus {
+        match self {
+            View::Room(room) => Focus {
+                room: Some(room.clone()),
+                with: None,
+            },
+            View::Dm(with) => Focus {
+                room: None,
+                with: Some(with.clone()),
+            },
+        }
+    }
+
     pub fn general() -> Self {
         View::Room(RoomName::general())
     }

@@ -11,11 +11,11 @@ use super::health;
 use super::limits::{self, Limits};
 use super::origin::{self, OriginPolicy};
 use super::presence::Presence;
+use super::state::AppState;
 use super::store::Store;
 use crate::app::{shell, App};
 use crate::protocol::account::{LOGIN_PATH, LOGOUT_PATH, REGISTER_PATH};
 use anyhow::Context;
-use axum::extract::FromRef;
 use axum::routing::{get, post};
 use axum::serve::ListenerExt;
 use axum::Router;
@@ -28,22 +28,6 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::trace::TraceLayer;
-
-/// State shared by the HTTP routes (and reachable from tests).
-#[derive(Clone, FromRef)]
-pub struct AppState {
-    pub leptos_options: LeptosOptions,
-    pub gateway: GatewayState,
-    /// The socket.io server (on the in-process or the Redis adapter).
-    pub io: Io,
-    /// The link to the other nodes, when there are any.
-    pub redis: Option<RedisLink>,
-    pub tokens: Arc<TokenKeys>,
-    /// How long a login lasts.
-    pub session_ttl: std::time::Duration,
-    /// Renders `/metrics`.
-    pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
-}
 
 /// A bound, ready-to-run Huddle server.
 pub struct Application {

@@ -2,7 +2,7 @@
 //! its database answers, and Redis when it is one node of several), for
 //! load balancers and orchestrators.
 
-use crate::server::app::AppState;
+use crate::server::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;

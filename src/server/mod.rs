@@ -12,8 +12,10 @@ pub mod metrics;
 pub mod notifier;
 pub mod origin;
 pub mod presence;
+pub mod state;
 pub mod store;
 pub mod telemetry;
 
-pub use app::{AppState, Application};
+pub use app::Application;
 pub use config::Config;
+pub use state::AppState;

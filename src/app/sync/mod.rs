@@ -1,0 +1,14 @@
+//! What the page does on the connection, apart from the components that
+//! show it: the components render state and call these.
+//!
+//! - `session`: joining, logging in and out, what ends a login.
+//! - `reconnect`: what a reconnected socket sends first, then catching up.
+//! - `history`: pages of history, and catching up after `seq`.
+//! - `lists`: the user list and the conversation list.
+//! - `saved_login`: the login kept across reloads (localStorage).
+
+pub mod history;
+pub mod lists;
+pub mod reconnect;
+pub mod saved_login;
+pub mod session;

@@ -1,0 +1,28 @@
+//! What the HTTP routes share: [`AppState`], built once at start-up by
+//! [`crate::server::app::Application::build`]. A module of its own so that
+//! the routes (auth, health) and the start-up both depend on it, and not on
+//! each other.
+
+use super::auth::TokenKeys;
+use super::cluster::link::RedisLink;
+use super::cluster::Io;
+use super::gateway::GatewayState;
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use std::sync::Arc;
+
+/// State shared by the HTTP routes (and reachable from tests).
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub gateway: GatewayState,
+    /// The socket.io server (on the in-process or the Redis adapter).
+    pub io: Io,
+    /// The link to the other nodes, when there are any.
+    pub redis: Option<RedisLink>,
+    pub tokens: Arc<TokenKeys>,
+    /// How long a login lasts.
+    pub session_ttl: std::time::Duration,
+    /// Renders `/metrics`.
+    pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
+}
