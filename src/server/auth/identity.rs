@@ -4,18 +4,13 @@
 //! its session must still be open. Without a token the socket is a guest,
 //! unless the server requires login. The identity is kept in the socket's
 //! extensions; a logged-in socket also joins `session-<id>` (so logging out
-//! reaches it) and is told and disconnected when its token expires.
+//! reaches it) and is told and disconnected when its token expires. The
+//! check itself is a connect step: `gateway::connect::authenticate`.
 
-use super::{unix_now, TokenError};
-use crate::protocol::account::HandshakeAuth;
 use crate::protocol::chat::SessionEnded;
 use crate::protocol::{ServerEvent, Username};
-use crate::server::gateway::{session_room, user_room, GatewayState};
 use socketioxide::adapter::Adapter;
-use socketioxide::extract::{SocketRef, State, TryData};
-use socketioxide::socket::Sid;
-use socketioxide::SocketIo;
-use std::time::Duration;
+use socketioxide::extract::SocketRef;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Identity {
@@ -58,63 +53,6 @@ pub enum Refusal {
     LoginRequired,
     #[error("The server could not check your login; try again shortly")]
     Unavailable,
-}
-
-/// Connect middleware for every namespace: attaches the [`Identity`].
-pub async fn authenticate<A: Adapter>(
-    socket: SocketRef<A>,
-    io: SocketIo<A>,
-    State(state): State<GatewayState>,
-    TryData(auth): TryData<HandshakeAuth>,
-) -> Result<(), Refusal> {
-    let token = auth.ok().and_then(|a| a.token).filter(|t| !t.is_empty());
-    let Some(token) = token else {
-        if state.require_login {
-            return Err(Refusal::LoginRequired);
-        }
-        socket.extensions.insert(Identity::Guest);
-        return Ok(());
-    };
-    let claims = state.tokens.verify(&token).map_err(|e| match e {
-        TokenError::Expired => Refusal::Expired,
-        TokenError::Invalid(_) => Refusal::Invalid,
-    })?;
-    let (Some(session), Some(name), Ok(id)) = (claims.sid, claims.name, claims.sub.parse::<i64>())
-    else {
-        return Err(Refusal::Invalid);
-    };
-    let username = Username::parse(&name).map_err(|_| Refusal::Invalid)?;
-    match state.store.session_active(&session).await {
-        Ok(true) => {}
-        Ok(false) => return Err(Refusal::Ended),
-        Err(e) => {
-            tracing::error!(error = %e, "cannot check a session");
-            return Err(Refusal::Unavailable);
-        }
-    }
-    socket.join(session_room(&session));
-    socket.join(user_room(id));
-    tracing::info!(sid = %socket.id, ns = socket.ns(), user = id, "authenticated");
-    socket.extensions.insert(Identity::User {
-        id,
-        username,
-        session,
-    });
-    end_at_expiry(io, socket.ns().to_owned(), socket.id, claims.exp);
-    Ok(())
-}
-
-/// Tells the socket and disconnects it when its token expires.
-fn end_at_expiry<A: Adapter>(io: SocketIo<A>, ns: String, sid: Sid, exp: u64) {
-    let wait = Duration::from_secs(exp.saturating_sub(unix_now()));
-    tokio::spawn(async move {
-        tokio::time::sleep(wait).await;
-        // Looked up now: the task holds no socket, so a socket that left
-        // long ago is not kept alive.
-        if let Some(socket) = io.of(&ns).and_then(|ops| ops.get_socket(sid)) {
-            end_session(&socket, "Your session has expired: log in again");
-        }
-    });
 }
 
 /// Sends `session-ended` to `socket`, then disconnects it.

@@ -5,7 +5,7 @@ use crate::protocol::account::{AccountUser, Credentials, Session};
 use crate::protocol::ack::ErrorReply;
 use crate::protocol::chat::SessionEnded;
 use crate::protocol::ServerEvent;
-use crate::server::gateway::session_room;
+use crate::server::gateway::rooms::session_room;
 use crate::server::state::AppState;
 use crate::server::store::{StoreError, User};
 use axum::extract::rejection::JsonRejection;

@@ -4,10 +4,12 @@
 //! payload that does not parse is refused with a message that says why, and
 //! nothing changes on the server.
 
+use super::emit::{emit_to, everyone, now};
+use super::guards::joined_request;
 use super::reply::Reply;
+use super::state::GatewayState;
 use super::turn::{Sequencer, Turn};
 use super::{board, direct};
-use super::{emit_to, everyone, now, GatewayState};
 use crate::protocol::ack::texts;
 use crate::protocol::board::{BoardCursor, BoardDraw, BoardJoin, BoardLeave, BoardOp};
 use crate::protocol::chat::{
@@ -66,21 +68,6 @@ pub async fn attach<A: Adapter>(
     socket.on_fallback(super::reply::unknown_event::<A>);
     socket.on_disconnect(on_disconnect::<A>);
     Ok(())
-}
-
-/// The parsed payload of event `E` from a socket that has joined, with the
-/// way to answer it; otherwise the event is refused and `None` returned.
-pub(super) fn joined_request<A: Adapter, E: ClientEvent>(
-    state: &GatewayState,
-    socket: &SocketRef<A>,
-    data: TryData<Value>,
-    reply: Reply<A>,
-) -> Option<(E, Reply<A>)> {
-    if state.presence.username(socket.id).is_none() {
-        reply.refuse(E::NAME, texts::JOIN_FIRST);
-        return None;
-    }
-    reply.parse::<E>(data)
 }
 
 async fn on_join<A: Adapter>(

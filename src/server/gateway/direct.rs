@@ -1,9 +1,11 @@
 //! Direct messages and focus, on `/chat`; and the alerts (DMs, mentions)
 //! that go to `/notifications` for people not looking at the conversation.
 
+use super::emit::{emit_to, now};
 use super::reply::Reply;
+use super::rooms::user_room;
+use super::state::GatewayState;
 use super::turn::Turn;
-use super::{emit_to, now, user_room, GatewayState};
 use crate::protocol::ack::texts;
 use crate::protocol::chat::{MessageSent, NewMessage, NAMESPACE};
 use crate::protocol::direct::{

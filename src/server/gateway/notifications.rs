@@ -2,8 +2,8 @@
 //! `server::notifier::Notifier` pushes to it.
 
 use super::reply::Reply;
+use super::state::GatewayState;
 use super::turn::{Sequencer, Turn};
-use super::GatewayState;
 use crate::protocol::ack::texts;
 use crate::protocol::notifications::{self, SubscribeToNotifications};
 use crate::protocol::ClientEvent;

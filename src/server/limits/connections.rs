@@ -6,7 +6,7 @@
 //!   a new Engine.IO connection over its address's handshake rate with
 //!   HTTP 429, `Retry-After` and a JSON body `{message, retryAfterMs}`,
 //!   before any session exists.
-//! - [`admit`], the first connect middleware of every namespace, counts the
+//! - `gateway::connect::admit`, the first connect middleware of every namespace, counts the
 //!   socket against the total and per-address limits, refusing it with a
 //!   `connect_error` whose message says why (a browser shows that text; it
 //!   never sees an HTTP status of a WebSocket upgrade), and keeps a
@@ -18,16 +18,11 @@
 use super::{millis_ceil, ClientKey, Limits};
 use crate::protocol::ack::ErrorReply;
 use crate::protocol::SOCKET_IO_PATH;
-use crate::server::auth::identity::Identity;
-use crate::server::gateway::GatewayState;
-use crate::server::limits::budget::SocketBudgets;
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use http::StatusCode;
-use socketioxide::adapter::Adapter;
-use socketioxide::extract::SocketRef;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -118,7 +113,7 @@ impl Connections {
     }
 
     /// Counts a socket of `ip` in `ns`, or refuses it.
-    fn try_admit(&self, ns: &str, ip: IpAddr) -> Result<(), ConnectionRefusal> {
+    pub(crate) fn try_admit(&self, ns: &str, ip: IpAddr) -> Result<(), ConnectionRefusal> {
         let mut namespaces = self.lock();
         self.check(namespaces.get(ns), ip)?;
         let count = namespaces.entry(ns.to_owned()).or_default();
@@ -157,6 +152,17 @@ pub struct Permit {
     ip: IpAddr,
 }
 
+impl Permit {
+    /// Counts a socket of `ns` from `ip` (already admitted) until dropped.
+    pub fn new(limits: Arc<Limits>, ns: &str, ip: IpAddr) -> Self {
+        Self {
+            limits,
+            ns: ns.into(),
+            ip,
+        }
+    }
+}
+
 impl Drop for Permit {
     fn drop(&mut self) {
         self.limits.connections.release(&self.ns, self.ip);
@@ -164,7 +170,7 @@ impl Drop for Permit {
 }
 
 impl Limits {
-    fn check_penalty(&self, key: &ClientKey) -> Result<(), ConnectionRefusal> {
+    pub(crate) fn check_penalty(&self, key: &ClientKey) -> Result<(), ConnectionRefusal> {
         match self.penalty(key) {
             Some(left) => Err(ConnectionRefusal::Penalized(millis_ceil(left))),
             None => Ok(()),
@@ -214,44 +220,6 @@ pub async fn handshake_guard(
         }
     }
     next.run(req).await
-}
-
-/// Connect middleware, the first of every namespace: counts the socket
-/// against the connection limits.
-pub async fn admit<A: Adapter>(
-    socket: SocketRef<A>,
-    socketioxide::extract::State(state): socketioxide::extract::State<GatewayState>,
-) -> Result<(), ConnectionRefusal> {
-    let limits = &state.limits;
-    let ip = limits.client_ip(socket.req_parts());
-    if let Err(refusal) = limits.connections.try_admit(socket.ns(), ip) {
-        tracing::info!(sid = %socket.id, ns = socket.ns(), %ip, reason = %refusal, "socket refused");
-        return Err(refusal);
-    }
-    socket.extensions.insert(Arc::new(Permit {
-        limits: limits.clone(),
-        ns: socket.ns().into(),
-        ip,
-    }));
-    Ok(())
-}
-
-/// Connect middleware, the last of every namespace (after authentication,
-/// which decides whose budget it is): refuses a client kicked for flooding
-/// a moment ago, and gives the socket its rate-limit budgets.
-pub async fn meter<A: Adapter>(
-    socket: SocketRef<A>,
-    socketioxide::extract::State(state): socketioxide::extract::State<GatewayState>,
-) -> Result<(), ConnectionRefusal> {
-    let key = match Identity::of(&socket).user_id() {
-        Some(id) => ClientKey::Account(id),
-        None => ClientKey::Address(state.limits.client_ip(socket.req_parts())),
-    };
-    state.limits.check_penalty(&key)?;
-    socket
-        .extensions
-        .insert(SocketBudgets::new(state.limits.clone(), key));
-    Ok(())
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ pub mod budget;
 pub mod connections;
 
 pub use budget::{Budget, Draws, Reads, Rooms, Sends};
-pub use connections::{admit, handshake_guard, meter, Connections};
+pub use connections::{handshake_guard, Connections};
 
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use http::HeaderName;

@@ -1,0 +1,38 @@
+//! What the gateway's handlers share: [`GatewayState`], reached through
+//! socketioxide's `State`.
+
+use super::cursors::Cursors;
+use super::turn::InFlight;
+use crate::server::auth::TokenKeys;
+use crate::server::cluster::roster::Roster;
+use crate::server::limits::Limits;
+use crate::server::presence::Presence;
+use crate::server::store::Store;
+use socketioxide::adapter::Adapter;
+use socketioxide::SocketIo;
+use std::sync::Arc;
+
+/// What the handlers share, reached through socketioxide's `State`.
+#[derive(Clone)]
+pub struct GatewayState {
+    pub presence: Arc<Presence>,
+    pub tokens: Arc<TokenKeys>,
+    pub store: Store,
+    /// Refuse sockets without a valid login.
+    pub require_login: bool,
+    /// Rate and connection limits.
+    pub limits: Arc<Limits>,
+    /// Whiteboard pointers waiting to be sent.
+    pub cursors: Arc<Cursors>,
+    /// Who is in the chat on every node, when this is one node of several.
+    pub roster: Option<Arc<Roster>>,
+    /// Events read and not yet handled (a graceful shutdown waits for them).
+    pub in_flight: Arc<InFlight>,
+}
+
+impl GatewayState {
+    /// The notifier of this socket.io server.
+    pub fn notifier<A: Adapter>(&self, io: &SocketIo<A>) -> crate::server::notifier::Notifier<A> {
+        crate::server::notifier::Notifier::new(io.clone())
+    }
+}
