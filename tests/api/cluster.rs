@@ -13,7 +13,8 @@
 //! one Redis and one PostgreSQL do not meet.
 
 use crate::helpers::{
-    spawn_app_with, users, whole_history, Process, Sock, TestApp, TransportType, QUIET, WAIT,
+    joined_at, joined_with, spawn_app_with, users, whole_history, Process, Sock, TestApp, QUIET,
+    WAIT,
 };
 use huddle::server::cluster::roster::{REFRESH, TTL};
 use serde_json::{json, Value};
@@ -302,17 +303,7 @@ async fn without_redis_each_node_serves_its_own_clients_and_heals() {
 /// A `/chat` socket that has sent `join {name}` (without waiting for a
 /// `user-joined`: a second socket of a name is not announced).
 async fn join_as(url: &str, name: &str) -> Sock {
-    joined(url, name, None).await
-}
-
-/// A `/chat` socket, logged in with `token` if given, that has joined.
-async fn joined(url: &str, name: &str, token: Option<&str>) -> Sock {
-    let sock = Sock::connect_url(url, "/chat", TransportType::Websocket, None, token)
-        .await
-        .expect("connects");
-    let ack = sock.request("join", json!({ "username": name })).await;
-    assert_eq!(ack["status"], "ok", "{ack}");
-    sock
+    joined_at(url, name).await
 }
 
 #[tokio::test]
@@ -508,7 +499,7 @@ async fn register(url: &str, name: &str) -> String {
 }
 
 async fn logged_in(url: &str, name: &str, token: &str) -> Sock {
-    joined(url, name, Some(token)).await
+    joined_with(url, name, Some(token)).await
 }
 
 #[tokio::test]

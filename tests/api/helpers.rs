@@ -641,7 +641,12 @@ pub async fn whole_history(sock: &Sock, room: &str) -> Vec<Value> {
 
 /// A `/chat` socket on the server at `url` that has joined as `name`.
 pub async fn joined_at(url: &str, name: &str) -> Sock {
-    let sock = Sock::connect_url(url, "/chat", TransportType::Websocket, None, None)
+    joined_with(url, name, None).await
+}
+
+/// A `/chat` socket, logged in with `token` if given, that has joined.
+pub async fn joined_with(url: &str, name: &str, token: Option<&str>) -> Sock {
+    let sock = Sock::connect_url(url, "/chat", TransportType::Websocket, None, token)
         .await
         .expect("connects");
     let ack = sock.request("join", json!({ "username": name })).await;

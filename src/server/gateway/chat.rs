@@ -42,9 +42,7 @@ pub async fn attach<A: Adapter>(
     socket: SocketRef<A>,
     State(state): State<GatewayState>,
 ) -> Result<(), std::convert::Infallible> {
-    socket
-        .extensions
-        .insert(Sequencer::new(state.in_flight.clone()));
+    Sequencer::attach(&socket, &state.in_flight);
     socket.on(Join::NAME, on_join::<A>);
     socket.on(SendMessage::NAME, on_send_message::<A>);
     socket.on(JoinRoom::NAME, on_join_room::<A>);

@@ -26,9 +26,7 @@ pub async fn attach<A: Adapter>(
     socket: SocketRef<A>,
     State(state): State<GatewayState>,
 ) -> Result<(), std::convert::Infallible> {
-    socket
-        .extensions
-        .insert(Sequencer::new(state.in_flight.clone()));
+    Sequencer::attach(&socket, &state.in_flight);
     socket.on(SubscribeToNotifications::NAME, on_subscribe::<A>);
     socket.on_fallback(super::reply::unknown_event::<A>);
     Ok(())

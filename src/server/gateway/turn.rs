@@ -66,6 +66,12 @@ struct Serving {
 }
 
 impl Sequencer {
+    /// Gives `socket` its ticket machine: call before its handlers are
+    /// attached.
+    pub fn attach<A: Adapter>(socket: &Socket<A>, in_flight: &Arc<InFlight>) {
+        socket.extensions.insert(Self::new(in_flight.clone()));
+    }
+
     pub fn new(in_flight: Arc<InFlight>) -> Arc<Self> {
         Arc::new(Self {
             next_ticket: AtomicU64::new(0),
