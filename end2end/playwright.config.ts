@@ -14,6 +14,10 @@ export default defineConfig({
   outputDir: './test-results',
   timeout: 60_000,
   expect: { timeout: 10_000 },
+  // A `test.only` left in a file would quietly skip every other test (CI
+  // here is `.ci/run`, which need not set `CI`): refused everywhere; use
+  // `--grep` to run one test.
+  forbidOnly: true,
   fullyParallel: false,
   workers: 1,
   reporter: [['list']],
