@@ -1,5 +1,6 @@
 // Accounts, direct messages and catching up after going offline.
 import { test, expect, type Browser, type Page } from '@playwright/test';
+import { Frames } from './frames';
 
 const password = 'correct horse battery';
 
@@ -41,8 +42,18 @@ test('sign up, stay logged in across a reload, log out, log in', async ({ browse
 
   await page.getByTestId('logout').click();
   await expect(page.getByTestId('tab-login')).toBeVisible();
+  const frames = new Frames(page);
   await page.reload();
+  // Wait for hydration: the server renders "Connecting to the server…";
+  // only the browser code, once its own connection is up, removes it.
+  await expect(page.getByTestId('connection-banner')).toHaveCount(0);
+  expect(frames.connects('/chat').length).toBeGreaterThan(0);
   await expect(page.getByTestId('tab-login')).toBeVisible();
+  // A saved login would have shown by now: its token in the handshake, and
+  // its `join`, which the page sends before it counts as connected.
+  for (const auth of frames.connects('/chat')) expect(auth?.token).toBeUndefined();
+  expect(frames.emitted('/chat').map((e) => e.name)).not.toContain('join');
+  await expect(page.getByTestId('me')).toHaveCount(0);
 
   await page.getByTestId('username').fill(name);
   await page.getByTestId('password').fill('not the password');
