@@ -106,6 +106,35 @@ test('the chat fits a phone screen', async ({ browser }) => {
   // Nothing scrolls sideways.
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(overflow).toBeLessThanOrEqual(0);
+  // The README's phone layout, one column: the rooms a strip at the top,
+  // then the messages and the composer, the online list below the composer.
+  const box = async (selector: string) => {
+    const b = await page.locator(selector).boundingBox();
+    expect(b, selector).not.toBeNull();
+    return b!;
+  };
+  const rooms = await box('nav.rooms');
+  const list = await box('[data-testid="messages"]');
+  const composer = await box('form.composer');
+  const users = await box('aside.users');
+  // A strip: the whole width, low, its rooms and "Join a room…" side by side.
+  expect(rooms.width).toBeGreaterThanOrEqual(390 - 1);
+  expect(rooms.height).toBeLessThan(844 / 4);
+  const roomItems = await box('[data-testid="room-list"]');
+  const joinRoom = await box('[data-testid="room-input"]');
+  expect(joinRoom.x).toBeGreaterThanOrEqual(roomItems.x + roomItems.width - 1);
+  expect(joinRoom.y).toBeLessThan(roomItems.y + roomItems.height);
+  expect(roomItems.y).toBeLessThan(joinRoom.y + joinRoom.height);
+  expect(rooms.y + rooms.height).toBeLessThanOrEqual(list.y + 1);
+  expect(list.y + list.height).toBeLessThanOrEqual(composer.y + 1);
+  expect(composer.y + composer.height).toBeLessThanOrEqual(users.y + 1);
+  // All of it on the screen, the composer included, none of it cut off sideways.
+  for (const [name, b] of Object.entries({ rooms, list, composer, users })) {
+    expect(b.x, name).toBeGreaterThanOrEqual(0);
+    expect(b.x + b.width, name).toBeLessThanOrEqual(390 + 1);
+  }
+  expect(users.y + users.height).toBeLessThanOrEqual(844 + 1);
+  await expect(page.getByTestId('composer')).toBeInViewport({ ratio: 1 });
   await page.screenshot({ path: path.join(__dirname, '..', 'artifacts', 'chat-phone.png') });
   await context.close();
 });
