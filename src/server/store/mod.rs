@@ -12,12 +12,14 @@ use sqlx::{AnyPool, Row};
 use std::time::Duration;
 use tokio::sync::mpsc;
 
+mod accounts;
 mod backend;
 mod board;
 #[cfg(test)]
 pub(crate) mod test_db;
 mod writer;
 
+pub use accounts::User;
 pub use board::BoardApplied;
 
 use backend::{checkpoints, Backend, Pools};
@@ -50,13 +52,6 @@ pub enum StoreError {
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("storing failed: {0}")]
     Failed(String),
-}
-
-/// An account, without its password hash.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct User {
-    pub id: i64,
-    pub username: Username,
 }
 
 /// What an append did.
@@ -129,75 +124,6 @@ impl Store {
     pub async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.reader).await?;
         Ok(())
-    }
-
-    // ---- Accounts ----
-
-    pub async fn create_user(
-        &self,
-        username: &Username,
-        password_hash: &str,
-    ) -> Result<User, StoreError> {
-        let result = sqlx::query(
-            "INSERT INTO users (username, password_hash, created_at) VALUES ($1, $2, $3) RETURNING id",
-        )
-        .bind(username.as_str())
-        .bind(password_hash)
-        .bind(now_text())
-        .fetch_one(&self.writer)
-        .await;
-        match result {
-            Ok(row) => Ok(User {
-                id: row.try_get("id")?,
-                username: username.clone(),
-            }),
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-                Err(StoreError::Conflict(format!("The username {username}")))
-            }
-            Err(e) => Err(e.into()),
-        }
-    }
-
-    /// The account named `username` (any case) and its password hash.
-    pub async fn user_with_hash(
-        &self,
-        username: &Username,
-    ) -> Result<Option<(User, String)>, StoreError> {
-        let row = sqlx::query(
-            "SELECT id, username, password_hash FROM users WHERE lower(username) = lower($1)",
-        )
-        .bind(username.as_str())
-        .fetch_optional(&self.reader)
-        .await?;
-        row.map(|r| {
-            let name: String = r.try_get("username")?;
-            Ok((
-                User {
-                    id: r.try_get("id")?,
-                    username: Username::parse(&name).map_err(|e| sqlx::Error::Decode(e.into()))?,
-                },
-                r.try_get("password_hash")?,
-            ))
-        })
-        .transpose()
-    }
-
-    /// Whether `username` (any case) belongs to an account.
-    pub async fn is_registered(&self, username: &Username) -> Result<bool, StoreError> {
-        let row = sqlx::query("SELECT 1 FROM users WHERE lower(username) = lower($1)")
-            .bind(username.as_str())
-            .fetch_optional(&self.reader)
-            .await?;
-        Ok(row.is_some())
-    }
-
-    /// Whether an account has this id.
-    pub async fn user_exists(&self, id: i64) -> Result<bool, StoreError> {
-        let row = sqlx::query("SELECT 1 FROM users WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.reader)
-            .await?;
-        Ok(row.is_some())
     }
 
     // ---- Sessions ----
@@ -293,11 +219,6 @@ impl Store {
     }
 
     // ---- Direct messages ----
-
-    /// The account named `username` (any case).
-    pub async fn user_by_name(&self, username: &Username) -> Result<Option<User>, StoreError> {
-        Ok(self.user_with_hash(username).await?.map(|(user, _)| user))
-    }
 
     /// Stores a direct message under the conversation's next sequence
     /// number, unless the sender already stored one with `client_id`.
@@ -606,17 +527,6 @@ mod tests {
     use super::test_db::{cid, name, room, text, ts};
     use super::*;
 
-    async fn usernames_are_unique_without_regard_to_case(s: Store) {
-        let ann = s.create_user(&name("Ann"), "hash").await.unwrap();
-        assert!(matches!(
-            s.create_user(&name("ann"), "h").await,
-            Err(StoreError::Conflict(_))
-        ));
-        assert!(s.is_registered(&name("ANN")).await.unwrap());
-        let (found, hash) = s.user_with_hash(&name("aNn")).await.unwrap().unwrap();
-        assert_eq!((found, hash.as_str()), (ann, "hash"));
-    }
-
     async fn sequence_numbers_are_per_room_and_gapless(s: Store) {
         for i in 1..=3 {
             let Appended::New(m) = s
@@ -768,7 +678,6 @@ mod tests {
     }
 
     crate::server::store::test_db::on_both_backends!(
-        usernames_are_unique_without_regard_to_case,
         sequence_numbers_are_per_room_and_gapless,
         a_retried_client_id_is_stored_once,
         history_pages_both_ways,
