@@ -1,0 +1,60 @@
+//! Login sessions (`sessions`): one row per token handed out, until it is
+//! revoked (a token's expiry is in the token itself).
+
+use super::{now_text, Store, StoreError};
+
+impl Store {
+    pub async fn create_session(
+        &self,
+        session_id: &str,
+        user_id: i64,
+        expires_at: u64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO sessions (id, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(session_id)
+        .bind(user_id)
+        .bind(now_text())
+        .bind(i64::try_from(expires_at).unwrap_or(i64::MAX))
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    /// Whether the session exists and has not been revoked (expiry is in
+    /// the token itself).
+    pub async fn session_active(&self, session_id: &str) -> Result<bool, StoreError> {
+        let row = sqlx::query("SELECT 1 FROM sessions WHERE id = $1 AND revoked_at IS NULL")
+            .bind(session_id)
+            .fetch_optional(&self.reader)
+            .await?;
+        Ok(row.is_some())
+    }
+
+    pub async fn revoke_session(&self, session_id: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+            .bind(now_text())
+            .bind(session_id)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::store::test_db::name;
+
+    async fn sessions_can_be_revoked(s: Store) {
+        let u = s.create_user(&name("ann"), "h").await.unwrap();
+        s.create_session("s1", u.id, 4_000_000_000).await.unwrap();
+        assert!(s.session_active("s1").await.unwrap());
+        s.revoke_session("s1").await.unwrap();
+        assert!(!s.session_active("s1").await.unwrap());
+        assert!(!s.session_active("nope").await.unwrap());
+    }
+
+    crate::server::store::test_db::on_both_backends!(sessions_can_be_revoked);
+}
