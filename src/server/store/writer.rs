@@ -5,7 +5,8 @@
 //! ([`store_batch`]).
 
 use super::backend::Backend;
-use super::{room_id, select_by_client_id, Appended, StoreError};
+use super::rooms::room_id;
+use super::{select_by_client_id, Appended, StoreError};
 use crate::protocol::chat::{ClientMessageId, NewMessage as StoredMessage, Timestamp};
 use crate::protocol::{MessageText, RoomName, Username};
 use sqlx::{AnyPool, Row};
