@@ -3,10 +3,10 @@
 //! over sqlx; the embedded default is SQLite in a file (WAL mode, a pool),
 //! created and migrated on first run with no manual step.
 
-use crate::protocol::chat::{ClientMessageId, NewMessage as StoredMessage, Timestamp};
+use crate::protocol::chat::{ClientMessageId, Timestamp};
 use crate::protocol::direct::{DmSummary, NewDm};
 use crate::protocol::history::Cursor;
-use crate::protocol::{MessageText, RoomName, Username};
+use crate::protocol::{MessageText, Username};
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 use std::time::Duration;
@@ -15,6 +15,8 @@ use tokio::sync::mpsc;
 mod accounts;
 mod backend;
 mod board;
+mod messages;
+mod page;
 mod rooms;
 mod sessions;
 #[cfg(test)]
@@ -25,6 +27,7 @@ pub use accounts::User;
 pub use board::BoardApplied;
 
 use backend::{checkpoints, Backend, Pools};
+use page::fetch_page;
 use writer::AppendJob;
 
 /// The start of every direct-message page query.
@@ -32,14 +35,6 @@ macro_rules! dm_page_query {
     () => {
         "SELECT id, seq, sender_id, body, created_at, client_id \
          FROM direct_messages WHERE user_lo = $1 AND user_hi = $2"
-    };
-}
-
-/// The start of every history query; `concat!` keeps the SQL static.
-macro_rules! page_query {
-    () => {
-        "SELECT m.id, m.seq, m.username, m.body, m.created_at, m.client_id \
-         FROM messages m JOIN rooms r ON r.id = m.room_id WHERE r.name = $1"
     };
 }
 
@@ -126,59 +121,6 @@ impl Store {
     pub async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.reader).await?;
         Ok(())
-    }
-
-    // ---- Messages ----
-
-    /// Stores a message under the room's next sequence number, unless this
-    /// author already stored one with `client_id`.
-    pub async fn append_message(
-        &self,
-        room: &RoomName,
-        author: &Username,
-        user_id: Option<i64>,
-        body: &MessageText,
-        client_id: Option<&ClientMessageId>,
-        timestamp: &Timestamp,
-    ) -> Result<Appended<StoredMessage>, StoreError> {
-        let (job, answer) = AppendJob::new(room, author, user_id, body, client_id, timestamp);
-        self.appends
-            .send(job)
-            .await
-            .map_err(|_| StoreError::Failed("the message writer has stopped".into()))?;
-        answer
-            .await
-            .map_err(|_| StoreError::Failed("the message writer has stopped".into()))?
-    }
-
-    /// One page of a room's history, in ascending sequence order, and
-    /// whether there is more in the direction of the cursor.
-    pub async fn history(
-        &self,
-        room: &RoomName,
-        cursor: Cursor,
-        limit: u32,
-    ) -> Result<(Vec<StoredMessage>, bool), StoreError> {
-        let (rows, has_more) = fetch_page(
-            &self.reader,
-            [
-                concat!(page_query!(), " ORDER BY m.seq DESC LIMIT $2"),
-                concat!(
-                    page_query!(),
-                    " AND m.seq < $2 ORDER BY m.seq DESC LIMIT $3"
-                ),
-                concat!(page_query!(), " AND m.seq > $2 ORDER BY m.seq ASC LIMIT $3"),
-            ],
-            |q| q.bind(room.as_str()),
-            cursor,
-            limit,
-        )
-        .await?;
-        let messages = rows
-            .iter()
-            .map(|r| message_from_row(r, room))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok((messages, has_more))
     }
 
     // ---- Direct messages ----
@@ -335,36 +277,6 @@ impl Store {
     }
 }
 
-type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
-
-/// One page of a conversation (a room or a DM pair), shared by `history`
-/// and `dm_history`. `sql` holds the latest / before / after queries, each
-/// ending in `[AND seq <|> ?] ORDER BY seq ... LIMIT ?`; `key` binds the
-/// conversation. Returns at most `limit` rows in ascending `seq` order, and
-/// whether there are more in the cursor's direction.
-async fn fetch_page<'q>(
-    pool: &AnyPool,
-    [latest, before, after]: [&'static str; 3],
-    key: impl FnOnce(AnyQuery<'q>) -> AnyQuery<'q>,
-    cursor: Cursor,
-    limit: u32,
-) -> Result<(Vec<AnyRow>, bool), StoreError> {
-    let limit = limit as usize;
-    let query = match cursor {
-        Cursor::Latest => key(sqlx::query(latest)),
-        Cursor::Before(seq) => key(sqlx::query(before)).bind(seq),
-        Cursor::After(seq) => key(sqlx::query(after)).bind(seq),
-    };
-    // One more than asked: its presence says whether there is more.
-    let mut rows = query.bind(limit as i64 + 1).fetch_all(pool).await?;
-    let has_more = rows.len() > limit;
-    rows.truncate(limit);
-    if !matches!(cursor, Cursor::After(_)) {
-        rows.reverse();
-    }
-    Ok((rows, has_more))
-}
-
 /// A conversation's key: the two user ids, lower first.
 fn pair(a: i64, b: i64) -> (i64, i64) {
     (a.min(b), a.max(b))
@@ -387,136 +299,14 @@ fn dm_from_row(r: &AnyRow, from: &User, to: &User) -> Result<NewDm, StoreError> 
 
 type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
 
-async fn select_by_client_id(
-    conn: &mut sqlx::AnyConnection,
-    author: &Username,
-    client_id: &str,
-) -> Result<Option<StoredMessage>, StoreError> {
-    let row = sqlx::query(
-        "SELECT m.id, m.seq, m.username, m.body, m.created_at, m.client_id, r.name AS room \
-         FROM messages m JOIN rooms r ON r.id = m.room_id \
-         WHERE m.username = $1 AND m.client_id = $2",
-    )
-    .bind(author.as_str())
-    .bind(client_id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    row.map(|r| {
-        let room: String = r.try_get("room")?;
-        let room = RoomName::parse(&room).map_err(|e| sqlx::Error::Decode(e.into()))?;
-        message_from_row(&r, &room)
-    })
-    .transpose()
-}
-
-fn message_from_row(r: &AnyRow, room: &RoomName) -> Result<StoredMessage, StoreError> {
-    let decode = |e: crate::protocol::NameError| sqlx::Error::Decode(e.into());
-    let username: String = r.try_get("username")?;
-    let body: String = r.try_get("body")?;
-    Ok(StoredMessage {
-        id: r.try_get("id")?,
-        seq: r.try_get("seq")?,
-        room: room.clone(),
-        username: Username::parse(&username).map_err(decode)?,
-        message: MessageText::parse(&body).map_err(decode)?,
-        timestamp: Timestamp(r.try_get("created_at")?),
-        client_id: r
-            .try_get::<Option<String>, _>("client_id")?
-            .and_then(|c| ClientMessageId::parse(&c).ok()),
-    })
-}
-
 fn now_text() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::test_db::{cid, name, room, text, ts};
+    use super::test_db::{cid, name, text, ts};
     use super::*;
-
-    async fn sequence_numbers_are_per_room_and_gapless(s: Store) {
-        for i in 1..=3 {
-            let Appended::New(m) = s
-                .append_message(&room("a"), &name("x"), None, &text("hi"), None, &ts())
-                .await
-                .unwrap()
-            else {
-                panic!("new")
-            };
-            assert_eq!(m.seq, i);
-        }
-        let Appended::New(m) = s
-            .append_message(&room("b"), &name("x"), None, &text("hi"), None, &ts())
-            .await
-            .unwrap()
-        else {
-            panic!("new")
-        };
-        assert_eq!(m.seq, 1);
-    }
-
-    async fn a_retried_client_id_is_stored_once(s: Store) {
-        let first = s
-            .append_message(
-                &room("a"),
-                &name("x"),
-                None,
-                &text("once"),
-                Some(&cid("c-1")),
-                &ts(),
-            )
-            .await
-            .unwrap();
-        let again = s
-            .append_message(
-                &room("a"),
-                &name("x"),
-                None,
-                &text("once"),
-                Some(&cid("c-1")),
-                &ts(),
-            )
-            .await
-            .unwrap();
-        let (Appended::New(a), Appended::Duplicate(b)) = (first, again) else {
-            panic!("expected new then duplicate")
-        };
-        assert_eq!(a, b);
-        let (page, _) = s.history(&room("a"), Cursor::Latest, 10).await.unwrap();
-        assert_eq!(page.len(), 1);
-    }
-
-    async fn history_pages_both_ways(s: Store) {
-        for i in 1..=25 {
-            s.append_message(
-                &room("a"),
-                &name("x"),
-                None,
-                &text(&format!("m{i}")),
-                None,
-                &ts(),
-            )
-            .await
-            .unwrap();
-        }
-        let seqs = |p: &[StoredMessage]| p.iter().map(|m| m.seq).collect::<Vec<_>>();
-        let (last, more) = s.history(&room("a"), Cursor::Latest, 10).await.unwrap();
-        assert_eq!((seqs(&last), more), ((16..=25).collect(), true));
-        let (older, more) = s.history(&room("a"), Cursor::Before(16), 10).await.unwrap();
-        assert_eq!((seqs(&older), more), ((6..=15).collect(), true));
-        let (oldest, more) = s.history(&room("a"), Cursor::Before(6), 10).await.unwrap();
-        assert_eq!((seqs(&oldest), more), ((1..=5).collect(), false));
-        let (after, more) = s.history(&room("a"), Cursor::After(20), 10).await.unwrap();
-        assert_eq!((seqs(&after), more), ((21..=25).collect(), false));
-        let (after, more) = s.history(&room("a"), Cursor::After(0), 10).await.unwrap();
-        assert_eq!((seqs(&after), more), ((1..=10).collect(), true));
-        let (none, more) = s
-            .history(&room("nothing-here"), Cursor::Latest, 10)
-            .await
-            .unwrap();
-        assert!(none.is_empty() && !more);
-    }
 
     async fn direct_messages_have_their_own_sequence_and_unread_counts(s: Store) {
         let ann = s.create_user(&name("ann"), "h").await.unwrap();
@@ -568,9 +358,6 @@ mod tests {
     }
 
     crate::server::store::test_db::on_both_backends!(
-        sequence_numbers_are_per_room_and_gapless,
-        a_retried_client_id_is_stored_once,
-        history_pages_both_ways,
         direct_messages_have_their_own_sequence_and_unread_counts,
     );
 }

@@ -5,8 +5,9 @@
 //! ([`store_batch`]).
 
 use super::backend::Backend;
+use super::messages::select_by_client_id;
 use super::rooms::room_id;
-use super::{select_by_client_id, Appended, StoreError};
+use super::{Appended, StoreError};
 use crate::protocol::chat::{ClientMessageId, NewMessage as StoredMessage, Timestamp};
 use crate::protocol::{MessageText, RoomName, Username};
 use sqlx::{AnyPool, Row};
