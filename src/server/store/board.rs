@@ -179,7 +179,7 @@ async fn add(
     seq: i64,
     change: &mut BoardChange,
 ) -> Result<Option<String>, StoreError> {
-    let data = serde_json::to_string(shape).map_err(|e| StoreError::Failed(e.to_string()))?;
+    let data = serde_json::to_string(shape)?;
     let stored: Option<String> =
         sqlx::query_scalar("SELECT data FROM board_shapes WHERE room = $1 AND id = $2")
             .bind(room.as_str())

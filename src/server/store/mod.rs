@@ -43,6 +43,12 @@ pub enum StoreError {
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("storing failed: {0}")]
     Failed(String),
+    /// The writer's batch this message was in failed: every message of it
+    /// is answered with the batch's error.
+    #[error("storing failed: {0}")]
+    Batch(#[source] std::sync::Arc<StoreError>),
+    #[error("storing failed: {0}")]
+    Encoding(#[from] serde_json::Error),
 }
 
 /// What an append did.

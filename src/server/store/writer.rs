@@ -85,8 +85,9 @@ async fn write_appends(backend: Backend, writer: AnyPool, mut jobs: mpsc::Receiv
                 tracing::error!(error = %e, messages = batch.len(), "storing messages failed");
                 // A failed transaction may have created rooms that are gone.
                 rooms.clear();
+                let e = std::sync::Arc::new(e);
                 for job in batch.drain(..) {
-                    let _ = job.reply.send(Err(StoreError::Failed(e.to_string())));
+                    let _ = job.reply.send(Err(StoreError::Batch(e.clone())));
                 }
             }
         }
