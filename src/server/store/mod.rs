@@ -18,6 +18,7 @@ mod accounts;
 mod backend;
 mod board;
 mod direct;
+mod message_rows;
 mod messages;
 mod page;
 mod rooms;

@@ -5,7 +5,7 @@
 //! ([`store_batch`]).
 
 use super::backend::Backend;
-use super::messages::select_by_client_id;
+use super::message_rows::select_by_client_id;
 use super::rooms::room_id;
 use super::{Appended, StoreError};
 use crate::protocol::chat::{ClientMessageId, NewMessage as StoredMessage, Timestamp};

@@ -1,0 +1,48 @@
+//! Rows of the `messages` table as messages: read by the history and by
+//! the writer (a retried send is answered with the stored message).
+
+use super::StoreError;
+use crate::protocol::chat::{ClientMessageId, NewMessage as StoredMessage, Timestamp};
+use crate::protocol::{MessageText, RoomName, Username};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+/// The message `author` stored with `client_id`, if any.
+pub(super) async fn select_by_client_id(
+    conn: &mut sqlx::AnyConnection,
+    author: &Username,
+    client_id: &str,
+) -> Result<Option<StoredMessage>, StoreError> {
+    let row = sqlx::query(
+        "SELECT m.id, m.seq, m.username, m.body, m.created_at, m.client_id, r.name AS room \
+         FROM messages m JOIN rooms r ON r.id = m.room_id \
+         WHERE m.username = $1 AND m.client_id = $2",
+    )
+    .bind(author.as_str())
+    .bind(client_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.map(|r| {
+        let room: String = r.try_get("room")?;
+        let room = RoomName::parse(&room).map_err(|e| sqlx::Error::Decode(e.into()))?;
+        message_from_row(&r, &room)
+    })
+    .transpose()
+}
+
+pub(super) fn message_from_row(r: &AnyRow, room: &RoomName) -> Result<StoredMessage, StoreError> {
+    let decode = |e: crate::protocol::NameError| sqlx::Error::Decode(e.into());
+    let username: String = r.try_get("username")?;
+    let body: String = r.try_get("body")?;
+    Ok(StoredMessage {
+        id: r.try_get("id")?,
+        seq: r.try_get("seq")?,
+        room: room.clone(),
+        username: Username::parse(&username).map_err(decode)?,
+        message: MessageText::parse(&body).map_err(decode)?,
+        timestamp: Timestamp(r.try_get("created_at")?),
+        client_id: r
+            .try_get::<Option<String>, _>("client_id")?
+            .and_then(|c| ClientMessageId::parse(&c).ok()),
+    })
+}
