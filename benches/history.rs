@@ -8,7 +8,7 @@
 //! percentiles. Options: `--messages N` (default 1000000), `--queries N`
 //! (default 5000).
 //!
-//! Run as a test (`cargo test --benches`, or `cargo bench -- --test`), as
+//! Run as a test (`cargo test --bench history`, or `cargo bench -- --test`), as
 //! criterion's benches are, it checks that it works on a small room: 1000
 //! messages, 20 queries.
 
@@ -28,7 +28,7 @@ fn arg(name: &str, default: u64) -> u64 {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    // `cargo bench` passes `--bench`; `cargo test --benches` does not.
+    // `cargo bench` passes `--bench`; `cargo test --bench history` does not.
     let args: Vec<String> = std::env::args().collect();
     let as_test = args.iter().any(|a| a == "--test") || !args.iter().any(|a| a == "--bench");
     let (messages, queries) = if as_test {

@@ -22,7 +22,7 @@ step "Rust unit and integration tests"
 cargo test --features ssr
 
 step "Benchmarks, each run once as a test (criterion's test mode; history on a small room)"
-cargo test --features ssr --benches
+cargo test --features ssr --bench history --bench hot_paths --bench broadcast
 
 step "Release build (server + WASM client)"
 cargo leptos build --release
