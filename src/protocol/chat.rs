@@ -133,6 +133,11 @@ impl ClientEvent for GetUsers {
     const NAMESPACE: &'static str = NAMESPACE;
     const NAME: &'static str = "get-users";
     type Reply = UserList;
+
+    /// It takes no payload: whatever comes is ignored, as in the tutorial.
+    fn from_payload(_: Option<serde_json::Value>) -> Result<Self, super::PayloadError> {
+        Ok(Self {})
+    }
 }
 
 /// The ack of [`GetUsers`]: `{status:"ok", users:[...]}`, in join order; two

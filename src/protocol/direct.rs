@@ -95,6 +95,11 @@ impl ClientEvent for DmList {
     const NAMESPACE: &'static str = NAMESPACE;
     const NAME: &'static str = "dm-list";
     type Reply = DmConversations;
+
+    /// It takes no payload: whatever comes is ignored, as in the tutorial.
+    fn from_payload(_: Option<serde_json::Value>) -> Result<Self, super::PayloadError> {
+        Ok(Self {})
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -39,6 +39,14 @@ pub trait ClientEvent: Serialize + DeserializeOwned {
     fn check(&self) -> Result<(), String> {
         Ok(())
     }
+
+    /// The event from its payload (the packet's first argument), or why it
+    /// is not one: by default the payload must be a JSON object of the
+    /// event's fields ([`parse_payload`]). An event that takes no payload
+    /// overrides this to ignore whatever comes.
+    fn from_payload(payload: Option<serde_json::Value>) -> Result<Self, PayloadError> {
+        parse_payload::<Self>(payload)
+    }
 }
 
 /// An event the server emits and the client listens to.

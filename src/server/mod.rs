@@ -5,6 +5,7 @@ pub mod app;
 pub mod auth;
 pub mod cluster;
 pub mod config;
+pub mod error;
 pub mod gateway;
 pub mod health;
 pub mod limits;

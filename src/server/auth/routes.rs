@@ -2,54 +2,35 @@
 
 use super::{password, random_hex, unix_now, Claims};
 use crate::protocol::account::{AccountUser, Credentials, Session};
-use crate::protocol::ack::ErrorReply;
 use crate::protocol::chat::SessionEnded;
 use crate::protocol::ServerEvent;
+use crate::server::error::{Error, Internal};
 use crate::server::gateway::rooms::session_room;
 use crate::server::state::AppState;
 use crate::server::store::{StoreError, User};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
 use axum::Json;
 
-/// An HTTP error: the status and a message that says what to do.
-pub struct ApiError(StatusCode, String);
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        (self.0, Json(ErrorReply::new(self.1))).into_response()
-    }
-}
-
-fn internal(what: &str, e: impl std::fmt::Display) -> ApiError {
-    tracing::error!(error = %e, "{what}");
-    ApiError(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "The server could not do that right now; try again shortly".into(),
-    )
-}
-
-fn credentials(body: Result<Json<Credentials>, JsonRejection>) -> Result<Credentials, ApiError> {
-    let Json(c) = body.map_err(|e| ApiError(StatusCode::BAD_REQUEST, e.body_text()))?;
-    c.check_password()
-        .map_err(|m| ApiError(StatusCode::BAD_REQUEST, m))?;
+fn credentials(body: Result<Json<Credentials>, JsonRejection>) -> Result<Credentials, Error> {
+    let Json(c) = body.map_err(|e| Error::refused(e.body_text()))?;
+    c.check_password().map_err(Error::refused)?;
     Ok(c)
 }
 
 pub async fn register(
     State(state): State<AppState>,
     body: Result<Json<Credentials>, JsonRejection>,
-) -> Result<(StatusCode, Json<Session>), ApiError> {
+) -> Result<(StatusCode, Json<Session>), Error> {
     let c = credentials(body)?;
     let hash = password::hash(c.password)
         .await
-        .map_err(|e| internal("hashing a password failed", e))?;
+        .internal("hashing a password failed")?;
     let user = match state.gateway.store.create_user(&c.username, &hash).await {
         Ok(user) => user,
         Err(StoreError::Conflict(_)) => {
-            return Err(ApiError(
+            return Err(Error::with_status(
                 StatusCode::CONFLICT,
                 format!(
                     "The username {} is taken: pick another, or log in",
@@ -57,7 +38,7 @@ pub async fn register(
                 ),
             ))
         }
-        Err(e) => return Err(internal("creating a user failed", e)),
+        Err(e) => return Err(Error::internal("creating a user failed", e)),
     };
     tracing::info!(user = user.id, "registered");
     Ok((StatusCode::CREATED, Json(open_session(&state, user).await?)))
@@ -66,26 +47,21 @@ pub async fn register(
 pub async fn login(
     State(state): State<AppState>,
     body: Result<Json<Credentials>, JsonRejection>,
-) -> Result<Json<Session>, ApiError> {
-    let Json(c) = body.map_err(|e| ApiError(StatusCode::BAD_REQUEST, e.body_text()))?;
-    let wrong = || {
-        ApiError(
-            StatusCode::UNAUTHORIZED,
-            "Wrong username or password".into(),
-        )
-    };
+) -> Result<Json<Session>, Error> {
+    let Json(c) = body.map_err(|e| Error::refused(e.body_text()))?;
+    let wrong = || Error::with_status(StatusCode::UNAUTHORIZED, "Wrong username or password");
     let Some((user, hash)) = state
         .gateway
         .store
         .user_with_hash(&c.username)
         .await
-        .map_err(|e| internal("looking up a user failed", e))?
+        .internal("looking up a user failed")?
     else {
         return Err(wrong());
     };
     let ok = password::verify(c.password, hash)
         .await
-        .map_err(|e| internal("verifying a password failed", e))?;
+        .internal("verifying a password failed")?;
     if !ok {
         return Err(wrong());
     }
@@ -93,7 +69,7 @@ pub async fn login(
     Ok(Json(open_session(&state, user).await?))
 }
 
-async fn open_session(state: &AppState, user: User) -> Result<Session, ApiError> {
+async fn open_session(state: &AppState, user: User) -> Result<Session, Error> {
     let session = random_hex::<16>();
     let now = unix_now();
     let exp = now + state.session_ttl.as_secs();
@@ -102,7 +78,7 @@ async fn open_session(state: &AppState, user: User) -> Result<Session, ApiError>
         .store
         .create_session(&session, user.id, exp)
         .await
-        .map_err(|e| internal("creating a session failed", e))?;
+        .internal("creating a session failed")?;
     let token = state
         .tokens
         .sign(&Claims {
@@ -112,7 +88,7 @@ async fn open_session(state: &AppState, user: User) -> Result<Session, ApiError>
             name: Some(user.username.as_str().to_owned()),
             sid: Some(session),
         })
-        .map_err(|e| internal("signing a token failed", e))?;
+        .internal("signing a token failed")?;
     Ok(Session {
         token,
         user: AccountUser {
@@ -127,25 +103,25 @@ async fn open_session(state: &AppState, user: User) -> Result<Session, ApiError>
 pub async fn logout(
     State(state): State<AppState>,
     headers: HeaderMap,
-) -> Result<StatusCode, ApiError> {
+) -> Result<StatusCode, Error> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|h| h.to_str().ok())
         .and_then(|h| h.strip_prefix("Bearer "))
         .ok_or_else(|| {
-            ApiError(
+            Error::with_status(
                 StatusCode::UNAUTHORIZED,
-                "Send the token as Authorization: Bearer <token>".into(),
+                "Send the token as Authorization: Bearer <token>",
             )
         })?;
     let claims = state
         .tokens
         .verify(token)
-        .map_err(|_| ApiError(StatusCode::UNAUTHORIZED, "Invalid or expired token".into()))?;
+        .map_err(|_| Error::with_status(StatusCode::UNAUTHORIZED, "Invalid or expired token"))?;
     let Some(session) = claims.sid else {
-        return Err(ApiError(
+        return Err(Error::with_status(
             StatusCode::BAD_REQUEST,
-            "This token has no session".into(),
+            "This token has no session",
         ));
     };
     state
@@ -153,7 +129,7 @@ pub async fn logout(
         .store
         .revoke_session(&session)
         .await
-        .map_err(|e| internal("revoking a session failed", e))?;
+        .internal("revoking a session failed")?;
     let ended = SessionEnded {
         message: "You logged out".into(),
     };

@@ -1,33 +1,29 @@
-//! Namespace `/chat`: the tutorial's chat events, validated.
-//!
-//! Each handler parses its payload into the `protocol::chat` type first; a
-//! payload that does not parse is refused with a message that says why, and
-//! nothing changes on the server.
+//! Namespace `/chat`: the tutorial's chat events, validated. Each handler
+//! runs through the event pipeline (`pipeline`): its payload is parsed into
+//! the `protocol::chat` type and its guard checked before it runs; what
+//! refuses is answered with the reason, and nothing changes on the server.
 
 use super::emit::{emit_to, everyone, now};
-use super::guards::joined_request;
-use super::reply::Reply;
+use super::guards::{Anyone, Joined, Token};
+use super::pipeline::{on, Ctx};
 use super::state::GatewayState;
 use super::turn::{Sequencer, Turn};
 use super::{board, direct};
-use crate::protocol::ack::texts;
-use crate::protocol::board::{BoardCursor, BoardDraw, BoardJoin, BoardLeave, BoardOp};
+use crate::protocol::ack::{texts, OkMessage};
 use crate::protocol::chat::{
     self, GetUsers, Join, JoinRoom, LeaveRoom, MessageSent, NewProtectedMessage, ProtectedMessage,
-    SendMessage, TokenField, UserJoined, UserLeft, UserList, Welcome,
+    SendMessage, UserJoined, UserLeft, UserList, Welcome,
 };
-use crate::protocol::direct::{DmHistory, DmList, Focus, MarkRead, SendDm};
 use crate::protocol::history::{History, HistoryPage};
-use crate::protocol::{parse_object, payload_object, ClientEvent, RoomName};
+use crate::protocol::RoomName;
 use crate::server::auth::identity::Identity;
-use crate::server::limits::{Budget, Reads, Rooms, Sends};
+use crate::server::error::{Error, Internal};
+use crate::server::limits::{Reads, Rooms, Sends};
 use crate::server::store::Appended;
-use serde_json::Value;
 use socketioxide::adapter::Adapter;
-use socketioxide::extract::{SocketRef, State, TryData};
+use socketioxide::extract::{SocketRef, State};
 use socketioxide::socket::DisconnectReason;
 use socketioxide::SocketIo;
-use std::sync::Arc;
 
 /// Logs a new socket. Its handlers are already attached by [`attach`].
 pub async fn on_connect<A: Adapter>(socket: SocketRef<A>) {
@@ -43,56 +39,34 @@ pub async fn attach<A: Adapter>(
     State(state): State<GatewayState>,
 ) -> Result<(), std::convert::Infallible> {
     Sequencer::attach(&socket, &state.in_flight);
-    socket.on(Join::NAME, on_join::<A>);
-    socket.on(SendMessage::NAME, on_send_message::<A>);
-    socket.on(JoinRoom::NAME, on_join_room::<A>);
-    socket.on(LeaveRoom::NAME, on_leave_room::<A>);
-    socket.on(GetUsers::NAME, on_get_users::<A>);
-    socket.on(History::NAME, on_history::<A>);
-    socket.on(SendDm::NAME, direct::on_send_dm::<A>);
-    socket.on(DmHistory::NAME, direct::on_dm_history::<A>);
-    socket.on(DmList::NAME, direct::on_dm_list::<A>);
-    socket.on(MarkRead::NAME, direct::on_mark_read::<A>);
-    socket.on(Focus::NAME, direct::on_focus::<A>);
-    socket.on(ProtectedMessage::NAME, on_protected_message::<A>);
-    socket
-        .extensions
-        .insert(Arc::new(board::OpenBoards::default()));
-    socket.on(BoardJoin::NAME, board::on_board_join::<A>);
-    socket.on(BoardLeave::NAME, board::on_board_leave::<A>);
-    socket.on(BoardOp::NAME, board::on_board_op::<A>);
-    socket.on(BoardDraw::NAME, board::on_board_draw::<A>);
-    socket.on(BoardCursor::NAME, board::on_board_cursor::<A>);
+    let s = &socket;
+    on(s, Rooms, join::<A>);
+    on(s, Sends, send_message::<A>);
+    on(s, Rooms, join_room::<A>);
+    on(s, Rooms, leave_room::<A>);
+    on(s, Reads, get_users::<A>);
+    on(s, Reads, history::<A>);
+    on(s, Sends, protected_message::<A>);
+    direct::attach(s);
+    board::attach(s);
     socket.on_fallback(super::reply::unknown_event::<A>);
     socket.on_disconnect(on_disconnect::<A>);
     Ok(())
 }
 
-async fn on_join<A: Adapter>(
-    _budget: Budget<Rooms>,
-    socket: SocketRef<A>,
-    io: SocketIo<A>,
-    State(state): State<GatewayState>,
-    data: TryData<Value>,
-    reply: Reply<A>,
-    turn: Turn,
-) {
-    let _turn = turn.wait().await;
-    let Some((join, reply)) = reply.parse::<Join>(data) else {
-        return;
-    };
-    // Who may use the name: a logged-in socket its own, a guest any name
-    // that no account holds.
+/// `join`: who may use the name: a logged-in socket its own, a guest any
+/// name that no account holds.
+async fn join<A: Adapter>(cx: Ctx<A>, _: Anyone, join: Join) -> Result<Welcome, Error> {
+    let Ctx { socket, io, state } = cx;
     let (username, rooms) = match Identity::of(&socket) {
         Identity::User { id, username, .. } => {
             if !username
                 .as_str()
                 .eq_ignore_ascii_case(join.username.as_str())
             {
-                return reply.refuse(
-                    Join::NAME,
-                    format!("You are logged in as {username}: join with that name"),
-                );
+                return Err(Error::refused(format!(
+                    "You are logged in as {username}: join with that name"
+                )));
             }
             match state.store.rooms_of(id).await {
                 Ok(rooms) => (username, Some(rooms)),
@@ -102,22 +76,20 @@ async fn on_join<A: Adapter>(
                 }
             }
         }
-        Identity::Guest => match state.store.is_registered(&join.username).await {
-            Ok(false) => (join.username, None),
-            Ok(true) => {
-                return reply.refuse(
-                    Join::NAME,
-                    format!(
-                        "{} is a registered name: log in to use it, or pick another",
-                        join.username
-                    ),
-                )
+        Identity::Guest => {
+            let registered = state
+                .store
+                .is_registered(&join.username)
+                .await
+                .internal("cannot check a name")?;
+            if registered {
+                return Err(Error::refused(format!(
+                    "{} is a registered name: log in to use it, or pick another",
+                    join.username
+                )));
             }
-            Err(e) => {
-                tracing::error!(error = %e, "cannot check a name");
-                return reply.refuse(Join::NAME, texts::TRY_AGAIN);
-            }
-        },
+            (join.username, None)
+        }
     };
     state.presence.join(socket.id, username.clone());
     socket.join(RoomName::GENERAL);
@@ -135,28 +107,18 @@ async fn on_join<A: Adapter>(
             emit_to(all, &UserJoined::new(username.clone())).await;
         }
     }
-    reply.ok(Welcome {
+    Ok(Welcome {
         message: chat::welcome(&username),
         rooms,
-    });
+    })
 }
 
-async fn on_send_message<A: Adapter>(
-    _budget: Budget<Sends>,
-    socket: SocketRef<A>,
-    io: SocketIo<A>,
-    State(state): State<GatewayState>,
-    data: TryData<Value>,
-    reply: Reply<A>,
-    turn: Turn,
-) {
-    let _turn = turn.wait().await;
-    let Some(username) = state.presence.username(socket.id) else {
-        return reply.refuse(SendMessage::NAME, texts::JOIN_FIRST);
-    };
-    let Some((send, reply)) = reply.parse::<SendMessage>(data) else {
-        return;
-    };
+async fn send_message<A: Adapter>(
+    cx: Ctx<A>,
+    Joined(username): Joined,
+    send: SendMessage,
+) -> Result<MessageSent, Error> {
+    let Ctx { socket, io, state } = cx;
     let user_id = Identity::of(&socket).user_id();
     let stored = state
         .store
@@ -168,9 +130,10 @@ async fn on_send_message<A: Adapter>(
             send.client_id.as_ref(),
             &now(),
         )
-        .await;
+        .await
+        .internal_answer("cannot store a message", texts::NOT_STORED)?;
     let message = match stored {
-        Ok(Appended::New(message)) => {
+        Appended::New(message) => {
             // `within` includes the sender when it is in the room; the
             // broadcast is queued before the ack, so the sender sees
             // `new-message` first.
@@ -179,149 +142,88 @@ async fn on_send_message<A: Adapter>(
             message
         }
         // A retry of a send that was stored: ack it again, send nothing.
-        Ok(Appended::Duplicate(message)) => message,
-        Err(e) => {
-            tracing::error!(error = %e, "cannot store a message");
-            return reply.refuse(SendMessage::NAME, texts::NOT_STORED);
-        }
+        Appended::Duplicate(message) => message,
     };
-    reply.ok(MessageSent {
+    Ok(MessageSent {
         message: texts::MESSAGE_SENT.to_owned(),
         id: message.id,
         seq: message.seq,
-    });
+    })
 }
 
-async fn on_join_room<A: Adapter>(
-    _budget: Budget<Rooms>,
-    socket: SocketRef<A>,
-    State(state): State<GatewayState>,
-    data: TryData<Value>,
-    reply: Reply<A>,
-    turn: Turn,
-) {
-    let _turn = turn.wait().await;
-    let Some((JoinRoom { room }, reply)) = joined_request(&state, &socket, data, reply) else {
-        return;
-    };
-    socket.join(room.as_str().to_owned());
-    if let Some(user) = Identity::of(&socket).user_id() {
-        if let Err(e) = state.store.remember_room(user, &room).await {
+async fn join_room<A: Adapter>(
+    cx: Ctx<A>,
+    _: Joined,
+    JoinRoom { room }: JoinRoom,
+) -> Result<OkMessage, Error> {
+    cx.socket.join(room.as_str().to_owned());
+    if let Some(user) = Identity::of(&cx.socket).user_id() {
+        if let Err(e) = cx.state.store.remember_room(user, &room).await {
             tracing::error!(error = %e, "cannot remember a room");
         }
     }
-    reply.ok_message(chat::joined_room(&room));
+    Ok(OkMessage::new(chat::joined_room(&room)))
 }
 
-async fn on_leave_room<A: Adapter>(
-    _budget: Budget<Rooms>,
-    socket: SocketRef<A>,
-    State(state): State<GatewayState>,
-    data: TryData<Value>,
-    reply: Reply<A>,
-    turn: Turn,
-) {
-    let _turn = turn.wait().await;
-    let Some((LeaveRoom { room }, reply)) = joined_request(&state, &socket, data, reply) else {
-        return;
-    };
-    socket.leave(room.as_str().to_owned());
-    if let Some(user) = Identity::of(&socket).user_id() {
-        if let Err(e) = state.store.forget_room(user, &room).await {
+async fn leave_room<A: Adapter>(
+    cx: Ctx<A>,
+    _: Joined,
+    LeaveRoom { room }: LeaveRoom,
+) -> Result<OkMessage, Error> {
+    cx.socket.leave(room.as_str().to_owned());
+    if let Some(user) = Identity::of(&cx.socket).user_id() {
+        if let Err(e) = cx.state.store.forget_room(user, &room).await {
             tracing::error!(error = %e, "cannot forget a room");
         }
     }
-    reply.ok_message(chat::left_room(&room));
+    Ok(OkMessage::new(chat::left_room(&room)))
 }
 
-async fn on_history<A: Adapter>(
-    _budget: Budget<Reads>,
-    socket: SocketRef<A>,
-    State(state): State<GatewayState>,
-    data: TryData<Value>,
-    reply: Reply<A>,
-    turn: Turn,
-) {
-    let _turn = turn.wait().await;
-    let Some((request, reply)) = joined_request::<A, History>(&state, &socket, data, reply) else {
-        return;
-    };
-    let (cursor, limit) = match request.cursor() {
-        Ok(c) => c,
-        Err(e) => return reply.refuse(History::NAME, e),
-    };
-    match state.store.history(&request.room, cursor, limit).await {
-        Ok((messages, has_more)) => reply.ok(HistoryPage {
-            room: request.room,
-            messages,
-            has_more,
-        }),
-        Err(e) => {
-            tracing::error!(error = %e, "cannot read history");
-            reply.refuse(History::NAME, texts::TRY_AGAIN)
-        }
-    }
+async fn history<A: Adapter>(
+    cx: Ctx<A>,
+    _: Joined,
+    request: History,
+) -> Result<HistoryPage, Error> {
+    let (cursor, limit) = request.cursor().map_err(Error::refused)?;
+    let (messages, has_more) = cx
+        .state
+        .store
+        .history(&request.room, cursor, limit)
+        .await
+        .internal("cannot read history")?;
+    Ok(HistoryPage {
+        room: request.room,
+        messages,
+        has_more,
+    })
 }
 
 /// `get-users` takes no payload; whatever comes is ignored, as in the tutorial.
-async fn on_get_users<A: Adapter>(
-    _budget: Budget<Reads>,
-    State(state): State<GatewayState>,
-    reply: Reply<A>,
-    turn: Turn,
-) {
-    let _turn = turn.wait().await;
-    let users = match &state.roster {
+async fn get_users<A: Adapter>(cx: Ctx<A>, _: Anyone, _: GetUsers) -> Result<UserList, Error> {
+    let users = match &cx.state.roster {
         Some(roster) => roster.usernames().await,
-        None => state.presence.usernames(),
+        None => cx.state.presence.usernames(),
     };
-    reply.ok(UserList { users });
+    Ok(UserList { users })
 }
 
-async fn on_protected_message<A: Adapter>(
-    _budget: Budget<Sends>,
-    socket: SocketRef<A>,
-    io: SocketIo<A>,
-    State(state): State<GatewayState>,
-    data: TryData<Value>,
-    reply: Reply<A>,
-    turn: Turn,
-) {
-    let _turn = turn.wait().await;
-    const EVENT: &str = ProtectedMessage::NAME;
-    // The guard runs first and answers with `exception`, as in the tutorial;
-    // a payload that is not an object has no token to guard.
-    let fields = match payload_object::<ProtectedMessage>(data.0.ok()) {
-        Ok(fields) => fields,
-        Err(e) => return reply.refuse(EVENT, e.0),
-    };
-    match TokenField::of(&fields) {
-        TokenField::Absent => return reply.exception(EVENT, texts::UNAUTHORIZED),
-        TokenField::Malformed => return reply.exception(EVENT, texts::INVALID_TOKEN),
-        TokenField::Present(token) => {
-            if let Err(e) = state.tokens.verify(token) {
-                tracing::debug!(sid = %socket.id, reason = %e, "token refused");
-                return reply.exception(EVENT, texts::INVALID_TOKEN);
-            }
-        }
-    }
-    let Some(username) = state.presence.username(socket.id) else {
-        return reply.refuse(EVENT, texts::JOIN_FIRST);
-    };
-    let message = match parse_object::<ProtectedMessage>(fields) {
-        Ok(m) => m.message,
-        Err(e) => return reply.refuse(EVENT, e.0),
-    };
+/// `protected-message`: the token guard runs first and answers with
+/// `exception`, as in the tutorial; then "join first".
+async fn protected_message<A: Adapter>(
+    cx: Ctx<A>,
+    (Token, Joined(username)): (Token, Joined),
+    ProtectedMessage { message, .. }: ProtectedMessage,
+) -> Result<OkMessage, Error> {
     let event = NewProtectedMessage {
         username,
         message,
         timestamp: now(),
         protected: true,
     };
-    if let Some(all) = everyone::<A, NewProtectedMessage>(&io) {
+    if let Some(all) = everyone::<A, NewProtectedMessage>(&cx.io) {
         emit_to(all, &event).await;
     }
-    reply.ok_message(texts::PROTECTED_MESSAGE_SENT);
+    Ok(OkMessage::new(texts::PROTECTED_MESSAGE_SENT))
 }
 
 async fn on_disconnect<A: Adapter>(

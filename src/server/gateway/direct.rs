@@ -2,86 +2,58 @@
 //! that go to `/notifications` for people not looking at the conversation.
 
 use super::emit::{emit_to, now};
-use super::reply::Reply;
+use super::guards::{Account, Anyone};
+use super::pipeline::{on, Ctx};
 use super::rooms::user_room;
 use super::state::GatewayState;
-use super::turn::Turn;
-use crate::protocol::ack::texts;
+use crate::protocol::ack::{texts, OkMessage};
 use crate::protocol::chat::{MessageSent, NewMessage, NAMESPACE};
 use crate::protocol::direct::{
     DmConversations, DmHistory, DmHistoryPage, DmList, Focus, MarkRead, SendDm,
 };
 use crate::protocol::notifications::{mentions, Alert, AlertKind, UserId};
 use crate::protocol::{ClientEvent, Username};
-use crate::server::auth::identity::Identity;
-use crate::server::limits::{Budget, Reads, Sends};
+use crate::server::error::{Error, Internal};
+use crate::server::limits::{Reads, Sends};
 use crate::server::notifier::Notifier;
 use crate::server::store::{Appended, User};
-use serde_json::Value;
 use socketioxide::adapter::Adapter;
-use socketioxide::extract::{SocketRef, State, TryData};
+use socketioxide::extract::SocketRef;
 use socketioxide::SocketIo;
 
-pub const LOG_IN_FOR_DMS: &str = "Log in to use direct messages";
-
-/// The logged-in user behind `socket`, if any.
-fn account<A: Adapter>(socket: &SocketRef<A>) -> Option<User> {
-    match Identity::of(socket) {
-        Identity::User { id, username, .. } => Some(User { id, username }),
-        Identity::Guest => None,
-    }
+/// Registers the direct-message events on a `/chat` socket.
+pub fn attach<A: Adapter>(socket: &SocketRef<A>) {
+    on(socket, Sends, send_dm::<A>);
+    on(socket, Reads, dm_history::<A>);
+    on(socket, Reads, dm_list::<A>);
+    on(socket, Reads, mark_read::<A>);
+    on(socket, Reads, focus::<A>);
 }
 
-/// The account behind `socket` and the parsed payload of event `E`, with
-/// the way to answer; otherwise the event is refused and `None` returned.
-fn account_request<A: Adapter, E: ClientEvent>(
-    socket: &SocketRef<A>,
-    data: TryData<Value>,
-    reply: Reply<A>,
-) -> Option<(User, E, Reply<A>)> {
-    let Some(me) = account(socket) else {
-        reply.refuse(E::NAME, LOG_IN_FOR_DMS);
-        return None;
-    };
-    let (request, reply) = reply.parse::<E>(data)?;
-    Some((me, request, reply))
+/// The account named `name`, or the refusal to answer.
+async fn recipient(state: &GatewayState, event: &str, name: &Username) -> Result<User, Error> {
+    state
+        .store
+        .user_by_name(name)
+        .await
+        .internal("cannot look up a user")?
+        .ok_or_else(|| Error::refused(format!("{event}: no registered user is named {name}")))
 }
 
-/// The account named `name`, or the error text to answer.
-async fn recipient(state: &GatewayState, event: &str, name: &Username) -> Result<User, String> {
-    match state.store.user_by_name(name).await {
-        Ok(Some(user)) => Ok(user),
-        Ok(None) => Err(format!("{event}: no registered user is named {name}")),
-        Err(e) => {
-            tracing::error!(error = %e, "cannot look up a user");
-            Err(texts::TRY_AGAIN.to_owned())
-        }
-    }
-}
-
-pub async fn on_send_dm<A: Adapter>(
-    _budget: Budget<Sends>,
-    socket: SocketRef<A>,
-    io: SocketIo<A>,
-    State(state): State<GatewayState>,
-    data: TryData<Value>,
-    reply: Reply<A>,
-    turn: Turn,
-) {
-    let _turn = turn.wait().await;
-    let Some((me, send, reply)) = account_request::<A, SendDm>(&socket, data, reply) else {
-        return;
-    };
-    let to = match recipient(&state, SendDm::NAME, &send.to).await {
-        Ok(to) => to,
-        Err(e) => return reply.refuse(SendDm::NAME, e),
-    };
+async fn send_dm<A: Adapter>(
+    cx: Ctx<A>,
+    Account(me): Account,
+    send: SendDm,
+) -> Result<MessageSent, Error> {
+    let Ctx { socket, io, state } = cx;
+    let to = recipient(&state, SendDm::NAME, &send.to).await?;
     let stored = state
         .store
         .append_dm(&me, &to, &send.message, send.client_id.as_ref(), &now())
-        .await;
+        .await
+        .internal_answer("cannot store a direct message", texts::NOT_STORED)?;
     let dm = match stored {
-        Ok(Appended::New(dm)) => {
+        Appended::New(dm) => {
             // Every socket (tab, device) of both people.
             emit_to(
                 socket.within(user_room(me.id)).within(user_room(to.id)),
@@ -105,109 +77,66 @@ pub async fn on_send_dm<A: Adapter>(
             }
             dm
         }
-        Ok(Appended::Duplicate(dm)) => dm,
-        Err(e) => {
-            tracing::error!(error = %e, "cannot store a direct message");
-            return reply.refuse(SendDm::NAME, texts::NOT_STORED);
-        }
+        Appended::Duplicate(dm) => dm,
     };
-    reply.ok(MessageSent {
+    Ok(MessageSent {
         message: texts::MESSAGE_SENT.to_owned(),
         id: dm.id,
         seq: dm.seq,
-    });
+    })
 }
 
-pub async fn on_dm_history<A: Adapter>(
-    _budget: Budget<Reads>,
-    socket: SocketRef<A>,
-    State(state): State<GatewayState>,
-    data: TryData<Value>,
-    reply: Reply<A>,
-    turn: Turn,
-) {
-    let _turn = turn.wait().await;
-    let Some((me, request, reply)) = account_request::<A, DmHistory>(&socket, data, reply) else {
-        return;
-    };
-    let (cursor, limit) = match request.cursor() {
-        Ok(c) => c,
-        Err(e) => return reply.refuse(DmHistory::NAME, e),
-    };
-    let other = match recipient(&state, DmHistory::NAME, &request.with).await {
-        Ok(u) => u,
-        Err(e) => return reply.refuse(DmHistory::NAME, e),
-    };
-    match state.store.dm_history(&me, &other, cursor, limit).await {
-        Ok((messages, has_more)) => reply.ok(DmHistoryPage {
-            with: other.username,
-            messages,
-            has_more,
-        }),
-        Err(e) => {
-            tracing::error!(error = %e, "cannot read direct messages");
-            reply.refuse(DmHistory::NAME, texts::TRY_AGAIN)
-        }
-    }
+async fn dm_history<A: Adapter>(
+    cx: Ctx<A>,
+    Account(me): Account,
+    request: DmHistory,
+) -> Result<DmHistoryPage, Error> {
+    let (cursor, limit) = request.cursor().map_err(Error::refused)?;
+    let other = recipient(&cx.state, DmHistory::NAME, &request.with).await?;
+    let (messages, has_more) = cx
+        .state
+        .store
+        .dm_history(&me, &other, cursor, limit)
+        .await
+        .internal("cannot read direct messages")?;
+    Ok(DmHistoryPage {
+        with: other.username,
+        messages,
+        has_more,
+    })
 }
 
-pub async fn on_dm_list<A: Adapter>(
-    _budget: Budget<Reads>,
-    socket: SocketRef<A>,
-    State(state): State<GatewayState>,
-    reply: Reply<A>,
-    turn: Turn,
-) {
-    let _turn = turn.wait().await;
-    let Some(me) = account(&socket) else {
-        return reply.refuse(DmList::NAME, LOG_IN_FOR_DMS);
-    };
-    match state.store.dm_list(me.id).await {
-        Ok(conversations) => reply.ok(DmConversations { conversations }),
-        Err(e) => {
-            tracing::error!(error = %e, "cannot list conversations");
-            reply.refuse(DmList::NAME, texts::TRY_AGAIN)
-        }
-    }
+async fn dm_list<A: Adapter>(
+    cx: Ctx<A>,
+    Account(me): Account,
+    _: DmList,
+) -> Result<DmConversations, Error> {
+    let conversations = cx
+        .state
+        .store
+        .dm_list(me.id)
+        .await
+        .internal("cannot list conversations")?;
+    Ok(DmConversations { conversations })
 }
 
-pub async fn on_mark_read<A: Adapter>(
-    _budget: Budget<Reads>,
-    socket: SocketRef<A>,
-    State(state): State<GatewayState>,
-    data: TryData<Value>,
-    reply: Reply<A>,
-    turn: Turn,
-) {
-    let _turn = turn.wait().await;
-    let Some((me, request, reply)) = account_request::<A, MarkRead>(&socket, data, reply) else {
-        return;
-    };
-    let other = match recipient(&state, MarkRead::NAME, &request.with).await {
-        Ok(u) => u,
-        Err(e) => return reply.refuse(MarkRead::NAME, e),
-    };
-    match state.store.mark_dm_read(me.id, other.id, request.seq).await {
-        Ok(()) => reply.ok_message("Marked as read"),
-        Err(e) => {
-            tracing::error!(error = %e, "cannot mark as read");
-            reply.refuse(MarkRead::NAME, texts::TRY_AGAIN)
-        }
-    }
+async fn mark_read<A: Adapter>(
+    cx: Ctx<A>,
+    Account(me): Account,
+    request: MarkRead,
+) -> Result<OkMessage, Error> {
+    let other = recipient(&cx.state, MarkRead::NAME, &request.with).await?;
+    cx.state
+        .store
+        .mark_dm_read(me.id, other.id, request.seq)
+        .await
+        .internal("cannot mark as read")?;
+    Ok(OkMessage::new("Marked as read"))
 }
 
-pub async fn on_focus<A: Adapter>(
-    _budget: Budget<Reads>,
-    socket: SocketRef<A>,
-    data: TryData<Value>,
-    reply: Reply<A>,
-    turn: Turn,
-) {
-    let _turn = turn.wait().await;
-    if let Some((focus, reply)) = reply.parse::<Focus>(data) {
-        socket.extensions.insert(focus);
-        reply.ok_message("Focus set");
-    }
+async fn focus<A: Adapter>(cx: Ctx<A>, _: Anyone, focus: Focus) -> Result<OkMessage, Error> {
+    cx.socket.extensions.insert(focus);
+    Ok(OkMessage::new("Focus set"))
 }
 
 /// Whether any `/chat` socket of `user` shows what `shows` matches.

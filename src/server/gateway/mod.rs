@@ -5,9 +5,11 @@
 //! - `board`: the rooms' whiteboards, on `/chat`; `cursors`: their pointers.
 //! - `notifications`: `/notifications`, per-user pushes.
 //! - `connect`: the connect steps every namespace takes (limits, identity,
-//!   budgets); `guards`: what an event needs before its handler runs.
-//! - `reply`: how a handler answers (ack, error ack or `exception`);
-//!   `turn`: one socket's events one at a time.
+//!   budgets).
+//! - `pipeline`: the steps every event takes (budget, turn, guard, parse,
+//!   check, handler, reply); `guards`: what an event needs of its sender;
+//!   `reply`: how it is answered (ack, error ack or `exception`); `turn`:
+//!   one socket's events one at a time.
 //! - `state`, `rooms`, `emit`: what handlers share, internal room names,
 //!   sending events. `request_head`: the socket.io path's HTTP middleware.
 //!
@@ -22,6 +24,7 @@ pub mod direct;
 pub mod emit;
 pub mod guards;
 pub mod notifications;
+pub mod pipeline;
 pub mod reply;
 pub mod request_head;
 pub mod rooms;

@@ -2,12 +2,11 @@
 //! callback, else the `exception` event, as NestJS does for errors.
 
 use crate::protocol::ack::{Ack, Exception, OkMessage};
-use crate::protocol::{parse_payload, ClientEvent, ServerEvent};
+use crate::protocol::ServerEvent;
+use crate::server::error::Error;
 use crate::server::limits::{Budget, Reads};
 use serde::Serialize;
-use serde_json::Value;
 use socketioxide::adapter::Adapter;
-use socketioxide::extract::TryData;
 use socketioxide::extract::{AckSender, Event, SocketRef};
 use socketioxide::handler::FromMessageParts;
 use socketioxide::socket::Socket;
@@ -50,31 +49,15 @@ impl<A: Adapter> Reply<A> {
         }
     }
 
-    /// The payload of event `E` (its first argument), parsed and checked
-    /// against the event's rules (`ClientEvent::check`), with `self` to
-    /// answer it; when it does not parse or breaks a rule, the event is
-    /// refused with the reason and `None` returned.
-    pub fn parse<E: ClientEvent>(self, data: TryData<Value>) -> Option<(E, Self)> {
-        let checked = parse_payload::<E>(data.0.ok())
-            .map_err(|e| e.0)
-            .and_then(|request| {
-                request
-                    .check()
-                    .map(|()| request)
-                    .map_err(|e| format!("{}: {e}", E::NAME))
-            });
-        match checked {
-            Ok(request) => Some((request, self)),
-            Err(reason) => {
-                self.refuse(E::NAME, reason);
-                None
-            }
+    /// Answers a refusal the way its kind says: an [`Error::Exception`]
+    /// with the `exception` event only, any other with the error ack (or
+    /// `exception` without an ack callback); an internal failure's cause is
+    /// logged, its answer sent.
+    pub fn error(self, event: &str, error: &Error) {
+        match error {
+            Error::Exception(message) => self.exception(event, message.as_str()),
+            _ => self.refuse(event, error.answer()),
         }
-    }
-
-    /// Acks success with `{status:"ok", message}`.
-    pub fn ok_message(self, message: impl Into<String>) {
-        self.ok(OkMessage::new(message))
     }
 
     /// Refuses the event: `{status:"error", message}` in the ack, or an
