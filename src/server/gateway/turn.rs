@@ -9,9 +9,10 @@
 //!
 //! The fix: an extractor, [`Turn`], takes a ticket when the packet is read
 //! (extractors run in arrival order, before the task is spawned), and the
-//! handler waits for its ticket before doing anything. Put `Turn` LAST in a
-//! handler's arguments, so that no extractor after it can fail and leave its
-//! ticket unused (an unused ticket is skipped all the same, see `Drop`).
+//! handler waits for its ticket before doing anything. The event pipeline
+//! (`pipeline`) takes `Turn` as its LAST extractor, so that no extractor
+//! after it can fail and leave its ticket unused (an unused ticket is
+//! skipped all the same, see `Drop`).
 
 use socketioxide::adapter::Adapter;
 use socketioxide::handler::{FromDisconnectParts, FromMessageParts};

@@ -1,10 +1,8 @@
 //! Rate limits on client events.
 //!
-//! Each handler takes a [`Budget`] of its category as its FIRST argument:
-//!
-//! ```ignore
-//! async fn on_send_message(_budget: Budget<Sends>, ...) { ... }
-//! ```
+//! Each event is registered with the [`Category`] it draws on
+//! (`gateway::pipeline::on(&socket, Sends, send_message)`), and the
+//! pipeline takes its [`Budget`] as the first extractor.
 //!
 //! The extractor runs as the packet is read, before any other extractor
 //! and before the handler's task is spawned. A refused event is answered
