@@ -4,10 +4,12 @@
 use super::auth::{load_or_create_secret, routes, TokenKeys};
 use super::cluster::link::RedisLink;
 use super::cluster::roster::Roster;
-use super::cluster::{ClusterAdapter, Io};
+use super::cluster::ClusterAdapter;
 use super::config::Config;
+use super::gateway::sessions::SHUTDOWN_STEP;
 use super::gateway::{self, GatewayState};
 use super::health;
+use super::io::Io;
 use super::limits::{self, Limits};
 use super::origin::{self, OriginPolicy};
 use super::presence::Presence;
@@ -21,6 +23,9 @@ use axum::serve::ListenerExt;
 use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use socketioxide::adapter::{Adapter, LocalAdapter};
+use socketioxide::SocketIo;
+use socketioxide_core::adapter::DefinedAdapter;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -86,39 +91,54 @@ impl Application {
                 .map(|link| Roster::start(link, &config.cluster_name)),
         };
         let heartbeat = std::time::Duration::from_secs(config.heartbeat_secs);
-        let (sockets, io, redis) = match link {
-            None => {
-                let (layer, io, _) = gateway::build::<socketioxide::adapter::LocalAdapter>(
-                    gateway.clone(),
-                    heartbeat,
-                    (),
-                );
-                (Sockets::Local(layer), Io::Local(io), None)
-            }
+        let parts = Parts {
+            config,
+            listener,
+            local_addr,
+            gateway,
+            tokens,
+            limits,
+            heartbeat,
+        };
+        // The one place the adapter is chosen: the rest is generic over it.
+        match link {
+            None => Self::on_adapter::<LocalAdapter>(parts, (), None).await,
             Some(link) => {
                 let adapter = socketioxide_redis::RedisAdapterCtr::new_with_driver(
                     link.clone(),
                     socketioxide_redis::RedisAdapterConfig::default()
-                        .with_prefix(config.cluster_name.clone()),
+                        .with_prefix(parts.config.cluster_name.clone()),
                 );
-                let (layer, io, inits) =
-                    gateway::build::<ClusterAdapter>(gateway.clone(), heartbeat, adapter);
-                for init in inits {
-                    init.await
-                        .map_err(|e| anyhow::anyhow!("{e}"))
-                        .context("cannot subscribe to the cluster's Redis channels")?;
-                }
-                tracing::info!("joined the cluster through Redis");
-                if let Some(roster) = &gateway.roster {
-                    announce_vanished(roster, io.clone());
-                }
-                (Sockets::Cluster(layer), Io::Cluster(io), Some(link))
+                Self::on_adapter::<ClusterAdapter>(parts, adapter, Some(link)).await
             }
-        };
+        }
+    }
+
+    /// The rest of start-up on socket.io adapter `A`: the gateway, the
+    /// routes and their state.
+    async fn on_adapter<A: Ready>(
+        parts: Parts,
+        adapter: A::State,
+        redis: Option<RedisLink>,
+    ) -> anyhow::Result<Self> {
+        let Parts {
+            config,
+            listener,
+            local_addr,
+            gateway,
+            tokens,
+            limits,
+            heartbeat,
+        } = parts;
+        let (layer, io, inits) = gateway::build::<A>(gateway.clone(), heartbeat, adapter);
+        A::ready(inits).await?;
+        if let Some(roster) = &gateway.roster {
+            announce_vanished(roster, io.clone());
+        }
         let state = AppState {
             leptos_options: leptos_options(&config, local_addr),
             gateway,
-            io,
+            io: Io::new(io),
             redis,
             tokens,
             session_ttl: std::time::Duration::from_secs(config.session_hours * 3600),
@@ -147,11 +167,8 @@ impl Application {
                 move || shell(options.clone())
             })
             .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell));
-        let router = match sockets {
-            Sockets::Local(layer) => router.layer(layer),
-            Sockets::Cluster(layer) => router.layer(layer),
-        };
         let router = router
+            .layer(layer)
             .layer(axum::middleware::from_fn(gateway::own_request_head))
             .layer(axum::middleware::from_fn_with_state(
                 limits,
@@ -221,7 +238,7 @@ impl Application {
         let drained = async move {
             shutdown.await;
             tracing::info!("shutting down: telling clients to reconnect");
-            crate::with_io!(&io, io => disconnect_everyone(io).await);
+            io.disconnect_everyone().await;
         };
         let served = axum::serve(
             listener,
@@ -256,9 +273,45 @@ impl Application {
     }
 }
 
+/// What start-up has ready before it picks the adapter.
+struct Parts {
+    config: Config,
+    listener: TcpListener,
+    local_addr: SocketAddr,
+    gateway: GatewayState,
+    tokens: Arc<TokenKeys>,
+    limits: Arc<Limits>,
+    heartbeat: std::time::Duration,
+}
+
+/// A socket.io adapter start-up can finish: on one node there is nothing
+/// to wait for; in a cluster each namespace waits for its Redis
+/// subscriptions.
+trait Ready: Adapter + DefinedAdapter {
+    fn ready(inits: Vec<Self::InitRes>) -> impl Future<Output = anyhow::Result<()>> + Send;
+}
+
+impl Ready for LocalAdapter {
+    async fn ready(_: Vec<()>) -> anyhow::Result<()> {
+        Ok(())
+    }
+}
+
+impl Ready for ClusterAdapter {
+    async fn ready(inits: Vec<Self::InitRes>) -> anyhow::Result<()> {
+        for init in inits {
+            init.await
+                .map_err(|e| anyhow::anyhow!("{e}"))
+                .context("cannot subscribe to the cluster's Redis channels")?;
+        }
+        tracing::info!("joined the cluster through Redis");
+        Ok(())
+    }
+}
+
 /// When a node dies, the one node that notices first says `user-left` for
 /// its people who are on no other node (see `cluster::roster`).
-fn announce_vanished(roster: &Roster, io: socketioxide::SocketIo<ClusterAdapter>) {
+fn announce_vanished<A: Adapter>(roster: &Roster, io: SocketIo<A>) {
     use crate::protocol::chat::UserLeft;
     roster.on_vanished(move |names| {
         let io = io.clone();
@@ -271,36 +324,6 @@ fn announce_vanished(roster: &Roster, io: socketioxide::SocketIo<ClusterAdapter>
             }
         });
     });
-}
-
-/// The socket.io layer, on either adapter.
-enum Sockets {
-    Local(socketioxide::layer::SocketIoLayer<socketioxide::adapter::LocalAdapter>),
-    Cluster(socketioxide::layer::SocketIoLayer<ClusterAdapter>),
-}
-
-/// The most any step of a graceful shutdown may take.
-pub const SHUTDOWN_STEP: std::time::Duration = std::time::Duration::from_secs(10);
-
-/// Tells every `/chat` socket `server-restarting`, then closes every
-/// socket of every namespace.
-async fn disconnect_everyone<A: socketioxide::adapter::Adapter>(io: &socketioxide::SocketIo<A>) {
-    use crate::protocol::chat::ServerRestarting;
-    let notice = ServerRestarting {
-        message: "The server is restarting: reconnecting…".into(),
-    };
-    if let Some(chat) = gateway::everyone::<_, ServerRestarting>(io) {
-        gateway::emit_to(chat, &notice).await;
-    }
-    if tokio::time::timeout(SHUTDOWN_STEP, io.close())
-        .await
-        .is_err()
-    {
-        tracing::warn!(
-            "some connections did not close within {} s",
-            SHUTDOWN_STEP.as_secs()
-        );
-    }
 }
 
 /// `HUDDLE_ADDR` wins; else the address cargo-leptos gives; else the default.

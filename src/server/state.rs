@@ -5,8 +5,8 @@
 
 use super::auth::TokenKeys;
 use super::cluster::link::RedisLink;
-use super::cluster::Io;
 use super::gateway::GatewayState;
+use super::io::Io;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use std::sync::Arc;

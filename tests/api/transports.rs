@@ -7,10 +7,7 @@ use socketioxide::TransportType as ServerTransport;
 
 /// The transport of every `/chat` socket, as the server sees it.
 fn server_transports(app: &TestApp) -> Vec<ServerTransport> {
-    huddle::with_io!(&app.state.io, io => io
-        .of("/chat")
-        .map(|chat| chat.sockets().iter().map(|s| s.transport_type()).collect())
-        .unwrap_or_default())
+    app.state.io.transports("/chat")
 }
 
 /// Chats over `transport`; the server sees both sockets on `seen` (an

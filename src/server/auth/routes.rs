@@ -3,9 +3,7 @@
 use super::{password, random_hex, unix_now, Claims};
 use crate::protocol::account::{AccountUser, Credentials, Session};
 use crate::protocol::chat::SessionEnded;
-use crate::protocol::ServerEvent;
 use crate::server::error::{Error, Internal};
-use crate::server::gateway::rooms::session_room;
 use crate::server::state::AppState;
 use crate::server::store::{StoreError, User};
 use axum::extract::rejection::JsonRejection;
@@ -133,30 +131,7 @@ pub async fn logout(
     let ended = SessionEnded {
         message: "You logged out".into(),
     };
-    crate::with_io!(&state.io, io => end_session(io, &session, &ended).await);
+    state.io.end_session(&session, &ended).await;
     tracing::info!(user = %claims.sub, "logged out");
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// Tells every socket of login session `session`, on every node and in
-/// every namespace, that it ended, and disconnects them.
-async fn end_session<A: socketioxide::adapter::Adapter>(
-    io: &socketioxide::SocketIo<A>,
-    session: &str,
-    ended: &SessionEnded,
-) {
-    for ns in io.nsps() {
-        let room = session_room(session);
-        if let Err(e) = ns
-            .clone()
-            .within(room.clone())
-            .emit(SessionEnded::NAME, ended)
-            .await
-        {
-            tracing::debug!(error = %e, "could not tell every socket of a session");
-        }
-        if let Err(e) = ns.within(room).disconnect().await {
-            tracing::warn!(error = %e, "could not disconnect every socket of a session");
-        }
-    }
 }

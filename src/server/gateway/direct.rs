@@ -15,7 +15,7 @@ use crate::protocol::notifications::{mentions, Alert, AlertKind, UserId};
 use crate::protocol::{ClientEvent, Username};
 use crate::server::error::{Error, Internal};
 use crate::server::limits::{Reads, Sends};
-use crate::server::notifier::Notifier;
+use crate::server::notifier;
 use crate::server::store::{Appended, User};
 use socketioxide::adapter::Adapter;
 use socketioxide::extract::SocketRef;
@@ -66,7 +66,7 @@ async fn send_dm<A: Adapter>(
                     .is_some_and(|w| w.as_str().eq_ignore_ascii_case(me.username.as_str()))
             }) {
                 alert(
-                    &state.notifier(&io),
+                    &io,
                     to.id,
                     AlertKind::Dm,
                     &dm.from,
@@ -176,7 +176,7 @@ pub async fn alert_mentions<A: Adapter>(
         };
         if !is_looking(io, user.id, |f| f.room.as_ref() == Some(&message.room)) {
             alert(
-                &state.notifier(io),
+                io,
                 user.id,
                 AlertKind::Mention,
                 &message.username,
@@ -189,7 +189,7 @@ pub async fn alert_mentions<A: Adapter>(
 }
 
 async fn alert<A: Adapter>(
-    notifier: &Notifier<A>,
+    io: &SocketIo<A>,
     user: i64,
     kind: AlertKind,
     from: &Username,
@@ -205,7 +205,7 @@ async fn alert<A: Adapter>(
         room,
         preview: Alert::preview_of(text),
     };
-    if let Err(e) = notifier.notify(&user_id, &alert).await {
+    if let Err(e) = notifier::notify(io, &user_id, &alert).await {
         tracing::warn!(error = %e, "cannot send a notification");
     }
 }

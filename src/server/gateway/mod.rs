@@ -11,7 +11,8 @@
 //!   `reply`: how it is answered (ack, error ack or `exception`); `turn`:
 //!   one socket's events one at a time.
 //! - `state`, `rooms`, `emit`: what handlers share, internal room names,
-//!   sending events. `request_head`: the socket.io path's HTTP middleware.
+//!   sending events; `sessions`: ending sockets from outside an event
+//!   (logout, shutdown). `request_head`: the socket.io path's HTTP middleware.
 //!
 //! Handlers are generic over the socket.io adapter, so the same code runs on
 //! the in-process adapter and on a shared one.
@@ -28,6 +29,7 @@ pub mod pipeline;
 pub mod reply;
 pub mod request_head;
 pub mod rooms;
+pub mod sessions;
 pub mod state;
 pub mod turn;
 

@@ -1,5 +1,5 @@
 //! Namespace `/notifications`: a socket subscribes to a user's room;
-//! `server::notifier::Notifier` pushes to it.
+//! `server::notifier::notify` pushes to it.
 
 use super::guards::Subscriber;
 use super::pipeline::{on, Ctx};

@@ -8,8 +8,6 @@ use crate::server::cluster::roster::Roster;
 use crate::server::limits::Limits;
 use crate::server::presence::Presence;
 use crate::server::store::Store;
-use socketioxide::adapter::Adapter;
-use socketioxide::SocketIo;
 use std::sync::Arc;
 
 /// What the handlers share, reached through socketioxide's `State`.
@@ -28,11 +26,4 @@ pub struct GatewayState {
     pub roster: Option<Arc<Roster>>,
     /// Events read and not yet handled (a graceful shutdown waits for them).
     pub in_flight: Arc<InFlight>,
-}
-
-impl GatewayState {
-    /// The notifier of this socket.io server.
-    pub fn notifier<A: Adapter>(&self, io: &SocketIo<A>) -> crate::server::notifier::Notifier<A> {
-        crate::server::notifier::Notifier::new(io.clone())
-    }
 }
