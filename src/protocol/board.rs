@@ -16,7 +16,7 @@
 
 use super::ack::OkMessage;
 use super::chat::NAMESPACE;
-use super::names::{RoomName, Username};
+use super::names::{parse_id, validated_string, NameError, RoomName, Username};
 use super::{ClientEvent, ServerEvent};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -41,27 +41,16 @@ pub const MAX_OP_IDS: usize = 500;
 /// Longest shape id, in bytes.
 pub const MAX_SHAPE_ID_BYTES: usize = 64;
 
-/// A shape's id: 1 to 64 letters, digits, `-` or `_`, unique on its board.
-/// Clients make it up (a random prefix per page and a counter), so a shape
-/// drawn offline has its id before the server sees it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct ShapeId(String);
+validated_string!(
+    /// A shape's id: 1 to 64 letters, digits, `-` or `_`, unique on its
+    /// board. Clients make it up (a random prefix per page and a counter),
+    /// so a shape drawn offline has its id before the server sees it.
+    ShapeId
+);
 
 impl ShapeId {
-    pub fn parse(s: &str) -> Result<Self, String> {
-        if s.is_empty() || s.len() > MAX_SHAPE_ID_BYTES {
-            return Err(format!(
-                "a shape id must be 1 to {MAX_SHAPE_ID_BYTES} characters"
-            ));
-        }
-        if !s
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        {
-            return Err("a shape id may only hold letters, digits, - and _".into());
-        }
-        Ok(Self(s.to_owned()))
+    pub fn parse(s: &str) -> Result<Self, NameError> {
+        parse_id(s, "a shape id", MAX_SHAPE_ID_BYTES).map(Self)
     }
 
     /// `<prefix>-<n>`, keeping of `prefix` only its first 40 allowed
@@ -74,29 +63,6 @@ impl ShapeId {
             .collect();
         Self(format!("{prefix}-{n}"))
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for ShapeId {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, String> {
-        Self::parse(&s)
-    }
-}
-
-impl From<ShapeId> for String {
-    fn from(id: ShapeId) -> String {
-        id.0
-    }
-}
-
-impl fmt::Display for ShapeId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
 }
 
 /// A colour as `#rrggbb` (lower or upper case hex digits).
@@ -107,11 +73,11 @@ pub struct Color([u8; 3]);
 impl Color {
     pub const BLACK: Color = Color([0x1f, 0x29, 0x37]);
 
-    pub fn parse(s: &str) -> Result<Self, String> {
+    pub fn parse(s: &str) -> Result<Self, NameError> {
         let hex = s
             .strip_prefix('#')
             .filter(|h| h.len() == 6 && h.bytes().all(|b| b.is_ascii_hexdigit()))
-            .ok_or_else(|| format!("a colour must look like #1a2b3c, not {:?}", clip(s)))?;
+            .ok_or_else(|| NameError::NotAColour { got: clip(s) })?;
         let byte = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).unwrap_or(0);
         Ok(Self([byte(0), byte(2), byte(4)]))
     }
@@ -129,8 +95,8 @@ impl fmt::Display for Color {
 }
 
 impl TryFrom<String> for Color {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, String> {
+    type Error = NameError;
+    fn try_from(s: String) -> Result<Self, NameError> {
         Self::parse(&s)
     }
 }

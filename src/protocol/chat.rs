@@ -6,7 +6,8 @@
 //! [`NewProtectedMessage`], and [`Exception`](super::Exception).
 
 use super::ack::{Exception, OkMessage};
-use super::names::{MessageText, RoomName, Username};
+use super::limits::MAX_CLIENT_ID_BYTES;
+use super::names::{parse_id, validated_string, MessageText, NameError, RoomName, Username};
 use super::{ClientEvent, ServerEvent};
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -54,41 +55,15 @@ pub struct MessageSent {
     pub seq: i64,
 }
 
-/// A client's id for one send: 1 to 64 letters, digits, `-` or `_` (a UUID
-/// fits).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct ClientMessageId(String);
+validated_string!(
+    /// A client's id for one send: 1 to 64 letters, digits, `-` or `_` (a
+    /// UUID fits).
+    ClientMessageId
+);
 
 impl ClientMessageId {
-    pub fn parse(s: &str) -> Result<Self, String> {
-        if s.is_empty() || s.len() > 64 {
-            return Err("clientId must be 1 to 64 characters".into());
-        }
-        if !s
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        {
-            return Err("clientId may only hold letters, digits, - and _".into());
-        }
-        Ok(Self(s.to_owned()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for ClientMessageId {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, String> {
-        Self::parse(&s)
-    }
-}
-
-impl From<ClientMessageId> for String {
-    fn from(id: ClientMessageId) -> String {
-        id.0
+    pub fn parse(s: &str) -> Result<Self, NameError> {
+        parse_id(s, "clientId", MAX_CLIENT_ID_BYTES).map(Self)
     }
 }
 

@@ -10,6 +10,8 @@ pub const MAX_ROOM_CHARS: usize = 64;
 pub const MAX_MESSAGE_CHARS: usize = 4000;
 /// Longest `userId` accepted by `subscribe-to-notifications`, in characters.
 pub const MAX_USER_ID_CHARS: usize = 64;
+/// Longest client id of a send (`clientId`), in bytes: a UUID fits.
+pub const MAX_CLIENT_ID_BYTES: usize = 64;
 /// Longest token accepted by `protected-message`, in bytes.
 pub const MAX_TOKEN_BYTES: usize = 4096;
 /// Largest Engine.IO payload (one HTTP long-polling body, which may hold

@@ -5,8 +5,6 @@
 //! breaks a rule fails to parse with a message that says which rule.
 
 use super::limits::{MAX_MESSAGE_CHARS, MAX_ROOM_CHARS, MAX_USERNAME_CHARS};
-use serde::{Deserialize, Serialize};
-use std::fmt;
 
 /// Why a name or a message was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -21,6 +19,39 @@ pub enum NameError {
     },
     #[error("{what} must not contain control or invisible formatting characters")]
     ForbiddenCharacter { what: &'static str },
+    /// An id (shape, client message) of the wrong length, in bytes.
+    #[error("{what} must be 1 to {max} characters")]
+    IdLength { what: &'static str, max: usize },
+    /// An id with a character outside `[A-Za-z0-9_-]`.
+    #[error("{what} may only hold letters, digits, - and _")]
+    IdCharacter { what: &'static str },
+    #[error("{what} must be at most {max} characters")]
+    AtMost { what: &'static str, max: usize },
+    #[error("{what} must not contain whitespace or control characters")]
+    Whitespace { what: &'static str },
+    #[error("{what} must be a string or an integer, got {got}")]
+    NotStringOrInteger {
+        what: &'static str,
+        got: &'static str,
+    },
+    /// A colour that is not `#rrggbb`; `got` is its first 20 characters.
+    #[error("a colour must look like #1a2b3c, not {got:?}")]
+    NotAColour { got: String },
+}
+
+/// An id clients make up (a shape's, a send's): 1 to `max` bytes of ASCII
+/// letters, digits, `-` and `_`.
+pub(crate) fn parse_id(raw: &str, what: &'static str, max: usize) -> Result<String, NameError> {
+    if raw.is_empty() || raw.len() > max {
+        return Err(NameError::IdLength { what, max });
+    }
+    if !raw
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Err(NameError::IdCharacter { what });
+    }
+    Ok(raw.to_owned())
 }
 
 /// Characters that have no place in a name: control characters (including
@@ -54,23 +85,34 @@ fn parse_name(raw: &str, what: &'static str, max: usize) -> Result<String, NameE
     Ok(trimmed.to_owned())
 }
 
-macro_rules! string_newtype {
+/// A validated string: `$name(String)` that exists only through its
+/// `parse(&str) -> Result<Self, NameError>` (which the caller writes), and
+/// deserializes through it (from a string, or from the JSON value given as
+/// `try_from`, whose `TryFrom` the caller writes too). Every name and id
+/// newtype of the protocol is one.
+macro_rules! validated_string {
     ($(#[$doc:meta])* $name:ident) => {
+        validated_string!(@type $(#[$doc])* $name, "String");
+
+        impl TryFrom<String> for $name {
+            type Error = $crate::protocol::names::NameError;
+            fn try_from(raw: String) -> Result<Self, Self::Error> {
+                Self::parse(&raw)
+            }
+        }
+    };
+    ($(#[$doc:meta])* $name:ident, try_from = $source:literal) => {
+        validated_string!(@type $(#[$doc])* $name, $source);
+    };
+    (@type $(#[$doc:meta])* $name:ident, $source:literal) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[serde(try_from = "String", into = "String")]
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        #[serde(try_from = $source, into = "String")]
         pub struct $name(String);
 
         impl $name {
             pub fn as_str(&self) -> &str {
                 &self.0
-            }
-        }
-
-        impl TryFrom<String> for $name {
-            type Error = NameError;
-            fn try_from(raw: String) -> Result<Self, NameError> {
-                Self::parse(&raw)
             }
         }
 
@@ -86,27 +128,28 @@ macro_rules! string_newtype {
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(&self.0)
             }
         }
     };
 }
+pub(crate) use validated_string;
 
-string_newtype!(
+validated_string!(
     /// A display name in the chat: 1 to 32 characters after trimming, no
     /// control or invisible formatting characters.
     Username
 );
 
-string_newtype!(
+validated_string!(
     /// A room name: 1 to 64 characters after trimming, no control or
     /// invisible formatting characters.
     RoomName
 );
 
-string_newtype!(
+validated_string!(
     /// The text of a chat message: not blank, at most 4000 characters,
     /// no control characters other than tab and line breaks. It is kept
     /// exactly as typed (not trimmed) and always rendered as text.
@@ -164,6 +207,31 @@ impl MessageText {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ids_share_one_rule_and_say_which_id_broke_it() {
+        use crate::protocol::board::ShapeId;
+        use crate::protocol::chat::ClientMessageId;
+        assert!(ShapeId::parse(&"a".repeat(64)).is_ok());
+        assert_eq!(
+            ShapeId::parse(&"a".repeat(65)).unwrap_err().to_string(),
+            "a shape id must be 1 to 64 characters"
+        );
+        assert_eq!(
+            ClientMessageId::parse("").unwrap_err().to_string(),
+            "clientId must be 1 to 64 characters"
+        );
+        assert_eq!(
+            ClientMessageId::parse("a b").unwrap_err(),
+            NameError::IdCharacter { what: "clientId" }
+        );
+        // Deserializing goes through the same rule.
+        let bad = serde_json::from_value::<ShapeId>(serde_json::json!("é"));
+        assert_eq!(
+            bad.unwrap_err().to_string(),
+            "a shape id may only hold letters, digits, - and _"
+        );
+    }
 
     #[test]
     fn usernames_are_trimmed_and_bounded() {

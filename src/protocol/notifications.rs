@@ -5,67 +5,54 @@
 
 use super::ack::OkMessage;
 use super::limits::MAX_USER_ID_CHARS;
+use super::names::{validated_string, NameError};
 use super::{ClientEvent, ServerEvent};
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
 pub const NAMESPACE: &str = "/notifications";
 
-/// A user id as the tutorial accepts it: a string or an integer.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "serde_json::Value", into = "String")]
-pub struct UserId(String);
+validated_string!(
+    /// A user id as the tutorial accepts it: a string or an integer.
+    UserId,
+    try_from = "serde_json::Value"
+);
 
 impl TryFrom<serde_json::Value> for UserId {
-    type Error = String;
-    fn try_from(raw: serde_json::Value) -> Result<Self, String> {
+    type Error = NameError;
+    fn try_from(raw: serde_json::Value) -> Result<Self, NameError> {
         use serde_json::Value;
         match raw {
             Value::Number(n) if n.is_i64() || n.is_u64() => Ok(UserId(n.to_string())),
             Value::String(s) => UserId::parse(&s),
-            other => Err(format!(
-                "userId must be a string or an integer, got {}",
-                super::json_kind(&other)
-            )),
+            other => Err(NameError::NotStringOrInteger {
+                what: "userId",
+                got: super::json_kind(&other),
+            }),
         }
-    }
-}
-
-impl From<UserId> for String {
-    fn from(id: UserId) -> String {
-        id.0
     }
 }
 
 impl UserId {
-    pub fn parse(s: &str) -> Result<Self, String> {
+    pub fn parse(s: &str) -> Result<Self, NameError> {
+        let what = "userId";
         if s.is_empty() {
-            return Err("userId must not be empty".into());
+            return Err(NameError::Empty { what });
         }
         if s.chars().count() > MAX_USER_ID_CHARS {
-            return Err(format!(
-                "userId must be at most {MAX_USER_ID_CHARS} characters"
-            ));
+            return Err(NameError::AtMost {
+                what,
+                max: MAX_USER_ID_CHARS,
+            });
         }
         if s.chars().any(|c| c.is_control() || c.is_whitespace()) {
-            return Err("userId must not contain whitespace or control characters".into());
+            return Err(NameError::Whitespace { what });
         }
         Ok(UserId(s.to_owned()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
     }
 
     /// The room that carries this user's notifications: `user-<id>`.
     pub fn room(&self) -> String {
         format!("user-{}", self.0)
-    }
-}
-
-impl fmt::Display for UserId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
     }
 }
 
