@@ -38,6 +38,38 @@ pub const MAX_BOARD_SHAPES: usize = 5000;
 pub const MAX_BOARD_POINTS: usize = 200_000;
 /// Most shape ids in one erase or restore.
 pub const MAX_OP_IDS: usize = 500;
+/// Why a board refused a change: the board's own rules, which need the
+/// board's state (the event's own rules are in `ClientEvent::check`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BoardRefusal {
+    #[error("This board is full ({MAX_BOARD_SHAPES} shapes): erase or clear something first")]
+    TooManyShapes,
+    #[error(
+        "This board is full ({MAX_BOARD_POINTS} points in all): erase or clear something first"
+    )]
+    TooManyPoints,
+    #[error("There is already a different shape {0} on this board: add it under a new id")]
+    IdTaken(ShapeId),
+    #[error("There is no shape {0} on this board")]
+    NoShape(ShapeId),
+}
+
+/// Whether a board that shows `shapes` shapes holding `points` points in
+/// all may show `more_shapes` more holding `more_points`: at most
+/// [`MAX_BOARD_SHAPES`] and [`MAX_BOARD_POINTS`].
+pub fn room_for(
+    (shapes, points): (usize, usize),
+    (more_shapes, more_points): (usize, usize),
+) -> Result<(), BoardRefusal> {
+    if shapes + more_shapes > MAX_BOARD_SHAPES {
+        Err(BoardRefusal::TooManyShapes)
+    } else if points + more_points > MAX_BOARD_POINTS {
+        Err(BoardRefusal::TooManyPoints)
+    } else {
+        Ok(())
+    }
+}
+
 /// Longest shape id, in bytes.
 pub const MAX_SHAPE_ID_BYTES: usize = 64;
 
@@ -445,6 +477,24 @@ pub fn left_board(room: &RoomName) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_board_has_room_up_to_its_limits_and_no_further() {
+        assert_eq!(room_for((MAX_BOARD_SHAPES - 1, 0), (1, 10)), Ok(()));
+        assert_eq!(
+            room_for((MAX_BOARD_SHAPES, 0), (1, 10)),
+            Err(BoardRefusal::TooManyShapes)
+        );
+        assert_eq!(room_for((0, MAX_BOARD_POINTS - 10), (1, 10)), Ok(()));
+        assert_eq!(
+            room_for((0, MAX_BOARD_POINTS - 10), (1, 11)),
+            Err(BoardRefusal::TooManyPoints)
+        );
+        assert_eq!(
+            BoardRefusal::TooManyShapes.to_string(),
+            "This board is full (5000 shapes): erase or clear something first"
+        );
+    }
     use crate::protocol::parse_payload;
     use serde_json::json;
 

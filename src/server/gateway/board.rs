@@ -86,7 +86,7 @@ async fn board_op<A: Adapter>(
             Ok(change)
         }
         BoardApplied::Unchanged(change) => Ok(change),
-        BoardApplied::Refused(reason) => Err(Error::refused(reason)),
+        BoardApplied::Refused(rule) => Err(Error::refused(rule.to_string())),
     }
 }
 

@@ -3,11 +3,12 @@
 //! A change runs in one transaction on the writer connection: it takes the
 //! board's next `seq`, updates the shape rows, and returns what it did, so
 //! the numbers stay gapless and every change is stored before it is acked
-//! or sent to anyone.
+//! or sent to anyone. What the board's rules allow is decided outside the
+//! store (`protocol::board::room_for`, `BoardRefusal`), from what it reads.
 
 use super::{Store, StoreError, Tx};
 use crate::protocol::board::{
-    BoardChange, BoardSnapshot, Op, PlacedShape, Shape, ShapeId, MAX_BOARD_POINTS, MAX_BOARD_SHAPES,
+    room_for, BoardChange, BoardRefusal, BoardSnapshot, Op, PlacedShape, Shape, ShapeId,
 };
 use crate::protocol::{RoomName, Username};
 use sqlx::Row;
@@ -20,8 +21,8 @@ pub enum BoardApplied {
     /// Nothing to change (a retry, or erasing what is erased): ack it with
     /// the board's current `seq`, send nothing.
     Unchanged(BoardChange),
-    /// Against the board's rules; nothing changed. The text says why.
-    Refused(String),
+    /// Against the board's rules; nothing changed.
+    Refused(BoardRefusal),
 }
 
 impl Store {
@@ -150,25 +151,15 @@ async fn shown(tx: &mut Tx<'_>, room: &RoomName) -> Result<(usize, usize), Store
 }
 
 /// Why showing `more_shapes` holding `more_points` would break the
-/// board's limits, if it would.
+/// board's limits ([`room_for`]), if it would.
 async fn over_capacity(
     tx: &mut Tx<'_>,
     room: &RoomName,
     more_shapes: usize,
     more_points: usize,
-) -> Result<Option<String>, StoreError> {
-    let (shapes, points) = shown(tx, room).await?;
-    Ok(if shapes + more_shapes > MAX_BOARD_SHAPES {
-        Some(format!(
-            "This board is full ({MAX_BOARD_SHAPES} shapes): erase or clear something first"
-        ))
-    } else if points + more_points > MAX_BOARD_POINTS {
-        Some(format!(
-            "This board is full ({MAX_BOARD_POINTS} points in all): erase or clear something first"
-        ))
-    } else {
-        None
-    })
+) -> Result<Option<BoardRefusal>, StoreError> {
+    let shown = shown(tx, room).await?;
+    Ok(room_for(shown, (more_shapes, more_points)).err())
 }
 
 async fn add(
@@ -178,7 +169,7 @@ async fn add(
     shape: &Shape,
     seq: i64,
     change: &mut BoardChange,
-) -> Result<Option<String>, StoreError> {
+) -> Result<Option<BoardRefusal>, StoreError> {
     let data = serde_json::to_string(shape)?;
     let stored: Option<String> =
         sqlx::query_scalar("SELECT data FROM board_shapes WHERE room = $1 AND id = $2")
@@ -190,10 +181,7 @@ async fn add(
         return Ok(if stored == data {
             None
         } else {
-            Some(format!(
-                "There is already a different shape {} on this board: add it under a new id",
-                shape.id
-            ))
+            Some(BoardRefusal::IdTaken(shape.id.clone()))
         });
     }
     if let Some(full) = over_capacity(tx, room, 1, shape.points.len()).await? {
@@ -235,7 +223,7 @@ async fn find(
     room: &RoomName,
     ids: &[ShapeId],
     erased_data: bool,
-) -> Result<Result<Vec<Found>, String>, StoreError> {
+) -> Result<Result<Vec<Found>, BoardRefusal>, StoreError> {
     let mut seen = std::collections::HashSet::with_capacity(ids.len());
     let mut found = Vec::with_capacity(ids.len());
     for id in ids {
@@ -252,7 +240,7 @@ async fn find(
         .fetch_optional(&mut **tx)
         .await?;
         let Some(row) = row else {
-            return Ok(Err(format!("There is no shape {id} on this board")));
+            return Ok(Err(BoardRefusal::NoShape(id.clone())));
         };
         let erased = row.try_get::<Option<i64>, _>("erased_seq")?.is_some();
         let placed = match row.try_get::<Option<String>, _>("data")? {
@@ -274,7 +262,7 @@ async fn erase(
     ids: &[ShapeId],
     seq: i64,
     change: &mut BoardChange,
-) -> Result<Option<String>, StoreError> {
+) -> Result<Option<BoardRefusal>, StoreError> {
     let found = match find(tx, room, ids, false).await? {
         Ok(found) => found,
         Err(reason) => return Ok(Some(reason)),
@@ -300,7 +288,7 @@ async fn restore(
     ids: &[ShapeId],
     seq: i64,
     change: &mut BoardChange,
-) -> Result<Option<String>, StoreError> {
+) -> Result<Option<BoardRefusal>, StoreError> {
     let found = match find(tx, room, ids, true).await? {
         Ok(found) => found,
         Err(reason) => return Ok(Some(reason)),
@@ -329,6 +317,7 @@ async fn restore(
 mod tests {
     use super::*;
     use crate::protocol::board::{Color, Tool};
+    use crate::protocol::board::{MAX_BOARD_POINTS, MAX_BOARD_SHAPES};
 
     fn pen(id: &str, n: usize) -> Shape {
         Shape {
@@ -363,7 +352,7 @@ mod tests {
         let other = Op::Add { shape: pen("b", 4) };
         assert!(matches!(
             store.apply_board_op(&room, &ann, &other).await.unwrap(),
-            BoardApplied::Refused(r) if r.contains("already a different shape b")
+            BoardApplied::Refused(r) if r.to_string().contains("already a different shape b")
         ));
         let erase = Op::Erase {
             ids: ids(&["a", "c"]),
@@ -379,7 +368,7 @@ mod tests {
         };
         assert!(matches!(
             store.apply_board_op(&room, &ann, &bad).await.unwrap(),
-            BoardApplied::Refused(r) if r.contains("no shape zz")
+            BoardApplied::Refused(r) if r.to_string().contains("no shape zz")
         ));
         let restore = Op::Restore { ids: ids(&["c"]) };
         let BoardApplied::Changed(c) = store.apply_board_op(&room, &ann, &restore).await.unwrap()
@@ -423,7 +412,7 @@ mod tests {
         };
         assert!(matches!(
             store.apply_board_op(&room, &ann, &op).await.unwrap(),
-            BoardApplied::Refused(r) if r.contains("board is full")
+            BoardApplied::Refused(r) if r.to_string().contains("board is full")
         ));
         // Erasing makes room; restoring past the limit is refused.
         let erase = Op::Erase { ids: ids(&["s0"]) };
@@ -471,7 +460,7 @@ mod tests {
         };
         assert!(matches!(
             store.apply_board_op(&room, &ann, &one_more).await.unwrap(),
-            BoardApplied::Refused(r) if r.contains("This board is full (5000 shapes)")
+            BoardApplied::Refused(r) if r.to_string().contains("This board is full (5000 shapes)")
         ));
     }
 
