@@ -22,13 +22,12 @@
 //!   became of the flood (accepted, refused, kicked).
 //! - `floor`: no server; `chat`'s delivery pattern written by one plain
 //!   thread straight into loopback sockets, to measure the CPU the kernel
-//!   alone takes per delivery (`load_floor.rs`).
+//!   alone takes per delivery (`floor.rs`).
 //!
 //! With `--server-pid`, the server's CPU time and peak RSS during the send
 //! window come from /proc. The tool reports its own CPU use too and warns
 //! when it, not the server, may be the bottleneck.
 
-#[path = "load_floor.rs"]
 mod floor;
 
 use clap::{Parser, Subcommand};
