@@ -13,16 +13,16 @@ ensure_services
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
-step "clippy: server (ssr), tests included"
-cargo clippy --features ssr --all-targets -- -D warnings
+step "clippy: server (ssr) and bench/ (load tool, baseline server, benches), tests included"
+cargo clippy --workspace --all-targets --features ssr -- -D warnings
 step "clippy: browser (hydrate, wasm32)"
 cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
 
-step "Rust unit and integration tests"
-cargo test --features ssr
+step "Rust unit and integration tests (and those of the load tool and the baseline server)"
+cargo test --workspace --features ssr
 
 step "Benchmarks, each run once as a test (criterion's test mode; history on a small room)"
-cargo test --features ssr --bench history --bench hot_paths --bench broadcast
+cargo test --workspace --features ssr --bench history --bench hot_paths --bench broadcast
 
 step "Release build (server + WASM client)"
 cargo leptos build --release

@@ -33,7 +33,10 @@ pub struct FloorResult {
 
 /// utime + stime of the calling thread, in seconds.
 fn this_thread_cpu() -> Option<f64> {
-    Some(super::stat_cpu_ticks("/proc/thread-self/stat")? as f64 / super::TICKS_PER_SEC)
+    Some(
+        crate::proc_stat::stat_cpu_ticks("/proc/thread-self/stat")? as f64
+            / crate::proc_stat::TICKS_PER_SEC,
+    )
 }
 
 /// A WebSocket text frame (server to client: unmasked) of `payload` bytes,

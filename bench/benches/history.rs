@@ -1,16 +1,16 @@
 //! The last-page history query in a room of 1,000,000 messages, on SQLite:
 //! what every person entering a busy room waits for.
 //!
-//!     cargo bench --features ssr --bench history
+//!     cargo bench -p huddle-bench --bench history
 //!
 //! Seeds a fresh database file (the store's own migrations, then one bulk
 //! insert), then times `Store::history(room, Latest, 50)` and reports the
 //! percentiles. Options: `--messages N` (default 1000000), `--queries N`
 //! (default 5000).
 //!
-//! Run as a test (`cargo test --bench history`, or `cargo bench -- --test`), as
-//! criterion's benches are, it checks that it works on a small room: 1000
-//! messages, 20 queries.
+//! Run as a test (`cargo test -p huddle-bench --bench history`, or
+//! `cargo bench -p huddle-bench -- --test`), as criterion's benches are, it
+//! checks that it works on a small room: 1000 messages, 20 queries.
 
 use huddle::protocol::history::Cursor;
 use huddle::protocol::RoomName;

@@ -9,7 +9,7 @@
 //! server) from the cost of what Huddle adds (Huddle minus this server).
 //!
 //! ```text
-//! cargo build --release --features ssr --bin bare-socketioxide
+//! cargo build --release -p huddle-bench --bin bare-socketioxide
 //! target/release/bare-socketioxide --addr 127.0.0.1:3200 [--nodelay]
 //! ```
 

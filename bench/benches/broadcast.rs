@@ -1,7 +1,7 @@
 //! A room broadcast to 1,000 members through socketioxide's in-process
 //! adapter, with criterion:
 //!
-//!     cargo bench --features ssr --bench broadcast
+//!     cargo bench -p huddle-bench --bench broadcast
 //!
 //! The members are socketioxide's in-memory test sockets (no network): one
 //! iteration is one `new-message` emitted to the room, encoded once by the

@@ -1,6 +1,6 @@
 //! The per-message hot paths, with criterion:
 //!
-//!     cargo bench --features ssr --bench hot_paths
+//!     cargo bench -p huddle-bench --bench hot_paths
 //!
 //! - validating a `send-message` payload into its typed struct;
 //! - encoding a `new-message` event as the server sends it, and decoding it
