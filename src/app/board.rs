@@ -5,12 +5,11 @@
 
 use super::board_canvas::{self, Painter};
 use super::state::ChatState;
-use crate::client::board::BoardModel;
 use crate::client::{Client, ConnectionState, EmitError};
+use crate::model::board::BoardModel;
 use crate::protocol::board::{
     BoardChanged, BoardCursor, BoardCursors, BoardDraw, BoardDrawing, BoardJoin, BoardLeave,
-    BoardOp, Color, Point, Shape, Tool, BOARD_HEIGHT, BOARD_WIDTH, MAX_DRAW_POINTS,
-    MAX_STROKE_POINTS, MAX_STROKE_WIDTH,
+    BoardOp, Color, Point, Shape, Tool, MAX_DRAW_POINTS, MAX_STROKE_POINTS, MAX_STROKE_WIDTH,
 };
 use crate::protocol::{RoomName, Username};
 use leptos::prelude::*;
@@ -705,9 +704,4 @@ pub fn Board(room: RoomName) -> impl IntoView {
             </p>
         </section>
     }
-}
-
-/// Keeps the board within its limits: a point from the pointer on it.
-pub fn clamp_point(x: f32, y: f32) -> Point {
-    [x.clamp(0.0, BOARD_WIDTH), y.clamp(0.0, BOARD_HEIGHT)]
 }
