@@ -2,8 +2,8 @@
 //!
 //! - [`protocol`]: the socket.io events, payloads, acks and limits shared by
 //!   the server and the browser.
-//! - [`model`]: the whiteboard as plain data (board, geometry, SVG
-//!   export), free of browser and socket types, tested natively.
+//! - [`model`]: the whiteboard as plain data (board, gestures, geometry,
+//!   SVG export), free of browser and socket types, tested natively.
 //! - [`client`]: the browser's socket.io client.
 //! - [`app`]: the Leptos components (rendered on the server, hydrated in the
 //!   browser).

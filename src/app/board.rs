@@ -1,15 +1,17 @@
 //! The "Board" view of a room: a whiteboard everyone in the room draws on
 //! at once. [`BoardState`] keeps the open board and talks to the server
-//! (once per page); [`Board`] is the toolbar and the canvas; the drawing
-//! itself is in `board_canvas`.
+//! (once per page); [`Board`] is the toolbar and the canvas, which renders
+//! and wires: what the pointer does is `model::gesture`, the painting
+//! `board_canvas`.
 
 use super::board_canvas::{self, Painter};
 use super::state::ChatState;
 use crate::client::{Client, ConnectionState, EmitError};
 use crate::model::board::BoardModel;
+use crate::model::gesture::{Brush, Gesture, Pick, Step};
 use crate::protocol::board::{
-    BoardChanged, BoardCursor, BoardCursors, BoardDraw, BoardDrawing, BoardJoin, BoardLeave,
-    BoardOp, Color, Point, Shape, Tool, MAX_DRAW_POINTS, MAX_STROKE_POINTS, MAX_STROKE_WIDTH,
+    BoardChange, BoardChanged, BoardCursor, BoardCursors, BoardDrawing, BoardJoin, BoardLeave,
+    BoardOp, Color, Point, Shape, Tool, MAX_STROKE_WIDTH,
 };
 use crate::protocol::{RoomName, Username};
 use leptos::prelude::*;
@@ -17,8 +19,6 @@ use leptos::task::spawn_local;
 use std::collections::HashMap;
 use std::time::Duration;
 
-/// How often a stroke in progress and the pointer are sent, at most.
-const STREAM_EVERY_MS: f64 = 40.0;
 /// A pointer that has not moved for this long is no longer shown.
 const CURSOR_TIMEOUT_MS: f64 = 5000.0;
 /// How long changes may wait for an earlier one before the board catches
@@ -42,6 +42,7 @@ pub struct BoardState {
     pub error: RwSignal<Option<String>>,
 }
 
+/// The page's clock, in milliseconds (0 while the server renders).
 fn now_ms() -> f64 {
     #[cfg(feature = "hydrate")]
     {
@@ -266,7 +267,7 @@ impl BoardState {
         }
     }
 
-    fn answered(&self, id: u64, result: Result<crate::protocol::board::BoardChange, EmitError>) {
+    fn answered(&self, id: u64, result: Result<BoardChange, EmitError>) {
         match result {
             Ok(change) => {
                 self.with(|m| m.acked(id, change));
@@ -321,51 +322,70 @@ impl BoardState {
     fn connected(&self) -> bool {
         self.client.state().get_untracked() == ConnectionState::Connected
     }
-}
 
-/// What the person can pick in the toolbar.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Pick {
-    Draw(Tool),
-    Eraser,
-}
+    /// Whether the connection is down now (tracked: for the status line).
+    pub fn is_offline(&self) -> bool {
+        self.client.state().get() != ConnectionState::Connected
+    }
 
-impl Pick {
-    fn label(self) -> &'static str {
-        match self {
-            Pick::Draw(Tool::Pen) => "Pen",
-            Pick::Draw(Tool::Line) => "Line",
-            Pick::Draw(Tool::Rect) => "Rectangle",
-            Pick::Draw(Tool::Ellipse) => "Ellipse",
-            Pick::Eraser => "Eraser",
+    /// Undoes this person's last action on the board and sends it.
+    pub fn undo(&self) {
+        self.with(BoardModel::undo);
+        self.flush();
+    }
+
+    /// Redoes this person's last undone action and sends it.
+    pub fn redo(&self) {
+        self.with(BoardModel::redo);
+        self.flush();
+    }
+
+    /// Erases everything shown, for everyone (undone as one action).
+    pub fn clear(&self) {
+        self.with(BoardModel::clear);
+        self.flush();
+    }
+
+    /// Shows the pointer to the others; dropped while offline.
+    pub fn send_cursor(&self, cursor: &BoardCursor) {
+        if self.connected() {
+            self.client.emit(cursor);
         }
     }
 
-    fn key(self) -> &'static str {
-        match self {
-            Pick::Draw(tool) => tool.name(),
-            Pick::Eraser => "eraser",
+    /// Runs one step of a pointer gesture on the open board and does what
+    /// it says: the stroke so far to the others (dropped while offline),
+    /// then the finished ops. `None` when no board is open. The canvas is
+    /// told of a change only when what it shows changed (moving the pointer
+    /// while drawing only changes the gesture, which the caller repaints).
+    pub fn gesture(
+        &self,
+        gesture: StoredValue<Gesture>,
+        step: impl FnOnce(&mut Gesture, &mut BoardModel) -> Step,
+    ) -> Option<Step> {
+        let (step, changed) = self
+            .model
+            .try_update_value(|m| {
+                let m = m.as_mut()?;
+                let before = m.version();
+                let step = gesture.try_update_value(|g| step(g, m))?;
+                Some((step, m.version() != before))
+            })
+            .flatten()?;
+        if changed {
+            self.bump();
         }
+        if self.connected() {
+            for draw in &step.draws {
+                self.client.emit(draw);
+            }
+        }
+        if step.finished {
+            self.flush();
+        }
+        Some(step)
     }
 }
-
-/// What the pointer is doing on the canvas right now.
-#[derive(Debug, Clone, Default)]
-pub struct Gesture {
-    /// The shape being drawn.
-    pub shape: Option<Shape>,
-    /// How many of its points were streamed to the others.
-    streamed: usize,
-    last_stream_ms: f64,
-    last_cursor_ms: f64,
-    /// Shapes the eraser has touched in this gesture.
-    pub erasing: Vec<crate::protocol::board::ShapeId>,
-    erasing_now: bool,
-    pointer: Option<i32>,
-}
-
-/// The eraser's radius, in board units.
-const ERASER_RADIUS: f32 = 8.0;
 
 #[component]
 pub fn Board(room: RoomName) -> impl IntoView {
@@ -373,7 +393,7 @@ pub fn Board(room: RoomName) -> impl IntoView {
     let pick = RwSignal::new(Pick::Draw(Tool::Pen));
     let color = RwSignal::new("#1f2937".to_owned());
     let width = RwSignal::new(4.0_f32);
-    let gesture = StoredValue::new(Gesture::default());
+    let gesture = StoredValue::new(Gesture::new(room.clone()));
     let canvas = NodeRef::<leptos::html::Canvas>::new();
     let painter = Painter::new(canvas);
 
@@ -398,234 +418,67 @@ pub fn Board(room: RoomName) -> impl IntoView {
     let keys = window_event_listener(leptos::ev::keydown, move |ev| {
         if let Some(undo) = board_canvas::undo_key(&ev) {
             ev.prevent_default();
-            board.with(|m| if undo { m.undo() } else { m.redo() });
-            board.flush();
+            if undo {
+                board.undo();
+            } else {
+                board.redo();
+            }
         }
     });
     on_cleanup(move || keys.remove());
 
-    let here = StoredValue::new(room.clone());
     let to_board = move |ev: &leptos::ev::PointerEvent| -> Point {
         painter.board_point(ev).unwrap_or([0.0, 0.0])
     };
-
-    let stream = move |force: bool| {
-        // The stroke so far, to the others, every STREAM_EVERY_MS.
-        let now = now_ms();
-        let draw = gesture.try_update_value(|g| {
-            let shape = g.shape.as_ref()?;
-            if !force && now - g.last_stream_ms < STREAM_EVERY_MS {
-                return None;
-            }
-            let start = if shape.tool == Tool::Pen {
-                g.streamed
-            } else {
-                0
-            };
-            let end = shape.points.len().min(start + MAX_DRAW_POINTS);
-            if end <= start {
-                return None;
-            }
-            g.last_stream_ms = now;
-            g.streamed = end;
-            Some(BoardDraw {
-                room: here.get_value(),
-                id: shape.id.clone(),
-                tool: shape.tool,
-                color: shape.color,
-                width: shape.width,
-                start: start as u32,
-                points: shape.points[start..end].to_vec(),
-            })
-        });
-        if let Some(Some(draw)) = draw {
-            if board.connected() {
-                board.client.emit(&draw);
-            }
+    // Every pointer event is a step of the gesture (see model::gesture).
+    let after = move |step: Option<Step>| {
+        if step.is_some_and(|s| s.repaint) {
+            repaint();
         }
     };
-
-    let finish = move || {
-        let done = gesture.try_update_value(|g| {
-            g.pointer = None;
-            g.erasing_now = false;
-            (g.shape.take(), std::mem::take(&mut g.erasing))
-        });
-        if let Some((shape, erased)) = done {
-            board.with(|m| {
-                if let Some(shape) = shape {
-                    m.draw(shape);
-                }
-                m.erase(erased);
-            });
-            board.flush();
-        }
-    };
-
     let on_down = move |ev: leptos::ev::PointerEvent| {
         if ev.button() != 0 {
             return;
         }
         ev.prevent_default();
         painter.capture(&ev);
-        let p = to_board(&ev);
-        let chosen = pick.get_untracked();
-        let Some(id) = board.with(BoardModel::new_shape_id) else {
-            return;
+        let at = to_board(&ev);
+        let brush = Brush {
+            pick: pick.get_untracked(),
+            color: Color::parse(&color.get_untracked()).unwrap_or(Color::BLACK),
+            width: width.get_untracked(),
         };
-        let color = Color::parse(&color.get_untracked()).unwrap_or(Color::BLACK);
-        let width = width.get_untracked();
-        gesture.update_value(|g| {
-            *g = Gesture {
-                pointer: Some(ev.pointer_id()),
-                last_cursor_ms: g.last_cursor_ms,
-                ..Gesture::default()
-            };
-            match chosen {
-                Pick::Eraser => {
-                    g.erasing_now = true;
-                    g.erasing = board
-                        .peek(|m| m.touched(p, ERASER_RADIUS))
-                        .unwrap_or_default();
-                }
-                Pick::Draw(tool) => {
-                    let points = if tool == Tool::Pen {
-                        vec![p]
-                    } else {
-                        vec![p, p]
-                    };
-                    g.shape = Some(Shape {
-                        id,
-                        tool,
-                        color,
-                        width,
-                        points,
-                    });
-                }
-            }
-        });
-        repaint();
+        after(board.gesture(gesture, |g, m| g.down(m, ev.pointer_id(), at, brush)));
     };
-
     let on_move = move |ev: leptos::ev::PointerEvent| {
-        let p = to_board(&ev);
+        let at = to_board(&ev);
         let now = now_ms();
-        // The pointer, to the others (throttled; dropped while offline).
-        let send_cursor = gesture.try_update_value(|g| {
-            let due = now - g.last_cursor_ms >= STREAM_EVERY_MS;
-            if due {
-                g.last_cursor_ms = now;
-            }
-            due
-        });
-        if send_cursor == Some(true) && board.connected() {
-            board.client.emit(&BoardCursor {
-                room: here.get_value(),
-                x: p[0],
-                y: p[1],
-            });
+        if let Some(cursor) = gesture.try_update_value(|g| g.cursor(at, now)).flatten() {
+            board.send_cursor(&cursor);
         }
-        let mut split = None;
-        let active = gesture.try_update_value(|g| {
-            if g.pointer != Some(ev.pointer_id()) {
-                return false;
-            }
-            if g.erasing_now {
-                let hit = board
-                    .peek(|m| m.touched(p, ERASER_RADIUS))
-                    .unwrap_or_default();
-                for id in hit {
-                    if !g.erasing.contains(&id) {
-                        g.erasing.push(id);
-                    }
-                }
-                return true;
-            }
-            let Some(shape) = g.shape.as_mut() else {
-                return false;
-            };
-            match shape.tool {
-                Tool::Pen => {
-                    let last = shape.points.last().copied().unwrap_or(p);
-                    if (last[0] - p[0]).abs() + (last[1] - p[1]).abs() < 1.0 {
-                        return true;
-                    }
-                    shape.points.push(p);
-                    if shape.points.len() >= MAX_STROKE_POINTS {
-                        split = Some(p);
-                    }
-                }
-                _ => shape.points[1] = p,
-            }
-            true
-        });
-        if active != Some(true) {
-            return;
-        }
-        stream(false);
-        if let Some(p) = split {
-            // A very long stroke goes on as a new one from here.
-            stream(true);
-            let (tool, color, width) = gesture
-                .with_value(|g| g.shape.as_ref().map(|s| (s.tool, s.color, s.width)))
-                .unwrap_or((Tool::Pen, Color::BLACK, 4.0));
-            let pointer = ev.pointer_id();
-            finish();
-            if let Some(id) = board.with(BoardModel::new_shape_id) {
-                gesture.update_value(|g| {
-                    g.pointer = Some(pointer);
-                    g.shape = Some(Shape {
-                        id,
-                        tool,
-                        color,
-                        width,
-                        points: vec![p],
-                    });
-                });
-            }
-        }
-        repaint();
+        after(board.gesture(gesture, |g, m| g.moved(m, ev.pointer_id(), at, now)));
     };
     let on_up = move |ev: leptos::ev::PointerEvent| {
-        if gesture.with_value(|g| g.pointer == Some(ev.pointer_id())) {
-            stream(true);
-            finish();
-            repaint();
-        }
+        let now = now_ms();
+        after(board.gesture(gesture, |g, m| g.up(m, ev.pointer_id(), now)));
     };
 
-    let undo = move |_| {
-        board.with(BoardModel::undo);
-        board.flush();
-    };
-    let redo = move |_| {
-        board.with(BoardModel::redo);
-        board.flush();
-    };
     let clear = move |_| {
         if board_canvas::confirm("Clear the whole board for everyone? You can undo it.") {
-            board.with(BoardModel::clear);
-            board.flush();
+            board.clear();
         }
     };
     let can = move |f: fn(&BoardModel) -> bool| {
         board.version.track();
         board.peek(f).unwrap_or(false)
     };
-    let picks = [
-        Pick::Draw(Tool::Pen),
-        Pick::Draw(Tool::Line),
-        Pick::Draw(Tool::Rect),
-        Pick::Draw(Tool::Ellipse),
-        Pick::Eraser,
-    ];
     let file_name = format!("board-{}", board_canvas::file_safe(room.as_str()));
     let (png_name, svg_name) = (format!("{file_name}.png"), format!("{file_name}.svg"));
 
     view! {
         <section class="board" aria-label="Whiteboard">
             <div class="board-tools" role="toolbar" aria-label="Drawing tools">
-                {picks
+                {Pick::ALL
                     .into_iter()
                     .map(|p| {
                         view! {
@@ -666,9 +519,9 @@ pub fn Board(room: RoomName) -> impl IntoView {
                 </label>
                 <span class="tool-gap"></span>
                 <button data-testid="board-undo" title="Undo (Ctrl+Z)"
-                    disabled=move || !can(BoardModel::can_undo) on:click=undo>"Undo"</button>
+                    disabled=move || !can(BoardModel::can_undo) on:click=move |_| board.undo()>"Undo"</button>
                 <button data-testid="board-redo" title="Redo (Ctrl+Shift+Z)"
-                    disabled=move || !can(BoardModel::can_redo) on:click=redo>"Redo"</button>
+                    disabled=move || !can(BoardModel::can_redo) on:click=move |_| board.redo()>"Redo"</button>
                 <button data-testid="board-clear" on:click=clear>"Clear"</button>
                 <button data-testid="board-png" on:click=move |_| board_canvas::export_png(board, &png_name)>
                     "PNG"
@@ -692,7 +545,7 @@ pub fn Board(room: RoomName) -> impl IntoView {
                 {move || {
                     board.version.track();
                     let pending = board.peek(|m| m.pending().len()).unwrap_or(0);
-                    let offline = board.client.state().get() != ConnectionState::Connected;
+                    let offline = board.is_offline();
                     match (board.error.get(), pending) {
                         (Some(e), _) => e,
                         (None, n) if n > 0 && offline => format!(

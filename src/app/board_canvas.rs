@@ -12,8 +12,9 @@
 //! The canvas says where that rectangle is in `data-board` (`x,y,scale`, CSS
 //! pixels), for the browser tests.
 
-use super::board::{BoardState, Gesture};
+use super::board::BoardState;
 use crate::model::geometry::{outline, Fit};
+use crate::model::gesture::Gesture;
 use crate::protocol::board::{Point, Shape, Tool, BOARD_HEIGHT, BOARD_WIDTH};
 use leptos::html::Canvas;
 use leptos::prelude::*;
@@ -89,7 +90,7 @@ impl Painter {
             return;
         };
         let drafts = board.drafts();
-        let (current, erasing) = gesture.with_value(|g| (g.shape.clone(), g.erasing.clone()));
+        let (current, erasing) = gesture.with_value(|g| (g.shape().cloned(), g.erasing().to_vec()));
 
         let _ = ctx.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0);
         ctx.set_fill_style_str("#eef0f4");

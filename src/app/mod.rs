@@ -7,7 +7,8 @@
 //! - `sync`: what the page does on the connection (session, reconnect,
 //!   history, lists, the saved login); the components only render and
 //!   call it.
-//! - `board`: a room's whiteboard (toolbar, canvas, link to the server);
+//! - `board`: a room's whiteboard (toolbar, canvas, link to the server; the
+//!   board itself and the pointer's gestures are in `crate::model`);
 //!   `board_canvas` paints it and exports it.
 //! - `login_form`, `room_list`, `message_list`, `composer`, `user_list`,
 //!   `connection_banner`, `alerts`: the widgets.

@@ -4,6 +4,8 @@
 //!
 //! - `board`: a board as one client sees it (confirmed changes in `seq`
 //!   order, this client's pending ops, undo and redo, others' drafts).
+//! - `gesture`: what the pointer does on it (draw, erase, stream the
+//!   stroke so far), as a state machine fed pointer events and the time.
 //! - `geometry`: outlines, what the eraser touches, and [`geometry::Fit`],
 //!   where the board sits on a canvas of any size.
 //! - `svg`: the board as an SVG document.
@@ -13,6 +15,7 @@
 
 pub mod board;
 pub mod geometry;
+pub mod gesture;
 pub mod svg;
 
 #[cfg(test)]
