@@ -12,7 +12,7 @@
 //! The canvas says where that rectangle is in `data-board` (`x,y,scale`, CSS
 //! pixels), for the browser tests.
 
-use super::board::BoardState;
+use super::sync::board::BoardState;
 use crate::model::geometry::{outline, Fit};
 use crate::model::gesture::Gesture;
 use crate::protocol::board::{Point, Shape, Tool, BOARD_HEIGHT, BOARD_WIDTH};
