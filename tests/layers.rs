@@ -13,8 +13,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-/// Files that import each other today and are still to be split apart.
-const KNOWN: &[&[&str]] = &[&["src/app/board.rs", "src/app/board_canvas.rs"]];
+/// Files that import each other today and are still to be split apart
+/// (none: every cycle the layering issue listed is gone).
+const KNOWN: &[&[&str]] = &[];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).expect("src/ is readable").flatten() {

@@ -6,50 +6,20 @@
 //! `devicePixelRatio` pixels per CSS pixel, so lines stay sharp on high-DPI
 //! screens. The board's fixed coordinate space (`BOARD_WIDTH` x
 //! `BOARD_HEIGHT`) is drawn in the largest rectangle of its proportions that
-//! fits, centred ([`Fit`]); pointer positions are mapped back through the
-//! same rectangle, so a stroke lands where it is drawn at any window size.
+//! fits, centred (`model::geometry::Fit`); pointer positions are mapped back
+//! through the same rectangle, so a stroke lands where it is drawn at any
+//! window size.
 //! The canvas says where that rectangle is in `data-board` (`x,y,scale`, CSS
 //! pixels), for the browser tests.
 
-use super::board::{clamp_point, BoardState, Gesture};
-use crate::client::board::outline;
+use super::sync::board::BoardState;
+use crate::model::geometry::{outline, Fit};
+use crate::model::gesture::Gesture;
 use crate::protocol::board::{Point, Shape, Tool, BOARD_HEIGHT, BOARD_WIDTH};
 use leptos::html::Canvas;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
-
-/// Where the board sits on a canvas of `width` x `height` CSS pixels: its
-/// top-left corner and CSS pixels per board unit.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Fit {
-    pub x: f64,
-    pub y: f64,
-    pub scale: f64,
-}
-
-impl Fit {
-    pub fn of(width: f64, height: f64) -> Self {
-        let (bw, bh) = (f64::from(BOARD_WIDTH), f64::from(BOARD_HEIGHT));
-        let scale = (width / bw).min(height / bh);
-        Self {
-            x: (width - bw * scale) / 2.0,
-            y: (height - bh * scale) / 2.0,
-            scale,
-        }
-    }
-
-    /// The board point under CSS pixel (`x`, `y`) of the canvas.
-    pub fn to_board(self, x: f64, y: f64) -> Point {
-        if self.scale <= 0.0 {
-            return [0.0, 0.0];
-        }
-        clamp_point(
-            ((x - self.x) / self.scale) as f32,
-            ((y - self.y) / self.scale) as f32,
-        )
-    }
-}
 
 /// Paints one board canvas.
 #[derive(Clone, Copy)]
@@ -120,7 +90,7 @@ impl Painter {
             return;
         };
         let drafts = board.drafts();
-        let (current, erasing) = gesture.with_value(|g| (g.shape.clone(), g.erasing.clone()));
+        let (current, erasing) = gesture.with_value(|g| (g.shape().cloned(), g.erasing().to_vec()));
 
         let _ = ctx.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0);
         ctx.set_fill_style_str("#eef0f4");

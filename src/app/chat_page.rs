@@ -3,13 +3,14 @@
 //! resend after a reconnect, history and catching up) is in `super::sync`.
 
 use super::alerts::Alerts;
-use super::board::{Board, BoardState};
+use super::board::Board;
 use super::composer::Composer;
 use super::connection_banner::ConnectionBanner;
 use super::login_form::LoginForm;
 use super::message_list::MessageList;
 use super::room_list::RoomList;
 use super::state::{ChatState, View};
+use super::sync::board::BoardState;
 use super::sync::history::load_what_is_shown;
 use super::sync::reconnect::resend_on_connect;
 use super::sync::saved_login;

@@ -5,10 +5,11 @@
 //! - `state`: what the chat screen knows (rooms, messages, users) and how
 //!   server events change it.
 //! - `sync`: what the page does on the connection (session, reconnect,
-//!   history, lists, the saved login); the components only render and
-//!   call it.
-//! - `board`: a room's whiteboard (toolbar, canvas, link to the server);
-//!   `board_canvas` paints it and exports it.
+//!   history, lists, the saved login, the open board); the components only
+//!   render and call it.
+//! - `board`: a room's whiteboard (toolbar and canvas; the board itself and
+//!   the pointer's gestures are in `crate::model`); `board_canvas` paints
+//!   it and exports it.
 //! - `login_form`, `room_list`, `message_list`, `composer`, `user_list`,
 //!   `connection_banner`, `alerts`: the widgets.
 

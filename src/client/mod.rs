@@ -1,7 +1,5 @@
 //! The browser's socket.io client: small, typed, over the browser WebSocket.
 //!
-//! - `board`: a whiteboard as this client sees it (confirmed, pending,
-//!   undo), free of browser types.
 //! - `codec`: Engine.IO v4 / socket.io v5 text framing.
 //! - `core`: the connection state machine (handshake, ping/pong, namespace
 //!   connect, acks with timeouts, queued emits, reconnect with backoff and
@@ -17,7 +15,6 @@
 //! server renders the page, it never opens the person's connection, and the
 //! event handlers that call `emit`/`emit_with_ack` only run in the browser.
 
-pub mod board;
 pub mod codec;
 pub mod core;
 pub mod http;

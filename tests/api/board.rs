@@ -2,11 +2,11 @@
 //! and reloads get the whole board, it survives a restart, concurrent and
 //! offline drawing converge, and hostile input changes nothing.
 //!
-//! The clients keep their board in `huddle::client::board::BoardModel`, the
+//! The clients keep their board in `huddle::model::board::BoardModel`, the
 //! same model the browser page uses.
 
 use crate::helpers::{spawn_app, spawn_app_in, spawn_app_with, Sock, TestApp, WAIT};
-use huddle::client::board::BoardModel;
+use huddle::model::board::BoardModel;
 use huddle::protocol::board::{
     BoardChange, BoardDrawing, BoardSnapshot, Color, PlacedShape, Shape, ShapeId, Tool,
     MAX_BOARD_POINTS, MAX_OP_IDS, MAX_STROKE_POINTS,

@@ -6,7 +6,10 @@
 //! - `history`: pages of history, and catching up after `seq`.
 //! - `lists`: the user list and the conversation list.
 //! - `saved_login`: the login kept across reloads (localStorage).
+//! - `board`: the open whiteboard and its link to the server (joining,
+//!   catching up, sending and retrying ops, others' strokes and pointers).
 
+pub mod board;
 pub mod history;
 pub mod lists;
 pub mod reconnect;

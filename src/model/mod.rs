@@ -1,0 +1,22 @@
+//! The whiteboard as plain data, free of browser and socket types: it
+//! compiles for both the server and the browser, and `cargo test` checks
+//! all of it natively.
+//!
+//! - `board`: a board as one client sees it (confirmed changes in `seq`
+//!   order, this client's pending ops, undo and redo, others' drafts).
+//! - `gesture`: what the pointer does on it (draw, erase, stream the
+//!   stroke so far), as a state machine fed pointer events and the time.
+//! - `geometry`: outlines, what the eraser touches, and [`geometry::Fit`],
+//!   where the board sits on a canvas of any size.
+//! - `svg`: the board as an SVG document.
+//!
+//! It builds on `protocol` only; the socket.io client (`client`) and the
+//! page (`app`) build on it.
+
+pub mod board;
+pub mod geometry;
+pub mod gesture;
+pub mod svg;
+
+#[cfg(test)]
+mod fixtures;
