@@ -219,6 +219,8 @@ impl Gesture {
             self.finish(board);
             step.finished = true;
             self.pointer = Some(pointer);
+            // The new stroke is streamed from its first point.
+            self.streamed = 0;
             self.shape = Some(Shape {
                 id: board.new_shape_id(),
                 tool: Tool::Pen,
@@ -441,6 +443,34 @@ mod tests {
         assert_eq!(shapes[1].len(), 11);
         // Two shapes, two actions to undo.
         assert!(m.undo() && m.undo() && !m.undo());
+    }
+
+    #[test]
+    fn the_continuation_of_a_very_long_stroke_is_streamed_too() {
+        let (mut m, mut g) = (synced(), gesture());
+        g.down(&mut m, 1, [0.0, 0.0], brush(Pick::Draw(Tool::Pen)));
+        let mut t = 0.0;
+        let mut i = 1;
+        // Up to the split, then a few points more, each past the interval.
+        let mut continuation = None;
+        let mut sent = 0;
+        while i < MAX_STROKE_POINTS + 5 {
+            t += STREAM_EVERY_MS;
+            let at = [(i % 1000) as f32, (i / 1000) as f32 * 10.0];
+            let step = g.moved(&mut m, 1, at, t);
+            if step.finished {
+                continuation = g.shape().map(|s| s.id.clone());
+            } else if let Some(id) = &continuation {
+                let draw = step.draws.last().expect("the continuation is streamed");
+                assert_eq!(&draw.id, id);
+                assert_eq!(draw.start as usize, sent, "no point skipped or sent twice");
+                assert_eq!(draw.points.last(), Some(&at));
+                sent += draw.points.len();
+            }
+            i += 1;
+        }
+        assert!(continuation.is_some(), "the stroke was split");
+        assert_eq!(Some(sent), g.shape().map(|s| s.points.len()));
     }
 
     #[test]
