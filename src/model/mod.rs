@@ -1,6 +1,6 @@
-//! The whiteboard as plain data, free of browser and socket types: it
-//! compiles for both the server and the browser, and `cargo test` checks
-//! all of it natively.
+//! The whiteboard and the timeline as plain data, free of browser and
+//! socket types: it compiles for both the server and the browser, and
+//! `cargo test` checks all of it natively.
 //!
 //! - `board`: a board as one client sees it (confirmed changes in `seq`
 //!   order, this client's pending ops, undo and redo, others' drafts).
@@ -9,6 +9,7 @@
 //! - `geometry`: outlines, what the eraser touches, and [`geometry::Fit`],
 //!   where the board sits on a canvas of any size.
 //! - `svg`: the board as an SVG document.
+//! - `timeline`: a conversation's lines in order, each message once.
 //!
 //! It builds on `protocol` only; the socket.io client (`client`) and the
 //! page (`app`) build on it.
@@ -17,6 +18,7 @@ pub mod board;
 pub mod geometry;
 pub mod gesture;
 pub mod svg;
+pub mod timeline;
 
 #[cfg(test)]
 mod fixtures;
