@@ -80,7 +80,7 @@ impl Application {
         limits.spawn_housekeeping();
         let gateway = GatewayState {
             presence: Arc::new(Presence::default()),
-            tokens: tokens.clone(),
+            tokens,
             store,
             require_login: config.require_login,
             limits: limits.clone(),
@@ -96,7 +96,6 @@ impl Application {
             listener,
             local_addr,
             gateway,
-            tokens,
             limits,
             heartbeat,
         };
@@ -126,7 +125,6 @@ impl Application {
             listener,
             local_addr,
             gateway,
-            tokens,
             limits,
             heartbeat,
         } = parts;
@@ -140,7 +138,6 @@ impl Application {
             gateway,
             io: Io::new(io),
             redis,
-            tokens,
             session_ttl: std::time::Duration::from_secs(config.session_hours * 3600),
             metrics: super::metrics::handle(),
         };
@@ -279,7 +276,6 @@ struct Parts {
     listener: TcpListener,
     local_addr: SocketAddr,
     gateway: GatewayState,
-    tokens: Arc<TokenKeys>,
     limits: Arc<Limits>,
     heartbeat: std::time::Duration,
 }

@@ -34,7 +34,7 @@ async fn check<E: std::fmt::Display>(
 /// Ready: the database answers within 2 s, and so does Redis when this is
 /// one node of several. 503 with the reasons otherwise.
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
-    let database = check(state.gateway.store.ping()).await;
+    let database = check(state.store().ping()).await;
     let redis = match &state.redis {
         Some(link) => Some(check(link.ping()).await),
         None => None,

@@ -7,9 +7,9 @@ use super::auth::TokenKeys;
 use super::cluster::link::RedisLink;
 use super::gateway::GatewayState;
 use super::io::Io;
+use super::store::Store;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
-use std::sync::Arc;
 
 /// State shared by the HTTP routes (and reachable from tests).
 #[derive(Clone, FromRef)]
@@ -20,9 +20,20 @@ pub struct AppState {
     pub io: Io,
     /// The link to the other nodes, when there are any.
     pub redis: Option<RedisLink>,
-    pub tokens: Arc<TokenKeys>,
     /// How long a login lasts.
     pub session_ttl: std::time::Duration,
     /// Renders `/metrics`.
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
+}
+
+impl AppState {
+    /// The database, shared with the gateway.
+    pub fn store(&self) -> &Store {
+        &self.gateway.store
+    }
+
+    /// The token keys (one copy, the gateway's: it verifies logins too).
+    pub fn tokens(&self) -> &TokenKeys {
+        &self.gateway.tokens
+    }
 }

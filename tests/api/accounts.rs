@@ -151,7 +151,7 @@ async fn bad_tokens_are_refused_at_the_handshake() {
         name: Some("Ann".into()),
         sid: Some("whatever".into()),
     };
-    let expired = app.state.tokens.sign(&claims).unwrap();
+    let expired = app.state.tokens().sign(&claims).unwrap();
     for (token, reason) in [
         (expired.as_str(), "Your session has expired: log in again"),
         ("not-a-jwt", "Invalid token: log in again"),
@@ -193,7 +193,7 @@ async fn a_token_that_expires_while_connected_ends_the_socket() {
     store.create_session("short", id, expires).await.unwrap();
     let token = app
         .state
-        .tokens
+        .tokens()
         .sign(&Claims {
             sub: id.to_string(),
             iat: unix_now(),

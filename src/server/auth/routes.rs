@@ -25,7 +25,7 @@ pub async fn register(
     let hash = password::hash(c.password)
         .await
         .internal("hashing a password failed")?;
-    let user = match state.gateway.store.create_user(&c.username, &hash).await {
+    let user = match state.store().create_user(&c.username, &hash).await {
         Ok(user) => user,
         Err(StoreError::Conflict(_)) => {
             return Err(Error::with_status(
@@ -49,8 +49,7 @@ pub async fn login(
     let Json(c) = body.map_err(|e| Error::refused(e.body_text()))?;
     let wrong = || Error::with_status(StatusCode::UNAUTHORIZED, "Wrong username or password");
     let Some((user, hash)) = state
-        .gateway
-        .store
+        .store()
         .user_with_hash(&c.username)
         .await
         .internal("looking up a user failed")?
@@ -72,13 +71,12 @@ async fn open_session(state: &AppState, user: User) -> Result<Session, Error> {
     let now = unix_now();
     let exp = now + state.session_ttl.as_secs();
     state
-        .gateway
-        .store
+        .store()
         .create_session(&session, user.id, exp)
         .await
         .internal("creating a session failed")?;
     let token = state
-        .tokens
+        .tokens()
         .sign(&Claims {
             sub: user.id.to_string(),
             iat: now,
@@ -113,7 +111,7 @@ pub async fn logout(
             )
         })?;
     let claims = state
-        .tokens
+        .tokens()
         .verify(token)
         .map_err(|_| Error::with_status(StatusCode::UNAUTHORIZED, "Invalid or expired token"))?;
     let Some(session) = claims.sid else {
@@ -123,8 +121,7 @@ pub async fn logout(
         ));
     };
     state
-        .gateway
-        .store
+        .store()
         .revoke_session(&session)
         .await
         .internal("revoking a session failed")?;

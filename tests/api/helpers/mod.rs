@@ -130,6 +130,6 @@ impl TestApp {
 
     /// A token signed with the server's secret, valid for `ttl`.
     pub fn token(&self, ttl: Duration) -> String {
-        self.state.tokens.issue("42", ttl).expect("token")
+        self.state.tokens().issue("42", ttl).expect("token")
     }
 }
