@@ -5,6 +5,7 @@
 //! keeps an `undefined` user forever).
 
 use crate::protocol::Username;
+use crate::server::cluster::roster::Roster;
 use socketioxide::socket::Sid;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
@@ -65,6 +66,17 @@ impl Presence {
             .values()
             .map(|u| u.as_str().to_owned())
             .collect()
+    }
+
+    /// Who is in the chat, as `get-users` answers: with a cluster's
+    /// `roster`, each name once across every node, in first-join order; on
+    /// one node, this node's joined sockets, one entry each, as in the
+    /// tutorial.
+    pub async fn who_is_here(&self, roster: Option<&Roster>) -> Vec<String> {
+        match roster {
+            Some(roster) => roster.usernames().await,
+            None => self.usernames(),
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {

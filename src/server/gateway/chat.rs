@@ -200,10 +200,8 @@ async fn history<A: Adapter>(
 
 /// `get-users` takes no payload; whatever comes is ignored, as in the tutorial.
 async fn get_users<A: Adapter>(cx: Ctx<A>, _: Anyone, _: GetUsers) -> Result<UserList, Error> {
-    let users = match &cx.state.roster {
-        Some(roster) => roster.usernames().await,
-        None => cx.state.presence.usernames(),
-    };
+    let roster = cx.state.roster.as_deref();
+    let users = cx.state.presence.who_is_here(roster).await;
     Ok(UserList { users })
 }
 
