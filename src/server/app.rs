@@ -86,6 +86,7 @@ impl Application {
             limits: limits.clone(),
             cursors: Arc::default(),
             in_flight: Arc::default(),
+            session_timers: Arc::default(),
             roster: link
                 .as_ref()
                 .map(|link| Roster::start(link, &config.cluster_name)),

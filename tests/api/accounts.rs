@@ -1,7 +1,7 @@
 //! Register, log in, tokens at the handshake, guests and registered names,
 //! token expiry while connected, logout.
 
-use crate::helpers::{spawn_app, spawn_app_with, Sock, TransportType, WAIT};
+use crate::helpers::{spawn_app, spawn_app_with, wait_for, Sock, TransportType, WAIT};
 use huddle::server::auth::{unix_now, Claims};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -267,4 +267,37 @@ async fn joined_rooms_are_remembered_across_sessions() {
     bob.request("send-message", json!({"message": "for dev", "room": "dev"}))
         .await;
     assert_eq!(second.next("new-message").await["room"], "dev");
+}
+
+/// A logged-in socket waits for its token's expiry on a timer; the timer
+/// goes with the socket (it used to sleep until the expiry, days later,
+/// for every connect: #13 item 2).
+#[tokio::test]
+async fn a_logged_in_socket_leaves_no_expiry_timer_behind() {
+    let app = spawn_app().await;
+    let session = app.register("Timo").await;
+    let token = session["token"].as_str().unwrap().to_owned();
+    let timers = || app.state.gateway.session_timers.count();
+    let mut sockets = Vec::new();
+    for _ in 0..10 {
+        sockets.push(app.chat_as(&token).await);
+    }
+    let notifications = Sock::connect_with(
+        &app,
+        "/notifications",
+        TransportType::Websocket,
+        None,
+        Some(&token),
+    )
+    .await
+    .expect("connects");
+    wait_for(|| timers() == 11).await;
+    for s in sockets {
+        s.disconnect().await;
+    }
+    notifications.disconnect().await;
+    wait_for(|| timers() == 0).await;
+    // A guest has none.
+    let _guest = app.joined("guest").await;
+    assert_eq!(timers(), 0);
 }

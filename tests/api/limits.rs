@@ -412,15 +412,3 @@ async fn handshakes_per_address_are_limited_with_http_429() {
         "{refused}"
     );
 }
-
-/// Waits (up to WAIT) for `done`.
-async fn wait_for(done: impl Fn() -> bool) {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while !done() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "condition not met in {WAIT:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}

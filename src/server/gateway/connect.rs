@@ -5,21 +5,20 @@
 //! which depend on who it is). A step that fails refuses the socket with a
 //! `connect_error` that says why.
 
+use super::expiry::end_at_expiry;
 use super::rooms::{session_room, user_room};
 use super::state::GatewayState;
 use crate::protocol::account::HandshakeAuth;
 use crate::protocol::Username;
-use crate::server::auth::identity::{end_session, Identity, Refusal};
-use crate::server::auth::{unix_now, TokenError};
+use crate::server::auth::identity::{Identity, Refusal};
+use crate::server::auth::TokenError;
 use crate::server::limits::budget::SocketBudgets;
 use crate::server::limits::connections::{ConnectionRefusal, Permit};
 use crate::server::limits::{ClientKey, Limits};
 use socketioxide::adapter::Adapter;
 use socketioxide::extract::{SocketRef, State, TryData};
-use socketioxide::socket::Sid;
 use socketioxide::SocketIo;
 use std::sync::Arc;
-use std::time::Duration;
 
 /// Connect middleware, the first of every namespace: counts the socket
 /// against the connection limits.
@@ -96,19 +95,6 @@ pub async fn authenticate<A: Adapter>(
         username,
         session,
     });
-    end_at_expiry(io, socket.ns().to_owned(), socket.id, claims.exp);
+    end_at_expiry(&socket, io, &state.session_timers, claims.exp);
     Ok(())
-}
-
-/// Tells the socket and disconnects it when its token expires.
-fn end_at_expiry<A: Adapter>(io: SocketIo<A>, ns: String, sid: Sid, exp: u64) {
-    let wait = Duration::from_secs(exp.saturating_sub(unix_now()));
-    tokio::spawn(async move {
-        tokio::time::sleep(wait).await;
-        // Looked up now: the task holds no socket, so a socket that left
-        // long ago is not kept alive.
-        if let Some(socket) = io.of(&ns).and_then(|ops| ops.get_socket(sid)) {
-            end_session(&socket, "Your session has expired: log in again");
-        }
-    });
 }

@@ -5,7 +5,7 @@
 //! - `board`: the rooms' whiteboards, on `/chat`; `cursors`: their pointers.
 //! - `notifications`: `/notifications`, per-user pushes.
 //! - `connect`: the connect steps every namespace takes (limits, identity,
-//!   budgets).
+//!   budgets); `expiry`: a logged-in socket's end when its token expires.
 //! - `pipeline`: the steps every event takes (budget, turn, guard, parse,
 //!   check, handler, reply); `guards`: what an event needs of its sender;
 //!   `reply`: how it is answered (ack, error ack or `exception`); `turn`:
@@ -23,6 +23,7 @@ pub mod connect;
 pub mod cursors;
 pub mod direct;
 pub mod emit;
+pub mod expiry;
 pub mod guards;
 pub mod notifications;
 pub mod pipeline;

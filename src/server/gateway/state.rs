@@ -2,6 +2,7 @@
 //! socketioxide's `State`.
 
 use super::cursors::Cursors;
+use super::expiry::SessionTimers;
 use super::turn::InFlight;
 use crate::server::auth::TokenKeys;
 use crate::server::cluster::roster::Roster;
@@ -26,4 +27,6 @@ pub struct GatewayState {
     pub roster: Option<Arc<Roster>>,
     /// Events read and not yet handled (a graceful shutdown waits for them).
     pub in_flight: Arc<InFlight>,
+    /// The expiry timers of logged-in sockets.
+    pub session_timers: Arc<SessionTimers>,
 }

@@ -133,3 +133,15 @@ impl TestApp {
         self.state.tokens().issue("42", ttl).expect("token")
     }
 }
+
+/// Waits (up to [`WAIT`]) for `done`.
+pub async fn wait_for(done: impl Fn() -> bool) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !done() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "condition not met in {WAIT:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
