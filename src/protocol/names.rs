@@ -212,6 +212,7 @@ mod tests {
     fn ids_share_one_rule_and_say_which_id_broke_it() {
         use crate::protocol::board::ShapeId;
         use crate::protocol::chat::ClientMessageId;
+        use crate::protocol::limits::MAX_CLIENT_ID_BYTES;
         assert!(ShapeId::parse(&"a".repeat(64)).is_ok());
         assert_eq!(
             ShapeId::parse(&"a".repeat(65)).unwrap_err().to_string(),
@@ -220,6 +221,14 @@ mod tests {
         assert_eq!(
             ClientMessageId::parse("").unwrap_err().to_string(),
             "clientId must be 1 to 64 characters"
+        );
+        assert!(ClientMessageId::parse(&"c".repeat(MAX_CLIENT_ID_BYTES)).is_ok());
+        assert_eq!(
+            ClientMessageId::parse(&"c".repeat(MAX_CLIENT_ID_BYTES + 1)).unwrap_err(),
+            NameError::IdLength {
+                what: "clientId",
+                max: 64
+            }
         );
         assert_eq!(
             ClientMessageId::parse("a b").unwrap_err(),

@@ -4,7 +4,8 @@
 //! an error ack or an `exception` event (`gateway::reply`).
 //!
 //! An [`Error::Internal`] keeps its cause, which is logged where the error
-//! is answered (never sent: the client is told what to do next instead).
+//! is answered ([`Error::log`]; never sent: the client is told what to do
+//! next instead).
 
 use crate::protocol::ack::{texts, ErrorReply};
 use crate::server::store::StoreError;
@@ -61,18 +62,19 @@ impl Error {
     }
 
     /// What the client is told: the refusal's reason, or for an internal
-    /// failure its answer (logged here, with its cause).
+    /// failure its answer.
     pub fn answer(&self) -> &str {
         match self {
             Self::Refused { message, .. } | Self::Exception(message) => message,
-            Self::Internal {
-                context,
-                answer,
-                cause,
-            } => {
-                tracing::error!(error = %cause, "{context}");
-                answer
-            }
+            Self::Internal { answer, .. } => answer,
+        }
+    }
+
+    /// Logs an internal failure with its cause, where it is answered (a
+    /// refusal is the client's doing: the gateway logs it at info level).
+    pub fn log(&self) {
+        if let Self::Internal { context, cause, .. } = self {
+            tracing::error!(error = %cause, "{context}");
         }
     }
 
@@ -94,8 +96,8 @@ impl From<StoreError> for Error {
 
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
-        let status = self.status();
-        (status, Json(ErrorReply::new(self.answer()))).into_response()
+        self.log();
+        (self.status(), Json(ErrorReply::new(self.answer()))).into_response()
     }
 }
 

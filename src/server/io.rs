@@ -5,7 +5,7 @@
 //! adapter choice leaks out of start-up.
 
 use crate::protocol::chat::SessionEnded;
-use crate::protocol::notifications::UserId;
+use crate::protocol::notifications::{Notification, UserId};
 use crate::server::gateway;
 use crate::server::notifier::{self, NotifyError};
 use serde::Serialize;
@@ -40,8 +40,8 @@ impl Io {
         user_id: &UserId,
         payload: impl Serialize,
     ) -> Result<(), NotifyError> {
-        let payload = serde_json::to_value(payload)?;
-        self.0.notify(user_id, payload).await
+        let notification = Notification(serde_json::to_value(payload)?);
+        self.0.notify(user_id, notification).await
     }
 
     /// Tells every socket of login session `session`, on every node and in
@@ -67,7 +67,7 @@ trait Sockets: Send + Sync + 'static {
     fn notify<'a>(
         &'a self,
         user_id: &'a UserId,
-        payload: serde_json::Value,
+        notification: Notification,
     ) -> Boxed<'a, Result<(), NotifyError>>;
     fn end_session<'a>(&'a self, session: &'a str, ended: &'a SessionEnded) -> Boxed<'a, ()>;
     fn disconnect_everyone(&self) -> Boxed<'_, ()>;
@@ -78,9 +78,9 @@ impl<A: Adapter> Sockets for SocketIo<A> {
     fn notify<'a>(
         &'a self,
         user_id: &'a UserId,
-        payload: serde_json::Value,
+        notification: Notification,
     ) -> Boxed<'a, Result<(), NotifyError>> {
-        Box::pin(async move { notifier::notify(self, user_id, &payload).await })
+        Box::pin(async move { notifier::send(self, user_id, &notification).await })
     }
 
     fn end_session<'a>(&'a self, session: &'a str, ended: &'a SessionEnded) -> Boxed<'a, ()> {

@@ -23,10 +23,18 @@ pub async fn notify<A: Adapter>(
     user_id: &UserId,
     payload: &impl Serialize,
 ) -> Result<(), NotifyError> {
+    send(io, user_id, &Notification(serde_json::to_value(payload)?)).await
+}
+
+/// Sends `notification`, already made, as [`notify`] does.
+pub async fn send<A: Adapter>(
+    io: &SocketIo<A>,
+    user_id: &UserId,
+    notification: &Notification,
+) -> Result<(), NotifyError> {
     let ns = io.of(NAMESPACE).ok_or(NotifyError::NoNamespace)?;
-    let notification = Notification(serde_json::to_value(payload)?);
     ns.to(user_id.room())
-        .emit(Notification::NAME, &notification)
+        .emit(Notification::NAME, notification)
         .await?;
     Ok(())
 }

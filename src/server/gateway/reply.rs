@@ -54,6 +54,7 @@ impl<A: Adapter> Reply<A> {
     /// `exception` without an ack callback); an internal failure's cause is
     /// logged, its answer sent.
     pub fn error(self, event: &str, error: &Error) {
+        error.log();
         match error {
             Error::Exception(message) => self.exception(event, message.as_str()),
             _ => self.refuse(event, error.answer()),
