@@ -1,5 +1,6 @@
 import { test, expect, type Page, type Browser } from '@playwright/test';
 import * as path from 'path';
+import { io } from 'socket.io-client';
 
 async function join(browser: Browser, name: string): Promise<Page> {
   const context = await browser.newContext();
@@ -137,4 +138,33 @@ test('the chat fits a phone screen', async ({ browser }) => {
   await expect(page.getByTestId('composer')).toBeInViewport({ ratio: 1 });
   await page.screenshot({ path: path.join(__dirname, '..', 'artifacts', 'chat-phone.png') });
   await context.close();
+});
+
+test('a protected message shows the account that vouched for it, as text', async ({ browser, baseURL }) => {
+  const page = await join(browser, 'Pat');
+  const registered = await fetch(`${baseURL}/api/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'Voucher', password: 'correct horse battery' }),
+  });
+  expect(registered.status).toBe(201);
+  const { token } = await registered.json();
+  // A tutorial client, as a guest named Sam, vouched for by Voucher's token.
+  const sam = io(`${baseURL}/chat`, { forceNew: true, transports: ['websocket'] });
+  try {
+    await new Promise((resolve) => sam.once('connect', resolve));
+    expect(await sam.emitWithAck('join', { username: 'Sam' })).toMatchObject({ status: 'ok' });
+    expect(
+      await sam.emitWithAck('protected-message', { message: '<b>not bold</b>', token }),
+    ).toMatchObject({ status: 'ok' });
+    const line = page.getByTestId('protected-message').last();
+    await expect(line.locator('.author')).toHaveText('Sam');
+    await expect(line.getByTestId('vouched-by')).toHaveText(
+      'protected message, vouched for by Voucher',
+    );
+    await expect(line.locator('.text')).toHaveText('<b>not bold</b>');
+    await expect(line.locator('b')).toHaveCount(0);
+  } finally {
+    sam.close();
+  }
 });

@@ -80,6 +80,23 @@ pub fn MessageList() -> impl IntoView {
                     Line::Notice { text } => {
                         view! { <li class="notice" data-testid="notice">{text}</li> }.into_any()
                     }
+                    Line::Protected { username, vouched_by, text, timestamp } => {
+                        let vouched = match vouched_by {
+                            Some(account) => format!("protected message, vouched for by {account}"),
+                            None => "protected message".to_owned(),
+                        };
+                        view! {
+                            <li class="message protected" data-testid="protected-message">
+                                <div class="meta">
+                                    <span class="author">{username.to_string()}</span>
+                                    <span class="vouched" data-testid="vouched-by">{vouched}</span>
+                                    <time datetime=timestamp.0.clone()>{local_time(&timestamp)}</time>
+                                </div>
+                                <p class="text">{text}</p>
+                            </li>
+                        }
+                            .into_any()
+                    }
                 }
             />
         </ol>

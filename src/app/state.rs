@@ -3,7 +3,7 @@
 use crate::client::Client;
 pub use crate::model::timeline::{Line, Timeline};
 use crate::protocol::account::Session;
-use crate::protocol::chat::{NewMessage, Timestamp, UserJoined, UserLeft};
+use crate::protocol::chat::{NewMessage, NewProtectedMessage, Timestamp, UserJoined, UserLeft};
 use crate::protocol::direct::{DmSummary, Focus, MarkRead, NewDm};
 use crate::protocol::notifications::Alert;
 use crate::protocol::{RoomName, Username};
@@ -91,6 +91,20 @@ impl ChatState {
         self.client
             .on::<NewMessage>(move |m| self.receive_message(m));
         self.client.on::<NewDm>(move |m| self.receive_dm(m));
+        // Sent to everyone and stored nowhere: shown where the person is
+        // reading, with the account that vouched for it.
+        self.client.on::<NewProtectedMessage>(move |m| {
+            let view = self.current.get_untracked();
+            self.add_lines(
+                &view,
+                [Line::Protected {
+                    username: m.username,
+                    vouched_by: m.vouched_by,
+                    text: m.message.as_str().to_owned(),
+                    timestamp: m.timestamp,
+                }],
+            );
+        });
         self.client.on::<UserJoined>(move |e| {
             self.users
                 .update(|u| u.push(e.username.as_str().to_owned()));

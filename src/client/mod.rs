@@ -62,13 +62,34 @@ impl From<AckError> for EmitError {
     }
 }
 
-/// The handshake `auth` payload for `token`.
+/// The handshake `auth` payload: the login `token`, or as a guest this
+/// page's guest key (made once per page, the same on every reconnect, so
+/// the server knows a retried send as this guest's).
 #[cfg(feature = "hydrate")]
 fn handshake_auth(token: Option<String>) -> Option<serde_json::Value> {
-    let auth = crate::protocol::account::HandshakeAuth {
-        token: Some(token?),
+    let auth = match token {
+        Some(token) => crate::protocol::account::HandshakeAuth {
+            token: Some(token),
+            guest_key: None,
+        },
+        None => crate::protocol::account::HandshakeAuth {
+            token: None,
+            guest_key: Some(page_guest_key()?),
+        },
     };
     serde_json::to_value(auth).ok()
+}
+
+/// This page's guest key: a random UUID, made on first use.
+#[cfg(feature = "hydrate")]
+fn page_guest_key() -> Option<String> {
+    thread_local! {
+        static KEY: std::cell::OnceCell<Option<String>> = const { std::cell::OnceCell::new() };
+    }
+    KEY.with(|key| {
+        key.get_or_init(|| Some(web_sys::window()?.crypto().ok()?.random_uuid()))
+            .clone()
+    })
 }
 
 /// A fresh id for one send, so that a retry is stored once.

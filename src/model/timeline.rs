@@ -19,6 +19,14 @@ pub enum Line {
     Notice {
         text: String,
     },
+    /// A `protected-message` (sent to everyone, stored nowhere): who sent
+    /// it under which name, and the account whose token vouched for it.
+    Protected {
+        username: Username,
+        vouched_by: Option<Username>,
+        text: String,
+        timestamp: Timestamp,
+    },
 }
 
 /// A conversation's lines, ordered by `seq`; a notice sorts after the
@@ -60,7 +68,7 @@ impl Timeline {
                 self.lines.insert(key, line);
                 true
             }
-            Line::Notice { .. } => {
+            Line::Notice { .. } | Line::Protected { .. } => {
                 self.next_notice += 1;
                 let key = (self.newest_seq().unwrap_or(0), self.next_notice);
                 self.lines.insert(key, line);
@@ -98,15 +106,21 @@ mod tests {
         assert!(t.insert(Line::Notice { text: "n".into() }));
         assert!(t.insert(msg(6)));
         assert!(t.insert(msg(4)));
+        assert!(t.insert(Line::Protected {
+            username: Username::parse("sam").unwrap(),
+            vouched_by: None,
+            text: "p".into(),
+            timestamp: Timestamp("2026-12-06T10:00:00.000Z".into()),
+        }));
         let order: Vec<String> = t
             .lines()
             .into_iter()
             .map(|(_, l)| match l {
                 Line::Message { text, .. } => text,
-                Line::Notice { text } => text,
+                Line::Notice { text } | Line::Protected { text, .. } => text,
             })
             .collect();
-        assert_eq!(order, ["m3", "m4", "m5", "n", "m6"]);
+        assert_eq!(order, ["m3", "m4", "m5", "n", "m6", "p"]);
         assert_eq!((t.oldest_seq(), t.newest_seq()), (Some(3), Some(6)));
     }
 }

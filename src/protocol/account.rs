@@ -58,6 +58,42 @@ pub struct Session {
 /// The `auth` payload of the socket.io handshake.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HandshakeAuth {
+    /// A login token: the socket is that account's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
+    /// Without a token: a secret the guest's page made up once (random,
+    /// [`GuestKey`]'s rules) and presents on every reconnect, so that a
+    /// send it retries after a reconnect is still known as its own.
+    #[serde(rename = "guestKey", default, skip_serializing_if = "Option::is_none")]
+    pub guest_key: Option<String>,
+}
+
+/// A guest's secret key ([`HandshakeAuth::guest_key`]): 22 to 128 letters,
+/// digits, `-` or `_` (at least 128 bits when random, such as a UUID).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GuestKey(String);
+
+impl GuestKey {
+    pub const MIN_CHARS: usize = 22;
+    pub const MAX_CHARS: usize = 128;
+
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let ok = (Self::MIN_CHARS..=Self::MAX_CHARS).contains(&raw.len())
+            && raw
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if ok {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(format!(
+                "auth.guestKey must be {} to {} letters, digits, - or _: a random key your page makes once",
+                Self::MIN_CHARS,
+                Self::MAX_CHARS
+            ))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }

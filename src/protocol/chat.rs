@@ -237,11 +237,17 @@ impl ServerEvent for NewMessage {
 /// echoed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewProtectedMessage {
+    /// The sender's joined name, as in the tutorial.
     pub username: Username,
     pub message: MessageText,
     pub timestamp: Timestamp,
     /// Always `true`.
     pub protected: bool,
+    /// The account whose login token vouched for the message (Huddle's
+    /// addition: a guest may present any account's token, so the joined
+    /// name alone says nothing of who vouched).
+    #[serde(rename = "vouchedBy", default, skip_serializing_if = "Option::is_none")]
+    pub vouched_by: Option<Username>,
 }
 
 impl ServerEvent for NewProtectedMessage {

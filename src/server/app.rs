@@ -42,6 +42,8 @@ pub struct Application {
     /// How long a connection may hold unsent data that its peer does not
     /// take (TCP_USER_TIMEOUT): two heartbeats.
     stall_timeout: std::time::Duration,
+    /// The task that ends sockets of sessions revoked elsewhere.
+    revocations: tokio::task::JoinHandle<()>,
 }
 
 impl Application {
@@ -131,6 +133,11 @@ impl Application {
         } = parts;
         let (layer, io, inits) = gateway::build::<A>(gateway.clone(), heartbeat, adapter);
         A::ready(inits).await?;
+        let revocations = gateway::sessions::watch_revocations(
+            io.clone(),
+            gateway.store.clone(),
+            std::time::Duration::from_secs(config.session_recheck_secs),
+        );
         if let Some(roster) = &gateway.roster {
             announce_vanished(roster, io.clone());
         }
@@ -182,6 +189,7 @@ impl Application {
             router,
             state,
             stall_timeout: heartbeat * 2,
+            revocations,
         })
     }
 
@@ -232,6 +240,7 @@ impl Application {
         });
         let io = self.state.io.clone();
         let store = self.state.gateway.store.clone();
+        let revocations = self.revocations.abort_handle();
         let in_flight = self.state.gateway.in_flight.clone();
         let drained = async move {
             shutdown.await;
@@ -245,6 +254,7 @@ impl Application {
         )
         .with_graceful_shutdown(drained)
         .await;
+        revocations.abort();
         // Handlers still running (a message waiting for its commit) and
         // events still waiting for their socket's turn get to finish; then
         // the queue is stored and the database closed.

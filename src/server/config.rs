@@ -83,6 +83,13 @@ pub struct Config {
     #[arg(long, env = "HUDDLE_HEARTBEAT_SECS", default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=300))]
     pub heartbeat_secs: u64,
 
+    /// Seconds between each node's looks in the database for login
+    /// sessions revoked meanwhile, whose sockets it then ends: the most a
+    /// logout that could not reach this node (Redis down) leaves them
+    /// connected.
+    #[arg(long, env = "HUDDLE_SESSION_RECHECK_SECS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub session_recheck_secs: u64,
+
     /// Rate and connection limits.
     #[command(flatten)]
     pub limits: crate::server::limits::LimitsConfig,
@@ -119,6 +126,7 @@ impl Config {
             site_root: None,
             log_format: "text".into(),
             heartbeat_secs: 15,
+            session_recheck_secs: 1,
             limits: crate::server::limits::LimitsConfig::for_tests(),
         }
     }

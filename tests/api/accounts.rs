@@ -247,6 +247,29 @@ async fn logout_ends_every_socket_of_the_session() {
     );
 }
 
+/// A logout that reaches none of the session's sockets (in a cluster
+/// whose Redis is down, the other nodes never hear of it) still ends
+/// them: every node checks its sockets' sessions in the database every
+/// `HUDDLE_SESSION_RECHECK_SECS` (1 s in tests).
+#[tokio::test]
+async fn a_session_revoked_where_no_socket_heard_of_it_still_ends() {
+    let app = spawn_app().await;
+    let session = app.register("Ann").await;
+    let token = session["token"].as_str().unwrap();
+    let mut tab = app.chat_as(token).await;
+    let ack = tab.request("join", json!({"username": "Ann"})).await;
+    assert_eq!(ack["status"], "ok", "{ack}");
+    let mut bob = app.joined("bob").await;
+    let sid = app.state.tokens().verify(token).unwrap().sid.unwrap();
+    // Revoked in the database only, as another node's logout does.
+    app.state.store().revoke_session(&sid).await.unwrap();
+    assert_eq!(
+        tab.next("session-ended").await["message"],
+        "This session has ended: log in again"
+    );
+    assert_eq!(bob.next("user-left").await["username"], "Ann");
+}
+
 #[tokio::test]
 async fn joined_rooms_are_remembered_across_sessions() {
     let app = spawn_app().await;

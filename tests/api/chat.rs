@@ -246,7 +246,7 @@ async fn chat_traffic_does_not_reach_notifications_sockets() {
     let ack = ann
         .request(
             "protected-message",
-            json!({"message": "p", "token": app.token(std::time::Duration::from_secs(60))}),
+            json!({"message": "p", "token": app.token().await}),
         )
         .await;
     assert_eq!(ack["status"], "ok", "{ack}");

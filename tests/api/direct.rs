@@ -1,6 +1,7 @@
 //! Direct messages, unread counts, and the alerts of /notifications.
 
 use crate::helpers::{spawn_app, Sock, TestApp, TransportType};
+use huddle::protocol::notifications::UserId;
 use serde_json::{json, Value};
 
 struct Person {
@@ -95,6 +96,30 @@ async fn a_dm_reaches_every_socket_of_both_people_and_no_one_else() {
     assert_eq!(note["seq"], 1);
     assert_eq!(bob1.next("new-dm").await["to"], "bob");
     carol1.assert_no("new-dm").await;
+}
+
+/// A DM's client id is one send to one person: the same id sent to
+/// someone else is another message, stored and delivered.
+#[tokio::test]
+async fn a_dm_client_id_dedupes_per_conversation_only() {
+    let app = spawn_app().await;
+    let (ann, bob) = (person(&app, "ann").await, person(&app, "bob").await);
+    let carol = person(&app, "carol").await;
+    let ann1 = chat(&app, &ann, "ann").await;
+    let mut carol1 = chat(&app, &carol, "carol").await;
+    let to = |who: &str| json!({"to": who, "message": format!("for {who}"), "clientId": "dm-x"});
+    let for_bob = ann1.request("send-dm", to("bob")).await;
+    let for_carol = ann1.request("send-dm", to("carol")).await;
+    assert_ok(&for_bob);
+    assert_ok(&for_carol);
+    assert_ne!(for_bob["id"], for_carol["id"]);
+    assert_eq!(carol1.next("new-dm").await["message"], "for carol");
+    let page = carol1.request("dm-history", json!({"with": "ann"})).await;
+    assert_eq!(page["messages"].as_array().unwrap().len(), 1, "{page}");
+    let retry = ann1.request("send-dm", to("carol")).await;
+    assert_eq!(retry["id"], for_carol["id"]);
+    carol1.assert_no("new-dm").await;
+    let _ = bob;
 }
 
 #[tokio::test]
@@ -227,24 +252,93 @@ async fn a_mention_alerts_unless_the_room_is_open() {
     );
 }
 
+/// Anyone may subscribe to any id and gets the tutorial's ack; but
+/// Huddle's own alerts (DM previews, mentions) go to the account's own
+/// logged-in sockets only, through an internal room no subscription can
+/// name. Account ids are sequential: a guest subscribed in advance to the
+/// next ones reads none of the new accounts' alerts.
 #[tokio::test]
-async fn only_the_account_subscribes_to_its_alerts() {
+async fn a_subscription_to_an_account_id_reads_none_of_its_alerts() {
     let app = spawn_app().await;
+    let ann = person(&app, "ann").await;
+    let mut spy = Sock::connect(&app, "/notifications", TransportType::Websocket).await;
+    for id in ann.id + 1..=ann.id + 5 {
+        let ack = spy
+            .request("subscribe-to-notifications", json!({"userId": id}))
+            .await;
+        assert_eq!(
+            ack,
+            json!({"status": "ok", "message": format!("Subscribed to notifications for user {id}")})
+        );
+    }
     let bob = person(&app, "bob").await;
-    let guest = Sock::connect(&app, "/notifications", TransportType::Websocket).await;
-    let ack = guest
-        .request("subscribe-to-notifications", json!({"userId": bob.id}))
-        .await;
-    assert_eq!(
-        ack,
-        json!({"status": "error", "message": format!("Log in as user {} to subscribe to their notifications", bob.id)})
+    assert!(
+        bob.id > ann.id && bob.id <= ann.id + 5,
+        "ids {} {}",
+        ann.id,
+        bob.id
     );
-    // Ids that are no account stay open, as in the tutorial.
-    let ack = guest
-        .request("subscribe-to-notifications", json!({"userId": 4242}))
+    let mut bob_alerts = alerts(&app, &bob).await;
+    let mut ann_alerts = alerts(&app, &ann).await;
+    let ann1 = chat(&app, &ann, "ann").await;
+    let bob1 = chat(&app, &bob, "bob").await;
+    let carol = app.joined("carol").await;
+
+    assert_ok(
+        &ann1
+            .request("send-dm", json!({"to": "bob", "message": "first secret"}))
+            .await,
+    );
+    assert_eq!(
+        next_alert(&mut bob_alerts).await,
+        json!({"kind": "dm", "from": "ann", "preview": "first secret"})
+    );
+    assert_ok(
+        &carol
+            .request(
+                "send-message",
+                json!({"message": "hey @ann", "room": "ops"}),
+            )
+            .await,
+    );
+    assert_eq!(next_alert(&mut ann_alerts).await["preview"], "hey @ann");
+    assert_ok(
+        &bob1
+            .request("send-dm", json!({"to": "ann", "message": "reply"}))
+            .await,
+    );
+    assert_eq!(next_alert(&mut ann_alerts).await["preview"], "reply");
+    // The tutorial's notifier still reaches the subscription; the first
+    // notification the spy gets is that one, so no alert reached it.
+    let marker = json!({"tutorial": "push"});
+    app.state
+        .io
+        .notify(&UserId::parse(&bob.id.to_string()).unwrap(), &marker)
+        .await
+        .expect("notify");
+    assert_eq!(spy.next("notification").await, marker);
+    // Bob's socket got each alert once: the push to `user-<id>` reaches
+    // it as a subscriber, after the alert and nothing between.
+    assert_eq!(bob_alerts.next("notification").await, marker);
+    // An id that is an account's may be subscribed to as well, as in the
+    // tutorial: it carries no alert.
+    let ack = spy
+        .request("subscribe-to-notifications", json!({"userId": ann.id}))
         .await;
-    assert_eq!(ack["status"], "ok");
-    alerts(&app, &bob).await;
+    assert_eq!(ack["status"], "ok", "{ack}");
+    assert_ok(
+        &bob1
+            .request("send-dm", json!({"to": "ann", "message": "again"}))
+            .await,
+    );
+    assert_eq!(next_alert(&mut ann_alerts).await["preview"], "again");
+    let marker = json!({"tutorial": "second"});
+    app.state
+        .io
+        .notify(&UserId::parse(&ann.id.to_string()).unwrap(), &marker)
+        .await
+        .expect("notify");
+    assert_eq!(spy.next("notification").await, marker);
 }
 
 #[tokio::test]

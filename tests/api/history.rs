@@ -109,6 +109,117 @@ async fn a_retried_send_is_stored_and_delivered_once() {
     assert_eq!(seqs(&page), [1]);
 }
 
+/// A client id is one send of one author in one conversation: the same id
+/// sent to another room, or by another guest of the same name, is a
+/// message of its own, stored and delivered, never acked with someone
+/// else's message.
+#[tokio::test]
+async fn a_client_id_dedupes_per_author_and_conversation_only() {
+    let app = spawn_app().await;
+    let sam = app.joined("sam").await;
+    let other_sam = app.joined("sam").await;
+    let mut bob = app.joined("bob").await;
+    for room in ["dev", "ops"] {
+        assert_eq!(
+            bob.request("join-room", json!({ "room": room })).await["status"],
+            "ok"
+        );
+    }
+    let send =
+        |room: &str, text: &str| json!({"message": text, "room": room, "clientId": "same-id"});
+
+    let first = sam.request("send-message", send("dev", "in dev")).await;
+    let elsewhere = sam.request("send-message", send("ops", "in ops")).await;
+    let namesake = other_sam
+        .request("send-message", send("dev", "the other sam"))
+        .await;
+    for ack in [&first, &elsewhere, &namesake] {
+        assert_eq!(ack["status"], "ok", "{ack}");
+    }
+    assert_ne!(first["id"], elsewhere["id"]);
+    assert_ne!(first["id"], namesake["id"]);
+    let mut delivered = Vec::new();
+    for _ in 0..3 {
+        let m = bob.next("new-message").await;
+        delivered.push((m["room"].clone(), m["message"].clone()));
+    }
+    delivered.sort_by_key(|(r, m)| (r.to_string(), m.to_string()));
+    assert_eq!(
+        delivered,
+        [
+            (json!("dev"), json!("in dev")),
+            (json!("dev"), json!("the other sam")),
+            (json!("ops"), json!("in ops")),
+        ]
+    );
+    let dev = sam.request("history", json!({"room": "dev"})).await;
+    assert_eq!(seqs(&dev), [1, 2]);
+    let ops = sam.request("history", json!({"room": "ops"})).await;
+    assert_eq!(seqs(&ops), [1]);
+    // A retry is still one message, for each of them.
+    let retry = sam.request("send-message", send("dev", "in dev")).await;
+    assert_eq!(
+        (retry["id"].clone(), retry["seq"].clone()),
+        (first["id"].clone(), first["seq"].clone())
+    );
+    let retry = other_sam
+        .request("send-message", send("dev", "the other sam"))
+        .await;
+    assert_eq!(retry["id"], namesake["id"]);
+    bob.assert_no("new-message").await;
+    let dev = sam.request("history", json!({"room": "dev"})).await;
+    assert_eq!(seqs(&dev), [1, 2]);
+}
+
+/// A guest whose page presents its guest key is the same author on every
+/// connection: a send it retries after a reconnect is stored once. Another
+/// guest of the same name, with its own key, is not that author. A key
+/// that breaks the rules is refused at the handshake.
+#[tokio::test]
+async fn a_guest_key_makes_a_retry_after_a_reconnect_known() {
+    use crate::helpers::{joined_as_guest, Sock, TransportType};
+    let app = spawn_app().await;
+    let url = app.url();
+    let mut bob = app.joined("bob").await;
+    let send = json!({"message": "once", "clientId": "retry-after-reconnect"});
+    let first = joined_as_guest(&url, "sam", "page-key-of-the-first-sam-0001").await;
+    let ack = first.request("send-message", send.clone()).await;
+    assert_eq!(ack["status"], "ok", "{ack}");
+    first.disconnect().await;
+    let again = joined_as_guest(&url, "sam", "page-key-of-the-first-sam-0001").await;
+    let retry = again.request("send-message", send.clone()).await;
+    assert_eq!(
+        (retry["id"].clone(), retry["seq"].clone()),
+        (ack["id"].clone(), ack["seq"].clone())
+    );
+    let namesake = joined_as_guest(&url, "sam", "page-key-of-the-other-sam-0002").await;
+    let other = namesake.request("send-message", send).await;
+    assert_eq!(other["seq"], 2, "{other}");
+    assert_eq!(bob.next("new-message").await["seq"], 1);
+    assert_eq!(bob.next("new-message").await["seq"], 2);
+    bob.assert_no("new-message").await;
+    for bad in [
+        json!("short"),
+        json!("has spaces in it, which are not allowed"),
+        json!("x".repeat(129)),
+    ] {
+        let refused = Sock::connect_auth(
+            &url,
+            "/chat",
+            TransportType::Websocket,
+            &[],
+            Some(json!({ "guestKey": bad })),
+        )
+        .await
+        .err()
+        .expect("refused");
+        assert!(
+            refused.contains("auth.guestKey must be 22 to 128 letters, digits, - or _"),
+            "{refused}"
+        );
+    }
+}
+
 /// Catches up with `history {after}` until no more: what a reconnecting
 /// client does.
 async fn catch_up(sock: &crate::helpers::Sock, room: &str, mut last_seq: i64) -> Vec<Value> {

@@ -116,7 +116,7 @@ async fn dms_and_protected_messages_draw_from_the_send_budget() {
             .request("send-dm", json!({"to": "bob", "message": "again"}))
             .await,
     );
-    let token = app.token(Duration::from_secs(60));
+    let token = app.token().await;
     assert_rate_limited(
         &sock
             .request("protected-message", json!({"message": "x", "token": token}))

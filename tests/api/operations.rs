@@ -63,7 +63,10 @@ async fn a_graceful_shutdown_stores_the_sends_in_flight_and_a_retry_stores_none_
         ("HUDDLE_CLIENT_SEND_LIMIT", "100000/s:100000"),
     ])
     .await;
-    let mut ann = joined_at(&server.url(), "ann").await;
+    // Ann's page presents its guest key on every connection, so its
+    // retries after the restart are known as hers.
+    const ANN: &str = "operations-test-guest-key-of-ann";
+    let mut ann = joined_as_guest(&server.url(), "ann", ANN).await;
     // Another connection holds SQLite's write lock, so every send waits in
     // the server (in its handler and the writer's queue) when the stop comes.
     let database = format!("sqlite://{}", server.data_dir().join("huddle.db").display());
@@ -118,7 +121,7 @@ async fn a_graceful_shutdown_stores_the_sends_in_flight_and_a_retry_stores_none_
     );
 
     server.restart().await;
-    let ann = joined_at(&server.url(), "ann").await;
+    let ann = joined_as_guest(&server.url(), "ann", ANN).await;
     let stored = whole_history(&ann, "general").await;
     let texts: Vec<&str> = stored
         .iter()

@@ -53,6 +53,10 @@ pub enum Refusal {
     LoginRequired,
     #[error("The server could not check your login; try again shortly")]
     Unavailable,
+    /// A guest key that breaks [`crate::protocol::account::GuestKey`]'s
+    /// rules; the text says them.
+    #[error("{0}")]
+    BadGuestKey(String),
 }
 
 /// Sends `session-ended` to `socket`, then disconnects it.

@@ -19,7 +19,7 @@ use crate::protocol::RoomName;
 use crate::server::auth::identity::Identity;
 use crate::server::error::{Error, Internal};
 use crate::server::limits::{Reads, Rooms, Sends};
-use crate::server::store::Appended;
+use crate::server::store::{Appended, Author};
 use socketioxide::adapter::Adapter;
 use socketioxide::extract::{SocketRef, State};
 use socketioxide::socket::DisconnectReason;
@@ -119,13 +119,21 @@ async fn send_message<A: Adapter>(
     send: SendMessage,
 ) -> Result<MessageSent, Error> {
     let Ctx { socket, io, state } = cx;
-    let user_id = Identity::of(&socket).user_id();
+    // The retry key's author: the account, or the guest as the connect
+    // step knew it (never the name, which guests may share).
+    let by = match Identity::of(&socket).user_id() {
+        Some(id) => Author::Account(id),
+        None => socket
+            .extensions
+            .get::<Author>()
+            .unwrap_or_else(|| Author::connection(&socket.id.to_string())),
+    };
     let stored = state
         .store
         .append_message(
             &send.room,
             &username,
-            user_id,
+            &by,
             &send.message,
             send.client_id.as_ref(),
             &now(),
@@ -209,7 +217,7 @@ async fn get_users<A: Adapter>(cx: Ctx<A>, _: Anyone, _: GetUsers) -> Result<Use
 /// `exception`, as in the tutorial; then "join first".
 async fn protected_message<A: Adapter>(
     cx: Ctx<A>,
-    (Token, Joined(username)): (Token, Joined),
+    (Token(vouched_by), Joined(username)): (Token, Joined),
     ProtectedMessage { message, .. }: ProtectedMessage,
 ) -> Result<OkMessage, Error> {
     let event = NewProtectedMessage {
@@ -217,6 +225,7 @@ async fn protected_message<A: Adapter>(
         message,
         timestamp: now(),
         protected: true,
+        vouched_by: Some(vouched_by),
     };
     if let Some(all) = everyone::<A, NewProtectedMessage>(&cx.io) {
         emit_to(all, &event).await;

@@ -8,13 +8,14 @@
 use super::expiry::end_at_expiry;
 use super::rooms::{session_room, user_room};
 use super::state::GatewayState;
-use crate::protocol::account::HandshakeAuth;
+use crate::protocol::account::{GuestKey, HandshakeAuth};
 use crate::protocol::Username;
 use crate::server::auth::identity::{Identity, Refusal};
 use crate::server::auth::TokenError;
 use crate::server::limits::budget::SocketBudgets;
 use crate::server::limits::connections::{ConnectionRefusal, Permit};
 use crate::server::limits::{ClientKey, Limits};
+use crate::server::store::Author;
 use socketioxide::adapter::Adapter;
 use socketioxide::extract::{SocketRef, State, TryData};
 use socketioxide::SocketIo;
@@ -62,11 +63,19 @@ pub async fn authenticate<A: Adapter>(
     State(state): State<GatewayState>,
     TryData(auth): TryData<HandshakeAuth>,
 ) -> Result<(), Refusal> {
-    let token = auth.ok().and_then(|a| a.token).filter(|t| !t.is_empty());
+    let auth = auth.unwrap_or_default();
+    let token = auth.token.filter(|t| !t.is_empty());
     let Some(token) = token else {
         if state.require_login {
             return Err(Refusal::LoginRequired);
         }
+        // A guest that presents its page's key is the same author on every
+        // reconnect (its retried sends are known); else its connection is.
+        let author = match auth.guest_key.as_deref() {
+            Some(key) => Author::keyed_guest(&GuestKey::parse(key).map_err(Refusal::BadGuestKey)?),
+            None => Author::connection(&socket.id.to_string()),
+        };
+        socket.extensions.insert(author);
         socket.extensions.insert(Identity::Guest);
         return Ok(());
     };

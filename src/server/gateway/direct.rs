@@ -11,11 +11,10 @@ use crate::protocol::chat::{MessageSent, NewMessage, NAMESPACE};
 use crate::protocol::direct::{
     DmConversations, DmHistory, DmHistoryPage, DmList, Focus, MarkRead, SendDm,
 };
-use crate::protocol::notifications::{mentions, Alert, AlertKind, UserId};
-use crate::protocol::{ClientEvent, Username};
+use crate::protocol::notifications::{mentions, Alert, AlertKind, Notification};
+use crate::protocol::{ClientEvent, ServerEvent, Username};
 use crate::server::error::{Error, Internal};
 use crate::server::limits::{Reads, Sends};
-use crate::server::notifier;
 use crate::server::store::{Appended, User};
 use socketioxide::adapter::Adapter;
 use socketioxide::extract::SocketRef;
@@ -188,6 +187,11 @@ pub async fn alert_mentions<A: Adapter>(
     }
 }
 
+/// Sends an alert to the account's own logged-in `/notifications`
+/// sockets, on every node: through the internal room they joined when
+/// their token was checked ([`user_room`]), which no subscription can
+/// name. Never through `user-<id>`, which the tutorial lets any socket
+/// subscribe to.
 async fn alert<A: Adapter>(
     io: &SocketIo<A>,
     user: i64,
@@ -196,16 +200,20 @@ async fn alert<A: Adapter>(
     room: Option<crate::protocol::RoomName>,
     text: &str,
 ) {
-    let Ok(user_id) = UserId::parse(&user.to_string()) else {
-        return;
-    };
     let alert = Alert {
         kind,
         from: from.clone(),
         room,
         preview: Alert::preview_of(text),
     };
-    if let Err(e) = notifier::notify(io, &user_id, &alert).await {
-        tracing::warn!(error = %e, "cannot send a notification");
+    let notification = match serde_json::to_value(&alert) {
+        Ok(value) => Notification(value),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot encode an alert");
+            return;
+        }
+    };
+    if let Some(notifications) = io.of(Notification::NAMESPACE) {
+        emit_to(notifications.to(user_room(user)), &notification).await;
     }
 }

@@ -6,16 +6,14 @@
 //! - [`Joined`]: the socket has joined the chat; gives its name.
 //! - [`Account`]: the socket is logged in; gives the account.
 //! - [`Drawer`]: joined, and the board the event names is open.
-//! - [`Token`]: the payload carries a valid token (`protected-message`,
-//!   answered with `exception` as in the tutorial).
-//! - [`Subscriber`]: may receive the notifications it subscribes to.
+//! - [`Token`]: the payload carries a valid login token of an open session
+//!   (`protected-message`, answered with `exception` as in the tutorial).
 
 use super::pipeline::{Ctx, Guard};
 use super::rooms::OpenBoards;
 use crate::protocol::ack::texts;
 use crate::protocol::board::{BoardCursor, BoardDraw, BoardOp};
 use crate::protocol::chat::TokenField;
-use crate::protocol::notifications::SubscribeToNotifications;
 use crate::protocol::{payload_object, ClientEvent, RoomName, Username};
 use crate::server::auth::identity::Identity;
 use crate::server::error::{Error, Internal};
@@ -135,17 +133,23 @@ impl<A: Adapter, E: OnBoard + Sync> Guard<A, E> for Drawer {
     }
 }
 
-/// The payload's `token` field holds a token this server signed and that
-/// has not expired. The tutorial's guard: it runs before anything else and
-/// fails with the `exception` event only (`Unauthorized`, `Invalid
-/// token`). A payload that is not an object has no token to guard: it is
-/// refused as malformed.
-pub struct Token;
+/// The payload's `token` field holds a login token this server signed,
+/// unexpired, whose login session is still open (a logged-out token opens
+/// nothing), and, on a logged-in socket, of that socket's own account.
+/// The tutorial's guard: it runs before anything else and fails with the
+/// `exception` event only (`Unauthorized`, `Invalid token`). A payload
+/// that is not an object has no token to guard: it is refused as
+/// malformed. Gives the account that vouched.
+pub struct Token(pub Username);
+
+/// The refusal of another account's token on a logged-in socket.
+pub const NOT_YOUR_TOKEN: &str = "This token is another account's: send your own";
 
 impl<A: Adapter, E: ClientEvent + Sync> Guard<A, E> for Token {
-    type Before = ();
+    /// The token's login session and account name, checked in `admit`.
+    type Before = (String, Username);
 
-    fn before(cx: &Ctx<A>, payload: Option<&Value>) -> Result<(), Error> {
+    fn before(cx: &Ctx<A>, payload: Option<&Value>) -> Result<Self::Before, Error> {
         let fields = match payload {
             Some(Value::Object(fields)) => fields,
             other => {
@@ -153,55 +157,45 @@ impl<A: Adapter, E: ClientEvent + Sync> Guard<A, E> for Token {
                 return Err(Error::refused(why.map(|e| e.0).unwrap_or_default()));
             }
         };
-        match TokenField::of(fields) {
-            TokenField::Absent => Err(Error::Exception(texts::UNAUTHORIZED.into())),
-            TokenField::Malformed => Err(Error::Exception(texts::INVALID_TOKEN.into())),
-            TokenField::Present(token) => match cx.state.tokens.verify(token) {
-                Ok(_) => Ok(()),
-                Err(e) => {
-                    tracing::debug!(sid = %cx.socket.id, reason = %e, "token refused");
-                    Err(Error::Exception(texts::INVALID_TOKEN.into()))
-                }
-            },
-        }
-    }
-
-    async fn admit(_: (), _: &Ctx<A>, _: &E) -> Result<Self, Error> {
-        Ok(Token)
-    }
-}
-
-/// May subscribe to the notifications of the id it names. An account's
-/// notifications carry its direct messages: only that account may
-/// subscribe to them. Other ids stay open, as in the tutorial.
-pub struct Subscriber;
-
-impl<A: Adapter> Guard<A, SubscribeToNotifications> for Subscriber {
-    type Before = ();
-
-    fn before(_: &Ctx<A>, _: Option<&Value>) -> Result<(), Error> {
-        Ok(())
-    }
-
-    async fn admit(_: (), cx: &Ctx<A>, event: &SubscribeToNotifications) -> Result<Self, Error> {
-        let Ok(account) = event.user_id.as_str().parse::<i64>() else {
-            return Ok(Subscriber);
+        let token = match TokenField::of(fields) {
+            TokenField::Absent => return Err(Error::Exception(texts::UNAUTHORIZED.into())),
+            TokenField::Malformed => return Err(Error::Exception(texts::INVALID_TOKEN.into())),
+            TokenField::Present(token) => token,
         };
-        if Identity::of(&cx.socket).user_id() == Some(account) {
-            return Ok(Subscriber);
+        let invalid = |reason: &str| {
+            tracing::debug!(sid = %cx.socket.id, reason, "token refused");
+            Error::Exception(texts::INVALID_TOKEN.into())
+        };
+        let claims = cx
+            .state
+            .tokens
+            .verify(token)
+            .map_err(|e| invalid(&e.to_string()))?;
+        let (Some(session), Some(name), Ok(account)) =
+            (claims.sid, claims.name, claims.sub.parse::<i64>())
+        else {
+            return Err(invalid("not a login token"));
+        };
+        let name = Username::parse(&name).map_err(|_| invalid("a bad name"))?;
+        if let Some(own) = Identity::of(&cx.socket).user_id() {
+            if own != account {
+                return Err(Error::Exception(NOT_YOUR_TOKEN.into()));
+            }
         }
-        let exists = cx
+        Ok((session, name))
+    }
+
+    async fn admit((session, name): Self::Before, cx: &Ctx<A>, _: &E) -> Result<Self, Error> {
+        let open = cx
             .state
             .store
-            .user_exists(account)
+            .session_active(&session)
             .await
-            .internal("cannot look up an account")?;
-        if exists {
-            return Err(Error::refused(format!(
-                "Log in as user {} to subscribe to their notifications",
-                event.user_id
-            )));
+            .internal("cannot check a login session")?;
+        if !open {
+            tracing::debug!(sid = %cx.socket.id, "token of an ended session refused");
+            return Err(Error::Exception(texts::INVALID_TOKEN.into()));
         }
-        Ok(Subscriber)
+        Ok(Token(name))
     }
 }

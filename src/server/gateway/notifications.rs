@@ -1,7 +1,11 @@
-//! Namespace `/notifications`: a socket subscribes to a user's room;
-//! `server::notifier::notify` pushes to it.
+//! Namespace `/notifications`: as in the tutorial, any socket may
+//! subscribe to any `userId` (room `user-<id>`), and
+//! `server::notifier::notify` pushes to that room. Huddle's own alerts
+//! (DMs, mentions) never go there: they go to the account's logged-in
+//! sockets only, through the internal room each joins at connect
+//! (`gateway::direct`).
 
-use super::guards::Subscriber;
+use super::guards::Anyone;
 use super::pipeline::{on, Ctx};
 use super::state::GatewayState;
 use super::turn::Sequencer;
@@ -33,7 +37,7 @@ pub async fn attach<A: Adapter>(
 
 async fn subscribe<A: Adapter>(
     cx: Ctx<A>,
-    _: Subscriber,
+    _: Anyone,
     SubscribeToNotifications { user_id }: SubscribeToNotifications,
 ) -> Result<OkMessage, Error> {
     cx.socket.join(user_id.room());

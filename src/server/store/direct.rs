@@ -21,7 +21,8 @@ macro_rules! dm_page_query {
 
 impl Store {
     /// Stores a direct message under the conversation's next sequence
-    /// number, unless the sender already stored one with `client_id`.
+    /// number, unless the sender already stored one with `client_id` in
+    /// this conversation.
     pub async fn append_dm(
         &self,
         from: &User,
@@ -33,19 +34,6 @@ impl Store {
         let (lo, hi) = pair(from.id, to.id);
         let client_id = client_id.map(ClientMessageId::as_str);
         let mut tx = self.writer.begin().await?;
-        if let Some(cid) = client_id {
-            let row = sqlx::query(
-                "SELECT id, seq, body, created_at, client_id FROM direct_messages \
-                 WHERE sender_id = $1 AND client_id = $2",
-            )
-            .bind(from.id)
-            .bind(cid)
-            .fetch_optional(&mut *tx)
-            .await?;
-            if let Some(r) = row {
-                return Ok(Appended::Duplicate(dm_from_row(&r, from, to)?));
-            }
-        }
         sqlx::query(
             "INSERT INTO dm_pairs (user_lo, user_hi) VALUES ($1, $2) ON CONFLICT DO NOTHING",
         )
@@ -53,6 +41,31 @@ impl Store {
         .bind(hi)
         .execute(&mut *tx)
         .await?;
+        if let Some(cid) = client_id {
+            // Locks the conversation first (on PostgreSQL a retry reaching
+            // two nodes at once queues here, and the second finds the
+            // first's message instead of colliding with it).
+            sqlx::query(
+                "UPDATE dm_pairs SET last_seq = last_seq WHERE user_lo = $1 AND user_hi = $2",
+            )
+            .bind(lo)
+            .bind(hi)
+            .execute(&mut *tx)
+            .await?;
+            let row = sqlx::query(
+                "SELECT id, seq, body, created_at, client_id FROM direct_messages \
+                 WHERE sender_id = $1 AND user_lo = $2 AND user_hi = $3 AND client_id = $4",
+            )
+            .bind(from.id)
+            .bind(lo)
+            .bind(hi)
+            .bind(cid)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some(r) = row {
+                return Ok(Appended::Duplicate(dm_from_row(&r, from, to)?));
+            }
+        }
         let seq: i64 = sqlx::query_scalar(
             "UPDATE dm_pairs SET last_seq = last_seq + 1 WHERE user_lo = $1 AND user_hi = $2 \
              RETURNING last_seq",

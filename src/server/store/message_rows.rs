@@ -7,18 +7,21 @@ use crate::protocol::{MessageText, RoomName, Username};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-/// The message `author` stored with `client_id`, if any.
+/// The message `author_key` stored in room `room_id` with `client_id`,
+/// if any.
 pub(super) async fn select_by_client_id(
     conn: &mut sqlx::AnyConnection,
-    author: &Username,
+    room_id: i64,
+    author_key: &str,
     client_id: &str,
 ) -> Result<Option<StoredMessage>, StoreError> {
     let row = sqlx::query(
         "SELECT m.id, m.seq, m.username, m.body, m.created_at, m.client_id, r.name AS room \
          FROM messages m JOIN rooms r ON r.id = m.room_id \
-         WHERE m.username = $1 AND m.client_id = $2",
+         WHERE m.room_id = $1 AND m.author_key = $2 AND m.client_id = $3",
     )
-    .bind(author.as_str())
+    .bind(room_id)
+    .bind(author_key)
     .bind(client_id)
     .fetch_optional(&mut *conn)
     .await?;

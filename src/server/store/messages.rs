@@ -5,7 +5,7 @@
 use super::message_rows::message_from_row;
 use super::page::fetch_page;
 use super::writer::AppendJob;
-use super::{Appended, Store, StoreError};
+use super::{Appended, Author, Store, StoreError};
 use crate::protocol::chat::{ClientMessageId, NewMessage as StoredMessage, Timestamp};
 use crate::protocol::history::Cursor;
 use crate::protocol::{MessageText, RoomName, Username};
@@ -20,17 +20,18 @@ macro_rules! page_query {
 
 impl Store {
     /// Stores a message under the room's next sequence number, unless this
-    /// author already stored one with `client_id`.
+    /// author (`by`: an account, or a guest's connection) already stored one
+    /// with `client_id` in this room.
     pub async fn append_message(
         &self,
         room: &RoomName,
         author: &Username,
-        user_id: Option<i64>,
+        by: &Author,
         body: &MessageText,
         client_id: Option<&ClientMessageId>,
         timestamp: &Timestamp,
     ) -> Result<Appended<StoredMessage>, StoreError> {
-        let (job, answer) = AppendJob::new(room, author, user_id, body, client_id, timestamp);
+        let (job, answer) = AppendJob::new(room, author, by, body, client_id, timestamp);
         self.appends
             .send(job)
             .await
@@ -74,12 +75,12 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::store::test_db::{cid, name, room, text, ts};
+    use crate::server::store::test_db::{cid, name, room, text, ts, x};
 
     async fn sequence_numbers_are_per_room_and_gapless(s: Store) {
         for i in 1..=3 {
             let Appended::New(m) = s
-                .append_message(&room("a"), &name("x"), None, &text("hi"), None, &ts())
+                .append_message(&room("a"), &name("x"), &x(), &text("hi"), None, &ts())
                 .await
                 .unwrap()
             else {
@@ -88,7 +89,7 @@ mod tests {
             assert_eq!(m.seq, i);
         }
         let Appended::New(m) = s
-            .append_message(&room("b"), &name("x"), None, &text("hi"), None, &ts())
+            .append_message(&room("b"), &name("x"), &x(), &text("hi"), None, &ts())
             .await
             .unwrap()
         else {
@@ -102,7 +103,7 @@ mod tests {
             .append_message(
                 &room("a"),
                 &name("x"),
-                None,
+                &x(),
                 &text("once"),
                 Some(&cid("c-1")),
                 &ts(),
@@ -113,7 +114,7 @@ mod tests {
             .append_message(
                 &room("a"),
                 &name("x"),
-                None,
+                &x(),
                 &text("once"),
                 Some(&cid("c-1")),
                 &ts(),
@@ -133,7 +134,7 @@ mod tests {
             s.append_message(
                 &room("a"),
                 &name("x"),
-                None,
+                &x(),
                 &text(&format!("m{i}")),
                 None,
                 &ts(),

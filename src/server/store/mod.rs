@@ -62,6 +62,51 @@ pub enum Appended<T> {
     Duplicate(T),
 }
 
+/// Who sent a room message, as its retry key knows them: an account, or a
+/// guest. Never a display name: guests may share one, and a retry must
+/// never be answered with someone else's message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Author {
+    Account(i64),
+    /// A guest, by an opaque identity: see [`Author::connection`] and
+    /// [`Author::keyed_guest`].
+    Guest(String),
+}
+
+impl Author {
+    /// A guest known by its connection only (its socket's id: random,
+    /// unique to the connection).
+    pub fn connection(socket_id: &str) -> Self {
+        Author::Guest(format!("c:{socket_id}"))
+    }
+
+    /// A guest that presented its page's secret key at the handshake: the
+    /// same guest on every reconnect. Stored as the key's SHA-256, never
+    /// the key itself.
+    pub fn keyed_guest(key: &crate::protocol::account::GuestKey) -> Self {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(key.as_str().as_bytes());
+        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        Author::Guest(format!("k:{hex}"))
+    }
+
+    /// The account, if the author has one.
+    pub fn account(&self) -> Option<i64> {
+        match self {
+            Author::Account(id) => Some(*id),
+            Author::Guest(_) => None,
+        }
+    }
+
+    /// The stored key: `u:<account id>`, or the guest's identity.
+    fn key(&self) -> String {
+        match self {
+            Author::Account(id) => format!("u:{id}"),
+            Author::Guest(guest) => guest.clone(),
+        }
+    }
+}
+
 /// SQLite allows one writer at a time. Writes go through a pool of one
 /// connection, so they queue in-process instead of colliding in SQLite and
 /// sleeping in its busy handler (which added 50-100 ms to sends under
@@ -130,5 +175,11 @@ type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
 
 /// Now, as stored in `created_at` and `revoked_at` columns.
 fn now_text() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    time_text(chrono::Utc::now())
+}
+
+/// A time as the store writes it: RFC 3339, UTC, milliseconds, which sorts
+/// as text.
+pub fn time_text(time: chrono::DateTime<chrono::Utc>) -> String {
+    time.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }

@@ -32,6 +32,18 @@ impl Store {
         Ok(row.is_some())
     }
 
+    /// The sessions revoked at or after `since` (a time as
+    /// [`now_text`] writes it, which sorts as text).
+    pub async fn sessions_revoked_since(&self, since: &str) -> Result<Vec<String>, StoreError> {
+        let ids = sqlx::query_scalar(
+            "SELECT id FROM sessions WHERE revoked_at IS NOT NULL AND revoked_at >= $1",
+        )
+        .bind(since)
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(ids)
+    }
+
     pub async fn revoke_session(&self, session_id: &str) -> Result<(), StoreError> {
         sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
             .bind(now_text())
@@ -54,6 +66,11 @@ mod tests {
         s.revoke_session("s1").await.unwrap();
         assert!(!s.session_active("s1").await.unwrap());
         assert!(!s.session_active("nope").await.unwrap());
+        s.create_session("s2", u.id, 4_000_000_000).await.unwrap();
+        let revoked = s.sessions_revoked_since("2000-01-01T00:00:00.000Z").await;
+        assert_eq!(revoked.unwrap(), ["s1"]);
+        let later = s.sessions_revoked_since("2999-01-01T00:00:00.000Z").await;
+        assert!(later.unwrap().is_empty());
     }
 
     crate::server::store::test_db::on_both_backends!(sessions_can_be_revoked);

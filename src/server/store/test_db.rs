@@ -127,6 +127,10 @@ pub fn ts() -> Timestamp {
 pub fn cid(s: &str) -> ClientMessageId {
     ClientMessageId::parse(s).unwrap()
 }
+/// The author of the tests' messages: a guest's connection, `x`.
+pub fn x() -> crate::server::store::Author {
+    crate::server::store::Author::connection("x")
+}
 
 mod tests {
     use crate::server::store::test_db;

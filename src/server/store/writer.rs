@@ -7,7 +7,7 @@
 use super::backend::Backend;
 use super::message_rows::select_by_client_id;
 use super::rooms::room_id;
-use super::{Appended, StoreError};
+use super::{Appended, Author, StoreError};
 use crate::protocol::chat::{ClientMessageId, NewMessage as StoredMessage, Timestamp};
 use crate::protocol::{MessageText, RoomName, Username};
 use sqlx::{AnyPool, Row};
@@ -18,6 +18,8 @@ use tokio::sync::{mpsc, oneshot};
 pub(super) struct AppendJob {
     message: StoredMessage,
     user_id: Option<i64>,
+    /// The author's retry key ([`Author`]).
+    author_key: String,
     reply: oneshot::Sender<Result<Appended<StoredMessage>, StoreError>>,
 }
 
@@ -28,7 +30,7 @@ impl AppendJob {
     pub(super) fn new(
         room: &RoomName,
         author: &Username,
-        user_id: Option<i64>,
+        by: &Author,
         body: &MessageText,
         client_id: Option<&ClientMessageId>,
         timestamp: &Timestamp,
@@ -44,7 +46,8 @@ impl AppendJob {
                 timestamp: timestamp.clone(),
                 client_id: client_id.cloned(),
             },
-            user_id,
+            user_id: by.account(),
+            author_key: by.key(),
             reply,
         };
         (job, answer)
@@ -160,7 +163,8 @@ async fn sqlite_append_batch(
                 .bind(job.user_id)
                 .bind(m.message.as_str())
                 .bind(m.timestamp.0.as_str())
-                .bind(m.client_id.as_ref().map(ClientMessageId::as_str));
+                .bind(m.client_id.as_ref().map(ClientMessageId::as_str))
+                .bind(job.author_key.as_str());
         }
         let mut stored: Vec<Option<(i64, i64)>> = vec![None; chunk.len()];
         for row in query.fetch_all(&mut *conn).await? {
@@ -178,7 +182,10 @@ async fn sqlite_append_batch(
                     ..m.clone()
                 }),
                 (None, Some(client_id)) => {
-                    select_by_client_id(conn, &m.username, client_id.as_str())
+                    let room = rooms.get(&m.room).copied().ok_or_else(|| {
+                        StoreError::Failed(format!("room {} has no id", m.room.as_str()))
+                    })?;
+                    select_by_client_id(conn, room, &job.author_key, client_id.as_str())
                         .await?
                         .map(Appended::Duplicate)
                         .ok_or_else(|| {
@@ -213,24 +220,27 @@ impl SqliteScripts {
 
 /// A SQLite script storing `n` messages, opening the transaction if
 /// `begin`, committing it if `commit`. Message k's values are parameters
-/// 6k+1 to 6k+6: room id, author, author's account, text, time, client id.
-/// `job` in the returned rows is k (a number this function writes, never
-/// input).
+/// 7k+1 to 7k+7: room id, author, author's account, text, time, client id,
+/// author's retry key. `job` in the returned rows is k (a number this
+/// function writes, never input).
 fn sqlite_append_script(n: usize, begin: bool, commit: bool) -> String {
     use std::fmt::Write;
     let mut sql = String::from(if begin { "BEGIN IMMEDIATE;" } else { "" });
     for k in 0..n {
-        let p = |i: usize| 6 * k + i;
-        let (room, author, account, body, time, client) = (p(1), p(2), p(3), p(4), p(5), p(6));
+        let p = |i: usize| 7 * k + i;
+        let (room, author, account, body, time, client, key) =
+            (p(1), p(2), p(3), p(4), p(5), p(6), p(7));
         let fresh = format!(
-            "NOT EXISTS (SELECT 1 FROM messages WHERE username = ${author} AND client_id = ${client})"
+            "NOT EXISTS (SELECT 1 FROM messages WHERE room_id = ${room} \
+             AND author_key = ${key} AND client_id = ${client})"
         );
         let _ = write!(
             sql,
             " UPDATE rooms SET last_seq = last_seq + 1 WHERE id = ${room} AND {fresh};\
-             INSERT INTO messages (room_id, seq, username, user_id, body, created_at, client_id) \
-             SELECT id, last_seq, ${author}, ${account}, ${body}, ${time}, ${client} FROM rooms \
-             WHERE id = ${room} AND {fresh} RETURNING id, seq, {k} AS job;"
+             INSERT INTO messages \
+             (room_id, seq, username, user_id, body, created_at, client_id, author_key) \
+             SELECT id, last_seq, ${author}, ${account}, ${body}, ${time}, ${client}, ${key} \
+             FROM rooms WHERE id = ${room} AND {fresh} RETURNING id, seq, {k} AS job;"
         );
     }
     if commit {
@@ -239,32 +249,86 @@ fn sqlite_append_script(n: usize, begin: bool, commit: bool) -> String {
     sql
 }
 
+/// Times [`store_batch`] tries a batch that PostgreSQL refused for a
+/// conflict with another node's transaction.
+const POSTGRES_TRIES: usize = 3;
+
 /// PostgreSQL: the batch in one transaction, a statement at a time; same
-/// outcome as [`store_batch_sqlite`].
+/// outcome as [`store_batch_sqlite`]. Several nodes write to one database:
+/// the transaction first locks the batch's rooms in id order, so two
+/// nodes' batches queue on their first shared room instead of
+/// deadlocking, and a retried send reaching two nodes at once finds the
+/// one the other stored (its room's lock is held until that commit). Should
+/// PostgreSQL still refuse the batch for a conflict (a unique violation, a
+/// deadlock, a serialization failure), the batch is tried again, and its
+/// retried sends are then found stored: other people's messages in it are
+/// not failed for them.
 async fn store_batch(
     writer: &AnyPool,
     rooms: &mut HashMap<RoomName, i64>,
     batch: &[AppendJob],
 ) -> Result<Vec<Appended<StoredMessage>>, StoreError> {
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        match store_batch_once(writer, rooms, batch).await {
+            Err(StoreError::Database(e)) if tries < POSTGRES_TRIES && is_conflict(&e) => {
+                tracing::debug!(error = %e, tries, "a batch met another node's; trying again");
+                // Rooms the rolled-back transaction created are gone.
+                rooms.clear();
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Whether PostgreSQL refused a transaction for a conflict with another:
+/// unique violation, deadlock, serialization failure.
+fn is_conflict(e: &sqlx::Error) -> bool {
+    e.as_database_error()
+        .and_then(|d| d.code())
+        .is_some_and(|code| matches!(code.as_ref(), "23505" | "40P01" | "40001"))
+}
+
+async fn store_batch_once(
+    writer: &AnyPool,
+    rooms: &mut HashMap<RoomName, i64>,
+    batch: &[AppendJob],
+) -> Result<Vec<Appended<StoredMessage>>, StoreError> {
     let mut tx = writer.begin().await?;
-    let mut results = Vec::with_capacity(batch.len());
+    let mut ids = Vec::new();
     for job in batch {
+        let id = match rooms.get(&job.message.room) {
+            Some(id) => *id,
+            None => {
+                let id = room_id(&mut tx, &job.message.room).await?;
+                rooms.insert(job.message.room.clone(), id);
+                id
+            }
+        };
+        ids.push(id);
+    }
+    let mut locks = ids.clone();
+    locks.sort_unstable();
+    locks.dedup();
+    for room in locks {
+        sqlx::query("SELECT id FROM rooms WHERE id = $1 FOR UPDATE")
+            .bind(room)
+            .fetch_optional(&mut *tx)
+            .await?;
+    }
+    let mut results = Vec::with_capacity(batch.len());
+    for (job, room_id) in batch.iter().zip(ids) {
         let m = &job.message;
         let client_id = m.client_id.as_ref().map(ClientMessageId::as_str);
         if let Some(client_id) = client_id {
-            if let Some(existing) = select_by_client_id(&mut tx, &m.username, client_id).await? {
+            if let Some(existing) =
+                select_by_client_id(&mut tx, room_id, &job.author_key, client_id).await?
+            {
                 results.push(Appended::Duplicate(existing));
                 continue;
             }
         }
-        let room_id = match rooms.get(&m.room) {
-            Some(id) => *id,
-            None => {
-                let id = room_id(&mut tx, &m.room).await?;
-                rooms.insert(m.room.clone(), id);
-                id
-            }
-        };
         let seq: i64 = sqlx::query_scalar(
             "UPDATE rooms SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq",
         )
@@ -272,8 +336,9 @@ async fn store_batch(
         .fetch_one(&mut *tx)
         .await?;
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO messages (room_id, seq, username, user_id, body, created_at, client_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            "INSERT INTO messages \
+             (room_id, seq, username, user_id, body, created_at, client_id, author_key) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         )
         .bind(room_id)
         .bind(seq)
@@ -282,6 +347,7 @@ async fn store_batch(
         .bind(m.message.as_str())
         .bind(m.timestamp.0.as_str())
         .bind(client_id)
+        .bind(job.author_key.as_str())
         .fetch_one(&mut *tx)
         .await?;
         results.push(Appended::New(StoredMessage {
@@ -298,8 +364,8 @@ async fn store_batch(
 mod tests {
     use super::*;
     use crate::protocol::history::Cursor;
-    use crate::server::store::test_db::{self, cid, name, room, text, ts};
-    use crate::server::store::Store;
+    use crate::server::store::test_db::{self, cid, name, room, text, ts, x};
+    use crate::server::store::{Author, Store};
 
     async fn concurrent_appends_get_gapless_distinct_sequence_numbers(s: Store) {
         let tasks: Vec<_> = (0..200)
@@ -308,7 +374,7 @@ mod tests {
                 tokio::spawn(async move {
                     let room = room(if i % 2 == 0 { "even" } else { "odd" });
                     match s
-                        .append_message(&room, &name("x"), None, &text("m"), None, &ts())
+                        .append_message(&room, &name("x"), &x(), &text("m"), None, &ts())
                         .await
                     {
                         Ok(Appended::New(m)) => (m.room, m.seq),
@@ -341,7 +407,7 @@ mod tests {
                     let body = text(&format!("m{n}"));
                     let client = cid(&format!("c-{n}"));
                     let got = s
-                        .append_message(&room, &name("x"), None, &body, Some(&client), &ts())
+                        .append_message(&room, &name("x"), &x(), &body, Some(&client), &ts())
                         .await;
                     (n, got)
                 })
@@ -392,7 +458,7 @@ mod tests {
         let append = |body: &str| {
             let (s, body) = (s.clone(), text(body));
             async move {
-                s.append_message(&room("a"), &name("x"), None, &body, None, &ts())
+                s.append_message(&room("a"), &name("x"), &x(), &body, None, &ts())
                     .await
             }
         };
@@ -410,7 +476,7 @@ mod tests {
     async fn a_batch_of_several_scripts_is_stored_whole_or_not_at_all() {
         let (s, _dir) = sqlite_refusing_boom().await;
         let job =
-            |body: &str| AppendJob::new(&room("a"), &name("x"), None, &text(body), None, &ts()).0;
+            |body: &str| AppendJob::new(&room("a"), &name("x"), &x(), &text(body), None, &ts()).0;
         let size = SQLITE_SCRIPT_BATCH + 3;
         let mut batch: Vec<_> = (0..size - 1).map(|i| job(&format!("m{i}"))).collect();
         batch.push(job("boom"));
@@ -453,7 +519,7 @@ mod tests {
                 };
                 tokio::spawn(async move {
                     match s
-                        .append_message(&room("busy"), &name("x"), None, &text("m"), None, &ts())
+                        .append_message(&room("busy"), &name("x"), &x(), &text("m"), None, &ts())
                         .await
                     {
                         Ok(Appended::New(m)) => m.seq,
@@ -468,6 +534,60 @@ mod tests {
         }
         seqs.sort();
         assert_eq!(seqs, (1..=200).collect::<Vec<_>>());
+        second.close().await;
+        first.close().await;
+    }
+
+    /// A retried send that reaches two nodes at once (its first try on
+    /// one, the retry on the other) is stored once, and fails none of the
+    /// other people's messages committed in the same batches.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_retry_reaching_two_nodes_at_once_fails_no_one_elses_message() {
+        let (first, db) = test_db::postgres().await;
+        let second = Store::connect(&db.url())
+            .await
+            .expect("a second node connects");
+        for round in 0..20 {
+            let tasks: Vec<_> = (0..24)
+                .map(|i| {
+                    let s = if i % 2 == 0 {
+                        first.clone()
+                    } else {
+                        second.clone()
+                    };
+                    tokio::spawn(async move {
+                        // Four sends of one retried message, the rest
+                        // other people's, in two rooms.
+                        let (author, client) = if i < 4 {
+                            ("x".to_owned(), format!("retry-{round}"))
+                        } else {
+                            (format!("p{i}"), format!("own-{round}-{i}"))
+                        };
+                        let room = room(if i < 4 || i % 3 == 0 { "a" } else { "b" });
+                        s.append_message(
+                            &room,
+                            &name(&author),
+                            &Author::connection(&author),
+                            &text("m"),
+                            Some(&cid(&client)),
+                            &ts(),
+                        )
+                        .await
+                    })
+                })
+                .collect();
+            let mut new = 0;
+            for t in tasks {
+                match t.await.expect("a task") {
+                    Ok(Appended::New(_)) => new += 1,
+                    Ok(Appended::Duplicate(m)) => {
+                        assert_eq!(m.client_id.unwrap().as_str(), format!("retry-{round}"))
+                    }
+                    Err(e) => panic!("round {round}: {e}"),
+                }
+            }
+            assert_eq!(new, 21, "round {round}");
+        }
         second.close().await;
         first.close().await;
     }

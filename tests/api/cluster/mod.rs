@@ -18,7 +18,7 @@
 mod in_process;
 mod processes;
 
-use crate::helpers::{joined_at, spawn_app_with, Sock, TestApp};
+use crate::helpers::{joined_as_guest, spawn_app_with, Sock, TestApp};
 use serde_json::json;
 
 /// The machine's Redis (see README: tests use the local services).
@@ -120,8 +120,11 @@ async fn in_room(app: &TestApp, name: &str, room: &str) -> Sock {
 
 /// A `/chat` socket that has sent `join {name}` (without waiting for a
 /// `user-joined`: a second socket of a name is not announced).
+/// A guest `name` joined at `url`, presenting the same guest key on every
+/// connection, as one person's page does across reconnects: a send it
+/// retries after moving to another node is known as its own.
 async fn join_as(url: &str, name: &str) -> Sock {
-    joined_at(url, name).await
+    joined_as_guest(url, name, &format!("cluster-test-guest-{name}-key")).await
 }
 
 /// The settings every node of one cluster shares. The tests' clients all

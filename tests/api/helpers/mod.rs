@@ -7,7 +7,7 @@ mod process;
 mod sock;
 
 pub use process::{metric_value, Process};
-pub use sock::{joined_at, joined_with, users, whole_history, Sock};
+pub use sock::{joined_as_guest, joined_at, joined_with, users, whole_history, Sock};
 
 use huddle::server::{telemetry, AppState, Application, Config};
 pub use rust_socketio::TransportType;
@@ -128,9 +128,14 @@ impl TestApp {
         s
     }
 
-    /// A token signed with the server's secret, valid for `ttl`.
-    pub fn token(&self, ttl: Duration) -> String {
-        self.state.tokens().issue("42", ttl).expect("token")
+    /// The login token of a new account (named `voucher<n>`).
+    pub async fn token(&self) -> String {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.register(&format!("voucher{n}")).await["token"]
+            .as_str()
+            .expect("a token")
+            .to_owned()
     }
 }
 

@@ -77,6 +77,19 @@ impl Sock {
         headers: &[(&str, &str)],
         token: Option<&str>,
     ) -> Result<Sock, String> {
+        let auth = token.map(|token| json!({ "token": token }));
+        Self::connect_auth(url, nsp, transport, headers, auth).await
+    }
+
+    /// A client whose handshake carries `auth` as it is (a token, a
+    /// guest key, or anything a client may send).
+    pub async fn connect_auth(
+        url: &str,
+        nsp: &str,
+        transport: TransportType,
+        headers: &[(&str, &str)],
+        auth: Option<Value>,
+    ) -> Result<Sock, String> {
         let (tx, events) = mpsc::unbounded_channel();
         // Resolved by the namespace's connect, or by its connect_error.
         let (connected_tx, connected_rx) = oneshot::channel::<Result<(), String>>();
@@ -105,8 +118,8 @@ impl Sock {
         for (name, value) in headers {
             builder = builder.opening_header(*name, *value);
         }
-        if let Some(token) = token {
-            builder = builder.auth(json!({ "token": token }));
+        if let Some(auth) = auth {
+            builder = builder.auth(auth);
         }
         let client = builder.connect().await.map_err(connect_error)?;
         match tokio::time::timeout(WAIT, connected_rx).await {
@@ -363,6 +376,19 @@ pub async fn whole_history(sock: &Sock, room: &str) -> Vec<Value> {
 /// A `/chat` socket on the server at `url` that has joined as `name`.
 pub async fn joined_at(url: &str, name: &str) -> Sock {
     joined_with(url, name, None).await
+}
+
+/// A guest's `/chat` socket on the server at `url` that presented
+/// `guest_key` (as Huddle's page does, the same on every reconnect) and
+/// has joined as `name`.
+pub async fn joined_as_guest(url: &str, name: &str, guest_key: &str) -> Sock {
+    let auth = json!({ "guestKey": guest_key });
+    let sock = Sock::connect_auth(url, "/chat", TransportType::Websocket, &[], Some(auth))
+        .await
+        .expect("connects");
+    let ack = sock.request("join", json!({ "username": name })).await;
+    assert_eq!(ack["status"], "ok", "{ack}");
+    sock
 }
 
 /// A `/chat` socket, logged in with `token` if given, that has joined.
