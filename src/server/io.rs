@@ -60,6 +60,12 @@ impl Io {
     pub fn transports(&self, ns: &str) -> Vec<TransportType> {
         self.0.transports(ns)
     }
+
+    /// The socket.io rooms of namespace `ns` that hold a socket of this
+    /// node (internal ones included).
+    pub async fn rooms(&self, ns: &str) -> Vec<String> {
+        self.0.rooms(ns).await
+    }
 }
 
 /// [`Io`]'s operations, for a `SocketIo` on any adapter.
@@ -72,6 +78,7 @@ trait Sockets: Send + Sync + 'static {
     fn end_session<'a>(&'a self, session: &'a str, ended: &'a SessionEnded) -> Boxed<'a, ()>;
     fn disconnect_everyone(&self) -> Boxed<'_, ()>;
     fn transports(&self, ns: &str) -> Vec<TransportType>;
+    fn rooms<'a>(&'a self, ns: &'a str) -> Boxed<'a, Vec<String>>;
 }
 
 impl<A: Adapter> Sockets for SocketIo<A> {
@@ -95,5 +102,20 @@ impl<A: Adapter> Sockets for SocketIo<A> {
         self.of(ns)
             .map(|ops| ops.sockets().iter().map(|s| s.transport_type()).collect())
             .unwrap_or_default()
+    }
+
+    fn rooms<'a>(&'a self, ns: &'a str) -> Boxed<'a, Vec<String>> {
+        Box::pin(async move {
+            let Some(ops) = self.of(ns) else {
+                return Vec::new();
+            };
+            match ops.local().rooms().await {
+                Ok(rooms) => rooms.into_iter().map(|r| r.into_owned()).collect(),
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot list rooms");
+                    Vec::new()
+                }
+            }
+        })
     }
 }

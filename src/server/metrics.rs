@@ -4,7 +4,7 @@
 //!
 //! | metric | type | labels |
 //! | --- | --- | --- |
-//! | `huddle_connections` | gauge | `namespace` |
+//! | `huddle_connections` | gauge | `namespace` (`engine.io`: Engine.IO sessions) |
 //! | `huddle_events_received_total` | counter | `budget` (sends, room changes, requests), `outcome` (accepted, rate_limited) |
 //! | `huddle_kicked_total` | counter | |
 //! | `huddle_events_sent_total` | counter | `event` (the server event's name) |

@@ -270,6 +270,47 @@ async fn a_session_revoked_where_no_socket_heard_of_it_still_ends() {
     assert_eq!(bob.next("user-left").await["username"], "Ann");
 }
 
+/// A logged-in socket that a later connect step refuses (here the
+/// flood penalty, decided after authentication) leaves nothing behind:
+/// not the internal rooms authentication joined, not its expiry timer.
+/// (socketioxide 0.18.9 removes a refused socket from every room it
+/// joined in a connect middleware; this test holds Huddle to it.)
+#[tokio::test]
+async fn a_socket_refused_after_authentication_leaves_no_room_behind() {
+    use huddle::server::limits::ClientKey;
+    let app = spawn_app().await;
+    let session = app.register("Ann").await;
+    let token = session["token"].as_str().unwrap();
+    let id = session["user"]["id"].as_i64().unwrap();
+    let internal = |rooms: &[String]| rooms.iter().filter(|r| r.starts_with('\u{1}')).count();
+    let tab = app.chat_as(token).await;
+    assert_eq!(
+        internal(&app.state.io.rooms("/chat").await),
+        2,
+        "session and account rooms"
+    );
+    tab.disconnect().await;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while internal(&app.state.io.rooms("/chat").await) > 0 {
+        assert!(tokio::time::Instant::now() < deadline, "rooms stayed");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    app.state
+        .gateway
+        .limits
+        .penalize(ClientKey::Account(id), Duration::from_secs(60));
+    let refused = Sock::connect_with(&app, "/chat", TransportType::Websocket, None, Some(token))
+        .await
+        .err()
+        .expect("refused");
+    assert!(
+        refused.contains("You were disconnected for sending far more"),
+        "{refused}"
+    );
+    assert_eq!(app.state.io.rooms("/chat").await, Vec::<String>::new());
+    wait_for(|| app.state.gateway.session_timers.count() == 0).await;
+}
+
 #[tokio::test]
 async fn joined_rooms_are_remembered_across_sessions() {
     let app = spawn_app().await;

@@ -348,6 +348,38 @@ async fn sockets_per_address_are_limited_with_a_reason() {
     app.chat().await;
 }
 
+/// Engine.IO sessions count per address too, whether or not a namespace
+/// socket is on them: a session whose `/chat` socket left (or never came)
+/// holds its place until the session itself closes.
+#[tokio::test]
+async fn engine_io_sessions_per_address_are_limited() {
+    use crate::helpers::raw::session_that_left_chat;
+    let app = spawn_app_with(|c| c.limits.max_sessions_per_ip = 2).await;
+    let first = session_that_left_chat(app.addr).await;
+    let _second = session_that_left_chat(app.addr).await;
+    wait_for(|| app.state.gateway.limits.connections.count("/chat") == 0).await;
+    let http = reqwest::Client::new();
+    let open = format!("{}/socket.io/?EIO=4&transport=polling", app.url());
+    let refused = http.get(&open).send().await.unwrap();
+    assert_eq!(refused.status(), 429);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(
+        body["message"],
+        "Too many connections from your address (2): close other tabs or devices, or try again later",
+    );
+    // A session that closes gives its place back.
+    drop(first);
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let status = http.get(&open).send().await.unwrap().status();
+        if status == 200 {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "still {status}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 #[tokio::test]
 async fn the_total_is_limited_with_a_reason() {
     let app = spawn_app_with(|c| c.limits.max_connections = 1).await;

@@ -13,34 +13,14 @@
 //! `TEST_SERVER_LOG=<file>` (and `TEST_SERVER_LOG_LEVEL=<filter>`) keep the
 //! server's log.
 
+use crate::helpers::raw::{expect_frame, Ws};
 use crate::helpers::Process;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
-use tokio::net::{TcpSocket, TcpStream};
+use tokio::net::TcpSocket;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::WebSocketStream;
-
-type Ws = WebSocketStream<TcpStream>;
-
-/// Reads text frames until one starts with `prefix`, answering pings.
-async fn expect_frame(ws: &mut Ws, prefix: &str) -> String {
-    let wait = tokio::time::timeout(Duration::from_secs(10), async {
-        while let Some(Ok(msg)) = ws.next().await {
-            if let Message::Text(text) = msg {
-                if text.as_str() == "2" {
-                    let _ = ws.send(Message::text("3")).await;
-                } else if text.starts_with(prefix) {
-                    return text.to_string();
-                }
-            }
-        }
-        panic!("connection closed while waiting for {prefix:?}");
-    });
-    wait.await
-        .unwrap_or_else(|_| panic!("no frame starting with {prefix:?}"))
-}
 
 /// A raw `/chat` client that has joined as `name`. A `recv_buffer` makes
 /// its kernel receive buffer small, so that it fills fast once the client

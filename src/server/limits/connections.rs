@@ -163,9 +163,22 @@ impl Permit {
     }
 }
 
+impl Permit {
+    /// Counts an Engine.IO session from `ip` (already admitted to
+    /// [`Limits::sessions`]) until dropped.
+    fn sessions(limits: Arc<Limits>, ip: IpAddr) -> Self {
+        Self::new(limits, ENGINE_SESSIONS, ip)
+    }
+}
+
 impl Drop for Permit {
     fn drop(&mut self) {
-        self.limits.connections.release(&self.ns, self.ip);
+        let counts = if &*self.ns == ENGINE_SESSIONS {
+            &self.limits.sessions
+        } else {
+            &self.limits.connections
+        };
+        counts.release(&self.ns, self.ip);
     }
 }
 
@@ -201,11 +214,26 @@ fn opens_engine_session(req: &Request) -> bool {
             .is_some_and(|q| q.split('&').any(|p| p.starts_with("sid=")))
 }
 
+/// The key under which [`Connections`] counts Engine.IO sessions (not a
+/// namespace: it starts with no `/`).
+pub const ENGINE_SESSIONS: &str = "engine.io";
+
+/// A live Engine.IO session's place in the per-address count, kept in its
+/// handshake request's extensions: the socket.io layer keeps that request's
+/// head for the session's whole life (`Socket::req_parts`, shared by the
+/// session's namespace sockets), so the place is given back when the
+/// session is gone, whether or not a namespace socket was ever on it.
+#[derive(Clone)]
+pub struct SessionPermit {
+    _place: Arc<Permit>,
+}
+
 /// HTTP middleware: refuses a new Engine.IO connection over the handshake
-/// rate or the connection limits of its address.
+/// rate or the session limits of its address, and counts the session it
+/// opens for as long as it lives ([`SessionPermit`]).
 pub async fn handshake_guard(
     State(limits): State<Arc<Limits>>,
-    req: Request,
+    mut req: Request,
     next: Next,
 ) -> Response {
     if opens_engine_session(&req) {
@@ -214,10 +242,17 @@ pub async fn handshake_guard(
             req.headers(),
             req.extensions(),
         );
-        if let Err(refusal) = limits.check_handshake(ip) {
+        let admitted = limits
+            .check_handshake(ip)
+            .and_then(|()| limits.sessions.try_admit(ENGINE_SESSIONS, ip));
+        if let Err(refusal) = admitted {
             tracing::info!(%ip, reason = %refusal, "connection refused");
             return refusal.into_response();
         }
+        let permit = Permit::sessions(limits.clone(), ip);
+        req.extensions_mut().insert(SessionPermit {
+            _place: Arc::new(permit),
+        });
     }
     next.run(req).await
 }

@@ -141,6 +141,13 @@ pub struct LimitsConfig {
     /// Most sockets one address holds in each namespace.
     #[arg(long, env = "HUDDLE_MAX_CONNECTIONS_PER_IP", default_value_t = LimitsConfig::DEFAULT.max_connections_per_ip)]
     pub max_connections_per_ip: usize,
+    /// Engine.IO sessions one address may hold at once, whether or not a
+    /// namespace socket is on them (a page's one session carries its
+    /// /chat and /notifications sockets). A little above the sockets per
+    /// address, so that a page over that limit is told why by its
+    /// namespace's refusal first.
+    #[arg(long, env = "HUDDLE_MAX_SESSIONS_PER_IP", default_value_t = LimitsConfig::DEFAULT.max_sessions_per_ip)]
+    pub max_sessions_per_ip: usize,
     /// Engine.IO connections (handshakes) one address may open.
     #[arg(long, env = "HUDDLE_HANDSHAKE_LIMIT", default_value_t = LimitsConfig::DEFAULT.handshakes)]
     pub handshakes: Rate,
@@ -169,6 +176,7 @@ impl LimitsConfig {
         kick_after: 100,
         max_connections: 20_000,
         max_connections_per_ip: 50,
+        max_sessions_per_ip: 60,
         handshakes: Rate::new(5, 1, 30),
         client_ip_header: None,
     };
@@ -191,6 +199,7 @@ impl LimitsConfig {
             kick_after: u32::MAX,
             max_connections: 100_000,
             max_connections_per_ip: 100_000,
+            max_sessions_per_ip: 100_000,
             handshakes: high,
             client_ip_header: None,
         }
@@ -221,6 +230,8 @@ pub struct Limits {
     client_reads: Keyed<ClientKey>,
     handshakes: Keyed<IpAddr>,
     pub connections: Connections,
+    /// Live Engine.IO sessions, in total and per address.
+    pub sessions: Connections,
     /// Clients kicked for flooding, and until when they may not connect.
     penalties: Mutex<HashMap<ClientKey, Instant>>,
 }
@@ -242,6 +253,10 @@ impl Limits {
             client_reads: RateLimiter::keyed(config.client_reads.quota()),
             handshakes: RateLimiter::keyed(config.handshakes.quota()),
             connections: Connections::new(config.max_connections, config.max_connections_per_ip),
+            sessions: Connections::new(
+                max_sessions(config.max_connections),
+                config.max_sessions_per_ip,
+            ),
             penalties: Mutex::new(HashMap::new()),
             config,
         })
@@ -328,6 +343,15 @@ fn client_ip(
         .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
 }
 
+/// Engine.IO sessions the server holds at most: a fifth above the sockets
+/// of a namespace, so that a page over the namespace's limit is told why
+/// by its refusal (a browser never sees the HTTP status of a refused
+/// WebSocket handshake), while sessions with no socket on them stay
+/// bounded.
+fn max_sessions(max_connections: usize) -> usize {
+    max_connections.saturating_add(max_connections.div_ceil(5))
+}
+
 /// Milliseconds to wait, rounded up so that "retry in N ms" is enough.
 fn millis_ceil(d: Duration) -> u64 {
     let ms = d.as_micros().div_ceil(1000);
@@ -373,6 +397,7 @@ mod tests {
         assert_eq!(d.kick_after, 100);
         assert_eq!(d.max_connections, 20_000);
         assert_eq!(d.max_connections_per_ip, 50);
+        assert_eq!(d.max_sessions_per_ip, 60);
         assert_eq!(d.client_ip_header, None);
     }
 
@@ -426,6 +451,13 @@ mod tests {
         assert_eq!(limits.penalty(&key), None);
         limits.forget_idle();
         assert!(limits.penalties().is_empty());
+    }
+
+    #[test]
+    fn sessions_are_bounded_a_fifth_above_the_sockets() {
+        assert_eq!(max_sessions(20_000), 24_000);
+        assert_eq!(max_sessions(1), 2);
+        assert_eq!(max_sessions(usize::MAX), usize::MAX);
     }
 
     #[test]

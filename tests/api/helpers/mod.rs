@@ -4,6 +4,7 @@
 //! its own.
 
 mod process;
+pub mod raw;
 mod sock;
 
 pub use process::{metric_value, Process};
