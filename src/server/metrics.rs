@@ -7,6 +7,7 @@
 //! | `huddle_connections` | gauge | `namespace` (`engine.io`: Engine.IO sessions) |
 //! | `huddle_events_received_total` | counter | `budget` (sends, room changes, requests), `outcome` (accepted, rate_limited) |
 //! | `huddle_kicked_total` | counter | |
+//! | `huddle_unread_refusals_total` | counter | large reads refused while too much sent was unread |
 //! | `huddle_events_sent_total` | counter | `event` (the server event's name) |
 //! | `huddle_broadcast_dropped_total` | counter | `event`: deliveries lost to full queues of slow consumers |
 //! | `huddle_broadcast_errors_total` | counter | `event`: broadcasts the adapter failed |

@@ -272,3 +272,127 @@ async fn stalled_readers_cost_bounded_memory_and_delay_no_one() {
         baseline.growth_kib
     );
 }
+
+/// Sockets that stop reading while asking for big pages: each page of
+/// `room` is 100 messages of 4,000 characters (400 KB). Without a bound in
+/// bytes, every page asked for waits in the socket's queue (up to 256 of
+/// them) until the heartbeat drops it: here 20 x 60 pages, about 480 MB.
+const STALLED_READERS: usize = 20;
+const PAGES_ASKED: usize = 60;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readers_that_stop_reading_pin_bounded_memory_in_bytes() {
+    const HIGH: &str = "100000/s:100000";
+    let server = Process::start(&[
+        ("HUDDLE_HEARTBEAT_SECS", "30"),
+        ("HUDDLE_SEND_LIMIT", HIGH),
+        ("HUDDLE_CLIENT_SEND_LIMIT", HIGH),
+        ("HUDDLE_READ_LIMIT", HIGH),
+        ("HUDDLE_CLIENT_READ_LIMIT", HIGH),
+    ])
+    .await;
+    // A room of 100 messages of 4,000 characters.
+    let mut writer = raw_chat(server.addr, "writer", None).await;
+    let body = "x".repeat(3990);
+    for i in 0..100 {
+        let send = json!(["send-message", {"message": format!("{i:05} {body}"), "room": "big"}]);
+        writer
+            .send(Message::text(format!("42/chat,{i}{send}")))
+            .await
+            .expect("send");
+        expect_frame(&mut writer, &format!("43/chat,{i}")).await;
+    }
+    let mut observer = raw_chat(server.addr, "observer", None).await;
+    let rss_before = server.rss_kib();
+    let mut stalled = Vec::new();
+    for i in 0..STALLED_READERS {
+        let mut ws = raw_chat(server.addr, &format!("stalled{i}"), Some(4096)).await;
+        for k in 0..PAGES_ASKED {
+            let ask = json!(["history", {"room": "big", "limit": 100}]);
+            ws.send(Message::text(format!("42/chat,{}{ask}", 100 + k)))
+                .await
+                .expect("the server reads what it is sent");
+        }
+        stalled.push(ws);
+    }
+    // What the server queued for them is at its height once it has
+    // answered every request: sampled for a few seconds.
+    let mut peak = rss_before;
+    let until = Instant::now() + Duration::from_secs(6);
+    while Instant::now() < until {
+        peak = peak.max(server.rss_kib());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Everyone else's deliveries go on.
+    let send = json!(["send-message", {"message": "still here", "room": "general"}]);
+    writer
+        .send(Message::text(format!("42/chat,500{send}")))
+        .await
+        .expect("send");
+    let delivered = expect_frame(&mut observer, "42/chat,[\"new-message\"").await;
+    assert!(delivered.contains("still here"), "{delivered}");
+    let growth = peak.saturating_sub(rss_before);
+    eprintln!(
+        "{STALLED_READERS} readers that stopped reading, {PAGES_ASKED} pages of 400 KB asked each: \
+         server RSS {rss_before} KiB before, {peak} KiB at peak (+{growth} KiB)"
+    );
+    // The bound: what each may have queued (HUDDLE_MAX_UNREAD_BYTES, 1 MiB
+    // by default) and the one reply in its writer's hands, for each of the
+    // 20, plus allocator slack.
+    assert!(
+        growth < 64 * 1024,
+        "{STALLED_READERS} stalled readers grew the server by {growth} KiB"
+    );
+    drop(stalled);
+}
+
+/// A socket that asks for pages without reading them is refused, with a
+/// reason, once what waits for it passes the bound; its later reads cost
+/// the server nothing. Read afterwards, its acks are pages and refusals.
+#[tokio::test]
+async fn a_socket_that_asks_without_reading_is_told_to_read_first() {
+    let app = crate::helpers::spawn_app().await;
+    let mut writer = raw_chat(app.addr, "writer", None).await;
+    let body = "y".repeat(3990);
+    for i in 0..100 {
+        let send = json!(["send-message", {"message": format!("{i:05} {body}"), "room": "big"}]);
+        writer
+            .send(Message::text(format!("42/chat,{i}{send}")))
+            .await
+            .expect("send");
+        expect_frame(&mut writer, &format!("43/chat,{i}")).await;
+    }
+    let mut ws = raw_chat(app.addr, "asker", Some(4096)).await;
+    const ASKED: usize = 40;
+    for k in 0..ASKED {
+        let ask = json!(["history", {"room": "big", "limit": 100}]);
+        ws.send(Message::text(format!("42/chat,{}{ask}", 1000 + k)))
+            .await
+            .expect("send");
+    }
+    // Only now does it read: every ask was answered before it did.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let (mut pages, mut refused) = (0, 0);
+    for k in 0..ASKED {
+        let ack = expect_frame(&mut ws, &format!("43/chat,{}", 1000 + k)).await;
+        if ack.contains("\"messages\"") {
+            pages += 1;
+        } else {
+            assert!(
+                ack.contains("KiB sent to you is still unread: read it, then ask again"),
+                "{ack}"
+            );
+            refused += 1;
+        }
+    }
+    eprintln!("{pages} pages, then {refused} refusals");
+    assert!(refused > 0 && pages > 0, "{pages} pages, {refused} refused");
+    // Read up, it is served again.
+    let ask = json!(["history", {"room": "big", "limit": 100}]);
+    ws.send(Message::text(format!("42/chat,2000{ask}")))
+        .await
+        .expect("send");
+    assert!(expect_frame(&mut ws, "43/chat,2000")
+        .await
+        .contains("\"messages\""));
+}

@@ -7,7 +7,7 @@
 //! strokes in progress and pointers are only relayed.
 
 use super::emit::emit_to;
-use super::guards::{Anyone, Drawer, Joined};
+use super::guards::{Anyone, Drained, Drawer, Joined};
 use super::pipeline::{on, on_latest, on_quiet, Ctx};
 use super::rooms::{board_room, OpenBoards};
 use crate::protocol::ack::OkMessage;
@@ -34,7 +34,7 @@ pub fn attach<A: Adapter>(socket: &SocketRef<A>) {
 
 async fn board_join<A: Adapter>(
     cx: Ctx<A>,
-    _: Joined,
+    _: (Joined, Drained),
     join: BoardJoin,
 ) -> Result<BoardSnapshot, Error> {
     // In the room before reading: a change stored meanwhile is either in

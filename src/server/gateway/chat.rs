@@ -4,7 +4,7 @@
 //! refuses is answered with the reason, and nothing changes on the server.
 
 use super::emit::{emit_to, everyone, now};
-use super::guards::{Anyone, Joined, Token};
+use super::guards::{Anyone, Drained, Joined, Token};
 use super::pipeline::{on, Ctx};
 use super::state::GatewayState;
 use super::turn::{Sequencer, Turn};
@@ -189,7 +189,7 @@ async fn leave_room<A: Adapter>(
 
 async fn history<A: Adapter>(
     cx: Ctx<A>,
-    _: Joined,
+    _: (Joined, Drained),
     request: History,
 ) -> Result<HistoryPage, Error> {
     let (cursor, limit) = request.cursor().map_err(Error::refused)?;
@@ -207,7 +207,7 @@ async fn history<A: Adapter>(
 }
 
 /// `get-users` takes no payload; whatever comes is ignored, as in the tutorial.
-async fn get_users<A: Adapter>(cx: Ctx<A>, _: Anyone, _: GetUsers) -> Result<UserList, Error> {
+async fn get_users<A: Adapter>(cx: Ctx<A>, _: Drained, _: GetUsers) -> Result<UserList, Error> {
     let roster = cx.state.roster.as_deref();
     let users = cx.state.presence.who_is_here(roster).await;
     Ok(UserList { users })

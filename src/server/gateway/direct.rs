@@ -2,7 +2,7 @@
 //! that go to `/notifications` for people not looking at the conversation.
 
 use super::emit::{emit_to, now};
-use super::guards::{Account, Anyone};
+use super::guards::{Account, Anyone, Drained};
 use super::pipeline::{on, Ctx};
 use super::rooms::user_room;
 use super::state::GatewayState;
@@ -87,7 +87,7 @@ async fn send_dm<A: Adapter>(
 
 async fn dm_history<A: Adapter>(
     cx: Ctx<A>,
-    Account(me): Account,
+    (Account(me), Drained): (Account, Drained),
     request: DmHistory,
 ) -> Result<DmHistoryPage, Error> {
     let (cursor, limit) = request.cursor().map_err(Error::refused)?;

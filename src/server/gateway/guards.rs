@@ -5,6 +5,8 @@
 //! - [`Anyone`]: nothing (`join`, `get-users`, `focus`, `board-leave`).
 //! - [`Joined`]: the socket has joined the chat; gives its name.
 //! - [`Account`]: the socket is logged in; gives the account.
+//! - [`Drained`]: the socket has read what it was sent (a large read is
+//!   refused before any work while its queue holds more than a bound).
 //! - [`Drawer`]: joined, and the board the event names is open.
 //! - [`Token`]: the payload carries a valid login token of an open session
 //!   (`protected-message`, answered with `exception` as in the tutorial).
@@ -76,6 +78,44 @@ impl<A: Adapter, E: Sync> Guard<A, E> for Account {
 
     async fn admit(me: User, _: &Ctx<A>, _: &E) -> Result<Self, Error> {
         Ok(Account(me))
+    }
+}
+
+/// A socket that has taken what it was sent: at most
+/// `HUDDLE_MAX_UNREAD_BYTES` are still queued for it. Large reads
+/// (`history`, `dm-history`, `board-join`, `get-users`) take this guard, so
+/// that a socket that asks and does not read is refused before the server
+/// reads or encodes anything, instead of piling replies of hundreds of
+/// kilobytes each in its queue: what a socket that stops reading pins is
+/// then this bound and the reply its writer holds, not its queue's 256
+/// packets times the largest reply.
+pub struct Drained;
+
+/// The refusal of a large read while `queued` bytes wait for the socket.
+pub fn unread_refusal(queued: usize) -> String {
+    let kib = queued.div_ceil(1024);
+    format!("{kib} KiB sent to you is still unread: read it, then ask again")
+}
+
+impl<A: Adapter, E: Sync> Guard<A, E> for Drained {
+    type Before = ();
+
+    fn before(cx: &Ctx<A>, _: Option<&Value>) -> Result<(), Error> {
+        let queued = cx
+            .socket
+            .req_parts()
+            .extensions
+            .get::<engineioxide::QueuedBytes>()
+            .map_or(0, engineioxide::QueuedBytes::get);
+        if queued > cx.state.limits.config.max_unread_bytes {
+            metrics::counter!("huddle_unread_refusals_total").increment(1);
+            return Err(Error::refused(unread_refusal(queued)));
+        }
+        Ok(())
+    }
+
+    async fn admit(_: (), _: &Ctx<A>, _: &E) -> Result<Self, Error> {
+        Ok(Drained)
     }
 }
 

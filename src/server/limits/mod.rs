@@ -141,6 +141,11 @@ pub struct LimitsConfig {
     /// Most sockets one address holds in each namespace.
     #[arg(long, env = "HUDDLE_MAX_CONNECTIONS_PER_IP", default_value_t = LimitsConfig::DEFAULT.max_connections_per_ip)]
     pub max_connections_per_ip: usize,
+    /// Bytes already sent to a socket and still unread (queued for it,
+    /// not yet taken by its connection) past which its large reads
+    /// (history, dm-history, board-join, get-users) are refused.
+    #[arg(long, env = "HUDDLE_MAX_UNREAD_BYTES", default_value_t = LimitsConfig::DEFAULT.max_unread_bytes)]
+    pub max_unread_bytes: usize,
     /// Engine.IO sessions one address may hold at once, whether or not a
     /// namespace socket is on them (a page's one session carries its
     /// /chat and /notifications sockets). A little above the sockets per
@@ -177,6 +182,7 @@ impl LimitsConfig {
         max_connections: 20_000,
         max_connections_per_ip: 50,
         max_sessions_per_ip: 60,
+        max_unread_bytes: 1024 * 1024,
         handshakes: Rate::new(5, 1, 30),
         client_ip_header: None,
     };
@@ -200,6 +206,7 @@ impl LimitsConfig {
             max_connections: 100_000,
             max_connections_per_ip: 100_000,
             max_sessions_per_ip: 100_000,
+            max_unread_bytes: LimitsConfig::DEFAULT.max_unread_bytes,
             handshakes: high,
             client_ip_header: None,
         }
@@ -398,6 +405,7 @@ mod tests {
         assert_eq!(d.max_connections, 20_000);
         assert_eq!(d.max_connections_per_ip, 50);
         assert_eq!(d.max_sessions_per_ip, 60);
+        assert_eq!(d.max_unread_bytes, 1_048_576);
         assert_eq!(d.client_ip_header, None);
     }
 
