@@ -80,15 +80,25 @@ fn handshake_auth(token: Option<String>) -> Option<serde_json::Value> {
     serde_json::to_value(auth).ok()
 }
 
-/// This page's guest key: a random UUID, made on first use.
+/// This page's guest key: 128 random bits as hex, made on first use
+/// (`getRandomValues`, which, unlike `randomUUID`, a page served over
+/// plain HTTP on a LAN address has too).
 #[cfg(feature = "hydrate")]
 fn page_guest_key() -> Option<String> {
     thread_local! {
         static KEY: std::cell::OnceCell<Option<String>> = const { std::cell::OnceCell::new() };
     }
     KEY.with(|key| {
-        key.get_or_init(|| Some(web_sys::window()?.crypto().ok()?.random_uuid()))
-            .clone()
+        key.get_or_init(|| {
+            let mut bytes = [0u8; 16];
+            web_sys::window()?
+                .crypto()
+                .ok()?
+                .get_random_values_with_u8_array(&mut bytes)
+                .ok()?;
+            Some(bytes.iter().map(|b| format!("{b:02x}")).collect())
+        })
+        .clone()
     })
 }
 
