@@ -8,7 +8,8 @@
 //! remembered rooms), `messages` (room history), `direct` (direct
 //! messages), `board` (whiteboards). Beneath them: `backend` (which
 //! database, its pools, settings and migrations), `writer` (the
-//! group-commit writer of room messages) and `page` (history paging).
+//! group-commit writer of room messages, and `room_ids`, its cache) and
+//! `page` (history paging).
 
 use sqlx::AnyPool;
 use std::time::Duration;
@@ -21,6 +22,7 @@ mod direct;
 mod message_rows;
 mod messages;
 mod page;
+mod room_ids;
 mod rooms;
 mod sessions;
 #[cfg(test)]
