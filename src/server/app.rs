@@ -14,7 +14,7 @@ use super::limits::{self, Limits};
 use super::origin::{self, OriginPolicy};
 use super::presence::Presence;
 use super::state::AppState;
-use super::store::Store;
+use super::store::{Store, HOUSEKEEPING_EVERY};
 use crate::app::{shell, App};
 use crate::protocol::account::{LOGIN_PATH, LOGOUT_PATH, REGISTER_PATH};
 use anyhow::Context;
@@ -63,6 +63,7 @@ impl Application {
         let store = Store::connect(&config.database_url()).await.context(
             "cannot open the database: check HUDDLE_DATABASE_URL and the data directory",
         )?;
+        store.spawn_housekeeping(HOUSEKEEPING_EVERY);
 
         let addr = listen_addr(&config);
         let listener = TcpListener::bind(addr)

@@ -6,6 +6,7 @@ mod board;
 mod chat;
 mod cluster;
 mod direct;
+mod growth;
 mod helpers;
 mod history;
 mod limits;

@@ -15,6 +15,7 @@ use crate::protocol::board::{
     self, BoardChange, BoardChanged, BoardCursor, BoardDraw, BoardDrawing, BoardJoin, BoardLeave,
     BoardOp, BoardSnapshot, CursorAt,
 };
+use crate::protocol::limits::MAX_OPEN_BOARDS;
 use crate::server::error::{Error, Internal};
 use crate::server::limits::{Draws, Rooms};
 use crate::server::store::BoardApplied;
@@ -37,12 +38,19 @@ async fn board_join<A: Adapter>(
     _: Joined,
     join: BoardJoin,
 ) -> Result<BoardSnapshot, Error> {
+    let opened = cx
+        .socket
+        .extensions
+        .get::<Arc<OpenBoards>>()
+        .is_some_and(|open| open.open(join.room.clone(), MAX_OPEN_BOARDS));
+    if !opened {
+        return Err(Error::refused(format!(
+            "You have {MAX_OPEN_BOARDS} boards open, the most one connection may: close one first (board-leave)"
+        )));
+    }
     // In the room before reading: a change stored meanwhile is either in
     // the snapshot or sent after it (and the client skips what it has).
     cx.socket.join(board_room(&join.room));
-    if let Some(open) = cx.socket.extensions.get::<Arc<OpenBoards>>() {
-        open.insert(join.room.clone());
-    }
     cx.state
         .store
         .board_snapshot(&join.room, join.since)

@@ -8,8 +8,9 @@
 //! remembered rooms), `messages` (room history), `direct` (direct
 //! messages), `board` (whiteboards). Beneath them: `backend` (which
 //! database, its pools, settings and migrations), `writer` (the
-//! group-commit writer of room messages, and `room_ids`, its cache) and
-//! `page` (history paging).
+//! group-commit writer of room messages, and `room_ids`, its cache),
+//! `page` (history paging) and `housekeeping` (deleting what nothing needs
+//! any more).
 
 use sqlx::AnyPool;
 use std::time::Duration;
@@ -19,6 +20,7 @@ mod accounts;
 mod backend;
 mod board;
 mod direct;
+mod housekeeping;
 mod message_rows;
 mod messages;
 mod page;
@@ -31,6 +33,8 @@ mod writer;
 
 pub use accounts::User;
 pub use board::BoardApplied;
+pub use housekeeping::HOUSEKEEPING_EVERY;
+pub use rooms::Remembered;
 
 use backend::{checkpoints, Backend, Pools};
 use writer::AppendJob;
