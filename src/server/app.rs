@@ -60,9 +60,10 @@ impl Application {
             .await
             .context("cannot read or create the JWT secret")?;
         let tokens = Arc::new(TokenKeys::new(&secret));
-        let store = Store::connect(&config.database_url()).await.context(
-            "cannot open the database: check HUDDLE_DATABASE_URL and the data directory",
-        )?;
+        let store = Store::connect(&config.database_url())
+            .await
+            .context("cannot open the database: check HUDDLE_DATABASE_URL and the data directory")?
+            .with_board_limits(config.boards);
         store.spawn_housekeeping(HOUSEKEEPING_EVERY);
 
         let addr = listen_addr(&config);

@@ -86,6 +86,10 @@ pub struct Config {
     /// Rate and connection limits.
     #[command(flatten)]
     pub limits: crate::server::limits::LimitsConfig,
+
+    /// What boards may store.
+    #[command(flatten)]
+    pub boards: crate::server::store::BoardLimits,
 }
 
 fn parse_secret(s: &str) -> Result<SecretString, String> {
@@ -120,6 +124,7 @@ impl Config {
             log_format: "text".into(),
             heartbeat_secs: 15,
             limits: crate::server::limits::LimitsConfig::for_tests(),
+            boards: crate::server::store::BoardLimits::DEFAULT,
         }
     }
 }

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod board;
+mod board_storage;
 mod chat;
 mod cluster;
 mod direct;

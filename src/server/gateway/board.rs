@@ -16,9 +16,10 @@ use crate::protocol::board::{
     BoardOp, BoardSnapshot, CursorAt,
 };
 use crate::protocol::limits::MAX_OPEN_BOARDS;
+use crate::server::auth::identity::Identity;
 use crate::server::error::{Error, Internal};
 use crate::server::limits::{Draws, Rooms};
-use crate::server::store::BoardApplied;
+use crate::server::store::{BoardApplied, BoardClient};
 use socketioxide::adapter::Adapter;
 use socketioxide::extract::SocketRef;
 use std::sync::Arc;
@@ -75,10 +76,14 @@ async fn board_op<A: Adapter>(
     Drawer(username): Drawer,
     BoardOp { room, op }: BoardOp,
 ) -> Result<BoardChange, Error> {
+    let client = match Identity::of(&cx.socket).user_id() {
+        Some(id) => BoardClient::Account(id),
+        None => BoardClient::Address(cx.state.limits.client_ip(cx.socket.req_parts())),
+    };
     let applied = cx
         .state
         .store
-        .apply_board_op(&room, &username, &op)
+        .apply_board_op(&room, &username, client, &op)
         .await
         .internal_answer(
             "cannot store a board change",

@@ -1,16 +1,18 @@
 //! Deleting what nothing needs any more, now and then while the server
 //! runs: sessions past their expiry (a revoked one stays until then, so
-//! that its token goes on being refused). Without it the table grows for
-//! as long as the server lives.
+//! that its token goes on being refused) and the daily board counts of
+//! days gone by. Without it both tables grow for as long as the server
+//! lives.
 
-use super::{sessions, Store, StoreError};
+use super::{board, sessions, Store, StoreError};
 use std::time::Duration;
 
 /// How often the housekeeping runs (and once as the server starts).
 pub const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(10 * 60);
 
 impl Store {
-    /// Deletes expired sessions; how many rows went.
+    /// Deletes expired sessions and past days' board counts; how many rows
+    /// went.
     pub async fn housekeep(&self) -> Result<u64, StoreError> {
         housekeep(&self.writer).await
     }
@@ -46,5 +48,7 @@ impl Store {
 
 async fn housekeep(writer: &sqlx::AnyPool) -> Result<u64, StoreError> {
     let now = u64::try_from(chrono::Utc::now().timestamp()).unwrap_or(0);
-    sessions::purge_expired(writer, now).await
+    let sessions = sessions::purge_expired(writer, now).await?;
+    let writes = board::purge_writes(writer, board::today()).await?;
+    Ok(sessions + writes)
 }

@@ -32,7 +32,7 @@ pub(crate) mod test_db;
 mod writer;
 
 pub use accounts::User;
-pub use board::BoardApplied;
+pub use board::{BoardApplied, BoardClient, BoardLimits, BoardUsage};
 pub use housekeeping::HOUSEKEEPING_EVERY;
 pub use rooms::Remembered;
 
@@ -83,6 +83,8 @@ pub struct Store {
     reader: AnyPool,
     writer: AnyPool,
     appends: mpsc::Sender<AppendJob>,
+    /// The byte budgets of boards.
+    board_limits: BoardLimits,
 }
 
 impl std::fmt::Debug for Store {
@@ -109,7 +111,15 @@ impl Store {
             reader,
             writer,
             appends,
+            board_limits: BoardLimits::DEFAULT,
         })
+    }
+
+    /// This store with boards bounded by `limits` (the defaults:
+    /// [`BoardLimits::DEFAULT`]).
+    pub fn with_board_limits(mut self, limits: BoardLimits) -> Self {
+        self.board_limits = limits;
+        self
     }
 
     /// Waits until every queued message is stored, then closes the
