@@ -52,6 +52,36 @@ pub enum BoardRefusal {
     IdTaken(ShapeId),
     #[error("There is no shape {0} on this board")]
     NoShape(ShapeId),
+    /// The board's bytes of shapes shown (`HUDDLE_BOARD_MAX_BYTES`).
+    #[error("This board is full ({} of shapes): erase or clear something first", size(*.0))]
+    TooManyBytes(u64),
+    /// What one client (an account, or a guest's address) may add to
+    /// boards in a day (`HUDDLE_BOARD_DAILY_BYTES`).
+    #[error(
+        "You have drawn {} on boards today, the most allowed in one day: draw again after 00:00 UTC",
+        size(*.0)
+    )]
+    DailyLimit(u64),
+    /// A restore of a shape the board no longer keeps: erased shapes are
+    /// kept for undo up to a budget per board, those erased longest ago
+    /// deleted first, so an undo that old cannot be done any more.
+    #[error(
+        "Shape {0} cannot be restored: it was erased too long ago, and this board keeps only the shapes erased most recently"
+    )]
+    NoLongerKept(ShapeId),
+}
+
+/// `bytes` for people: `8 MiB`, `512 KiB`, or `1000 bytes`.
+pub fn size(bytes: u64) -> String {
+    const KIB: u64 = 1024;
+    const MIB: u64 = 1024 * KIB;
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
+        format!("{} MiB", bytes / MIB)
+    } else if bytes >= KIB && bytes.is_multiple_of(KIB) {
+        format!("{} KiB", bytes / KIB)
+    } else {
+        format!("{bytes} bytes")
+    }
 }
 
 /// Whether a board that shows `shapes` shapes holding `points` points in

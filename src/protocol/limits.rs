@@ -18,3 +18,12 @@ pub const MAX_TOKEN_BYTES: usize = 4096;
 /// several packets) and largest WebSocket message, in bytes. A message of
 /// `MAX_MESSAGE_CHARS` four-byte characters plus its envelope fits.
 pub const MAX_PAYLOAD_BYTES: usize = 64 * 1024;
+/// Most rooms one `/chat` socket may be in besides `general` (`join-room`
+/// refuses more), and most rooms an account keeps remembered: what one
+/// connection costs the server stays bounded.
+pub const MAX_JOINED_ROOMS: usize = 100;
+/// Most boards one socket may have open at once (`board-join` refuses
+/// more; the page opens one at a time).
+pub const MAX_OPEN_BOARDS: usize = 20;
+/// Most notification subscriptions one `/notifications` socket may hold.
+pub const MAX_SUBSCRIPTIONS: usize = 100;

@@ -14,7 +14,7 @@ use super::limits::{self, Limits};
 use super::origin::{self, OriginPolicy};
 use super::presence::Presence;
 use super::state::AppState;
-use super::store::Store;
+use super::store::{Store, HOUSEKEEPING_EVERY};
 use crate::app::{shell, App};
 use crate::protocol::account::{LOGIN_PATH, LOGOUT_PATH, REGISTER_PATH};
 use anyhow::Context;
@@ -62,9 +62,11 @@ impl Application {
             .await
             .context("cannot read or create the JWT secret")?;
         let tokens = Arc::new(TokenKeys::new(&secret));
-        let store = Store::connect(&config.database_url()).await.context(
-            "cannot open the database: check HUDDLE_DATABASE_URL and the data directory",
-        )?;
+        let store = Store::connect(&config.database_url())
+            .await
+            .context("cannot open the database: check HUDDLE_DATABASE_URL and the data directory")?
+            .with_board_limits(config.boards);
+        store.spawn_housekeeping(HOUSEKEEPING_EVERY);
 
         let addr = listen_addr(&config);
         let listener = TcpListener::bind(addr)

@@ -93,6 +93,10 @@ pub struct Config {
     /// Rate and connection limits.
     #[command(flatten)]
     pub limits: crate::server::limits::LimitsConfig,
+
+    /// What boards may store.
+    #[command(flatten)]
+    pub boards: crate::server::store::BoardLimits,
 }
 
 fn parse_secret(s: &str) -> Result<SecretString, String> {
@@ -128,6 +132,7 @@ impl Config {
             heartbeat_secs: 15,
             session_recheck_secs: 1,
             limits: crate::server::limits::LimitsConfig::for_tests(),
+            boards: crate::server::store::BoardLimits::DEFAULT,
         }
     }
 }

@@ -3,9 +3,11 @@
 
 mod accounts;
 mod board;
+mod board_storage;
 mod chat;
 mod cluster;
 mod direct;
+mod growth;
 mod helpers;
 mod history;
 mod limits;

@@ -19,6 +19,18 @@ fn a_board_has_room_up_to_its_limits_and_no_further() {
         "This board is full (5000 shapes): erase or clear something first"
     );
 }
+
+#[test]
+fn sizes_read_as_people_write_them() {
+    assert_eq!(size(8 * 1024 * 1024), "8 MiB");
+    assert_eq!(size(512 * 1024), "512 KiB");
+    assert_eq!(size(1000), "1000 bytes");
+    assert_eq!(size(1536 * 1024), "1536 KiB");
+    assert_eq!(
+        BoardRefusal::TooManyBytes(8 * 1024 * 1024).to_string(),
+        "This board is full (8 MiB of shapes): erase or clear something first"
+    );
+}
 use crate::protocol::parse_payload;
 use serde_json::json;
 

@@ -15,9 +15,11 @@ use crate::protocol::board::{
     self, BoardChange, BoardChanged, BoardCursor, BoardDraw, BoardDrawing, BoardJoin, BoardLeave,
     BoardOp, BoardSnapshot, CursorAt,
 };
+use crate::protocol::limits::MAX_OPEN_BOARDS;
+use crate::server::auth::identity::Identity;
 use crate::server::error::{Error, Internal};
 use crate::server::limits::{Draws, Rooms};
-use crate::server::store::BoardApplied;
+use crate::server::store::{BoardApplied, BoardClient};
 use socketioxide::adapter::Adapter;
 use socketioxide::extract::SocketRef;
 use std::sync::Arc;
@@ -37,12 +39,19 @@ async fn board_join<A: Adapter>(
     _: (Joined, Drained),
     join: BoardJoin,
 ) -> Result<BoardSnapshot, Error> {
+    let opened = cx
+        .socket
+        .extensions
+        .get::<Arc<OpenBoards>>()
+        .is_some_and(|open| open.open(join.room.clone(), MAX_OPEN_BOARDS));
+    if !opened {
+        return Err(Error::refused(format!(
+            "You have {MAX_OPEN_BOARDS} boards open, the most one connection may: close one first (board-leave)"
+        )));
+    }
     // In the room before reading: a change stored meanwhile is either in
     // the snapshot or sent after it (and the client skips what it has).
     cx.socket.join(board_room(&join.room));
-    if let Some(open) = cx.socket.extensions.get::<Arc<OpenBoards>>() {
-        open.insert(join.room.clone());
-    }
     cx.state
         .store
         .board_snapshot(&join.room, join.since)
@@ -67,10 +76,14 @@ async fn board_op<A: Adapter>(
     Drawer(username): Drawer,
     BoardOp { room, op }: BoardOp,
 ) -> Result<BoardChange, Error> {
+    let client = match Identity::of(&cx.socket).user_id() {
+        Some(id) => BoardClient::Account(id),
+        None => BoardClient::Address(cx.state.limits.client_ip(cx.socket.req_parts())),
+    };
     let applied = cx
         .state
         .store
-        .apply_board_op(&room, &username, &op)
+        .apply_board_op(&room, &username, client, &op)
         .await
         .internal_answer(
             "cannot store a board change",

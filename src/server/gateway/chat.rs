@@ -6,6 +6,7 @@
 use super::emit::{emit_to, everyone, now};
 use super::guards::{Anyone, Drained, Joined, Token};
 use super::pipeline::{on, Ctx};
+use super::rooms::joined_rooms;
 use super::state::GatewayState;
 use super::turn::{Sequencer, Turn};
 use super::{board, direct};
@@ -15,11 +16,12 @@ use crate::protocol::chat::{
     SendMessage, UserJoined, UserLeft, UserList, Welcome,
 };
 use crate::protocol::history::{History, HistoryPage};
+use crate::protocol::limits::MAX_JOINED_ROOMS;
 use crate::protocol::RoomName;
 use crate::server::auth::identity::Identity;
 use crate::server::error::{Error, Internal};
 use crate::server::limits::{Reads, Rooms, Sends};
-use crate::server::store::{Appended, Author};
+use crate::server::store::{Appended, Author, Remembered};
 use socketioxide::adapter::Adapter;
 use socketioxide::extract::{SocketRef, State};
 use socketioxide::socket::DisconnectReason;
@@ -159,17 +161,35 @@ async fn send_message<A: Adapter>(
     })
 }
 
+/// `join-room`: at most [`MAX_JOINED_ROOMS`] rooms per socket besides
+/// `general`, and as many remembered per account.
 async fn join_room<A: Adapter>(
     cx: Ctx<A>,
     _: Joined,
     JoinRoom { room }: JoinRoom,
 ) -> Result<OkMessage, Error> {
-    cx.socket.join(room.as_str().to_owned());
+    if room.is_general() {
+        cx.socket.join(RoomName::GENERAL);
+        return Ok(OkMessage::new(chat::joined_room(&room)));
+    }
+    let (joined, already) = joined_rooms(&cx.socket, room.as_str());
+    if !already && joined >= MAX_JOINED_ROOMS {
+        return Err(Error::refused(format!(
+            "You are in {MAX_JOINED_ROOMS} rooms besides general, the most one connection may join: leave one first"
+        )));
+    }
     if let Some(user) = Identity::of(&cx.socket).user_id() {
-        if let Err(e) = cx.state.store.remember_room(user, &room).await {
-            tracing::error!(error = %e, "cannot remember a room");
+        match cx.state.store.remember_room(user, &room).await {
+            Ok(Remembered::Yes) => {}
+            Ok(Remembered::Full) => {
+                return Err(Error::refused(format!(
+                    "Your account keeps {MAX_JOINED_ROOMS} rooms besides general, the most it may: leave one first"
+                )))
+            }
+            Err(e) => tracing::error!(error = %e, "cannot remember a room"),
         }
     }
+    cx.socket.join(room.as_str().to_owned());
     Ok(OkMessage::new(chat::joined_room(&room)))
 }
 

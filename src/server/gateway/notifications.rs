@@ -7,9 +7,11 @@
 
 use super::guards::Anyone;
 use super::pipeline::{on, Ctx};
+use super::rooms::joined_rooms;
 use super::state::GatewayState;
 use super::turn::Sequencer;
 use crate::protocol::ack::OkMessage;
+use crate::protocol::limits::MAX_SUBSCRIPTIONS;
 use crate::protocol::notifications::{self, SubscribeToNotifications};
 use crate::server::error::Error;
 use crate::server::limits::Reads;
@@ -40,6 +42,13 @@ async fn subscribe<A: Adapter>(
     _: Anyone,
     SubscribeToNotifications { user_id }: SubscribeToNotifications,
 ) -> Result<OkMessage, Error> {
-    cx.socket.join(user_id.room());
+    let room = user_id.room();
+    let (subscribed, already) = joined_rooms(&cx.socket, &room);
+    if !already && subscribed >= MAX_SUBSCRIPTIONS {
+        return Err(Error::refused(format!(
+            "This connection has {MAX_SUBSCRIPTIONS} subscriptions, the most one may have: connect again to start afresh"
+        )));
+    }
+    cx.socket.join(room);
     Ok(OkMessage::new(notifications::subscribed(&user_id)))
 }

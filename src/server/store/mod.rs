@@ -8,7 +8,9 @@
 //! remembered rooms), `messages` (room history), `direct` (direct
 //! messages), `board` (whiteboards). Beneath them: `backend` (which
 //! database, its pools, settings and migrations), `writer` (the
-//! group-commit writer of room messages) and `page` (history paging).
+//! group-commit writer of room messages, and `room_ids`, its cache),
+//! `page` (history paging) and `housekeeping` (deleting what nothing needs
+//! any more).
 
 use sqlx::AnyPool;
 use std::time::Duration;
@@ -18,9 +20,11 @@ mod accounts;
 mod backend;
 mod board;
 mod direct;
+mod housekeeping;
 mod message_rows;
 mod messages;
 mod page;
+mod room_ids;
 mod rooms;
 mod sessions;
 #[cfg(test)]
@@ -28,7 +32,9 @@ pub(crate) mod test_db;
 mod writer;
 
 pub use accounts::User;
-pub use board::BoardApplied;
+pub use board::{BoardApplied, BoardClient, BoardLimits, BoardUsage};
+pub use housekeeping::HOUSEKEEPING_EVERY;
+pub use rooms::Remembered;
 
 use backend::{checkpoints, Backend, Pools};
 use writer::AppendJob;
@@ -122,6 +128,8 @@ pub struct Store {
     reader: AnyPool,
     writer: AnyPool,
     appends: mpsc::Sender<AppendJob>,
+    /// The byte budgets of boards.
+    board_limits: BoardLimits,
 }
 
 impl std::fmt::Debug for Store {
@@ -148,7 +156,15 @@ impl Store {
             reader,
             writer,
             appends,
+            board_limits: BoardLimits::DEFAULT,
         })
+    }
+
+    /// This store with boards bounded by `limits` (the defaults:
+    /// [`BoardLimits::DEFAULT`]).
+    pub fn with_board_limits(mut self, limits: BoardLimits) -> Self {
+        self.board_limits = limits;
+        self
     }
 
     /// Waits until every queued message is stored, then closes the

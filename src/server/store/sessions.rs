@@ -1,5 +1,7 @@
-//! Login sessions (`sessions`): one row per token handed out, until it is
-//! revoked (a token's expiry is in the token itself).
+//! Login sessions (`sessions`): one row per token handed out (a token's
+//! expiry is in the token itself, and in `expires_at`). A revoked session
+//! stays until it expires, so that its token goes on being refused; then
+//! the housekeeping deletes it ([`purge_expired`]).
 
 use super::{now_text, Store, StoreError};
 
@@ -54,6 +56,17 @@ impl Store {
     }
 }
 
+/// Deletes the sessions that expired before `now` (seconds since 1970),
+/// revoked or not: their tokens are refused for their expiry alone. How
+/// many went.
+pub(super) async fn purge_expired(writer: &sqlx::AnyPool, now: u64) -> Result<u64, StoreError> {
+    let done = sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
+        .bind(i64::try_from(now).unwrap_or(i64::MAX))
+        .execute(writer)
+        .await?;
+    Ok(done.rows_affected())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -73,5 +86,28 @@ mod tests {
         assert!(later.unwrap().is_empty());
     }
 
-    crate::server::store::test_db::on_both_backends!(sessions_can_be_revoked);
+    /// Expired sessions go, revoked or not; a revoked session that has
+    /// not expired stays, and stays refused.
+    async fn expired_sessions_are_purged(s: Store) {
+        let u = s.create_user(&name("ann"), "h").await.unwrap();
+        s.create_session("live", u.id, 2_000).await.unwrap();
+        s.create_session("revoked", u.id, 2_000).await.unwrap();
+        s.revoke_session("revoked").await.unwrap();
+        s.create_session("old", u.id, 999).await.unwrap();
+        s.create_session("old-revoked", u.id, 999).await.unwrap();
+        s.revoke_session("old-revoked").await.unwrap();
+        assert_eq!(purge_expired(&s.writer, 1_000).await.unwrap(), 2);
+        let left: Vec<String> = sqlx::query_scalar("SELECT id FROM sessions ORDER BY id")
+            .fetch_all(&s.reader)
+            .await
+            .unwrap();
+        assert_eq!(left, ["live", "revoked"]);
+        assert!(s.session_active("live").await.unwrap());
+        assert!(!s.session_active("revoked").await.unwrap());
+    }
+
+    crate::server::store::test_db::on_both_backends!(
+        sessions_can_be_revoked,
+        expired_sessions_are_purged
+    );
 }

@@ -6,6 +6,7 @@
 
 use super::backend::Backend;
 use super::message_rows::select_by_client_id;
+use super::room_ids::RoomIds;
 use super::rooms::room_id;
 use super::{Appended, Author, StoreError};
 use crate::protocol::chat::{ClientMessageId, NewMessage as StoredMessage, Timestamp};
@@ -67,7 +68,7 @@ pub(super) fn start(backend: Backend, writer: AnyPool) -> mpsc::Sender<AppendJob
 
 /// The writer task: batches of appends, one transaction each.
 async fn write_appends(backend: Backend, writer: AnyPool, mut jobs: mpsc::Receiver<AppendJob>) {
-    let mut rooms: HashMap<RoomName, i64> = HashMap::new();
+    let mut rooms = RoomIds::default();
     let mut scripts = SqliteScripts::default();
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
@@ -115,7 +116,7 @@ const SQLITE_SCRIPT_BATCH: usize = 16;
 /// whole batch back.
 async fn store_batch_sqlite(
     writer: &AnyPool,
-    rooms: &mut HashMap<RoomName, i64>,
+    rooms: &mut RoomIds,
     scripts: &mut SqliteScripts,
     batch: &[AppendJob],
 ) -> Result<Vec<Appended<StoredMessage>>, StoreError> {
@@ -141,7 +142,7 @@ async fn store_batch_sqlite(
 /// transaction open when it fails.
 async fn sqlite_append_batch(
     conn: &mut sqlx::AnyConnection,
-    rooms: &HashMap<RoomName, i64>,
+    rooms: &RoomIds,
     scripts: &mut SqliteScripts,
     batch: &[AppendJob],
 ) -> Result<Vec<Appended<StoredMessage>>, StoreError> {
@@ -265,7 +266,7 @@ const POSTGRES_TRIES: usize = 3;
 /// not failed for them.
 async fn store_batch(
     writer: &AnyPool,
-    rooms: &mut HashMap<RoomName, i64>,
+    rooms: &mut RoomIds,
     batch: &[AppendJob],
 ) -> Result<Vec<Appended<StoredMessage>>, StoreError> {
     let mut tries = 0;
@@ -480,7 +481,7 @@ mod tests {
         let size = SQLITE_SCRIPT_BATCH + 3;
         let mut batch: Vec<_> = (0..size - 1).map(|i| job(&format!("m{i}"))).collect();
         batch.push(job("boom"));
-        let (mut rooms, mut scripts) = (HashMap::new(), SqliteScripts::default());
+        let (mut rooms, mut scripts) = (RoomIds::default(), SqliteScripts::default());
         assert!(
             store_batch_sqlite(&s.writer, &mut rooms, &mut scripts, &batch)
                 .await
@@ -500,6 +501,34 @@ mod tests {
             })
             .collect();
         assert_eq!(seqs, (1..size as i64).collect::<Vec<_>>());
+    }
+
+    /// The writer's cache of room ids is bounded: messages to ever more
+    /// room names do not grow it without end (rooms past it are looked up
+    /// again).
+    #[tokio::test]
+    async fn the_writers_room_ids_stay_bounded() {
+        let (s, _dir) = test_db::sqlite().await;
+        let (mut rooms, mut scripts) = (Default::default(), SqliteScripts::default());
+        for chunk in 0..20 {
+            let batch: Vec<_> = (0..MAX_BATCH)
+                .map(|i| {
+                    let room = room(&format!("r{chunk}-{i}"));
+                    AppendJob::new(&room, &name("x"), None, &text("m"), None, &ts()).0
+                })
+                .collect();
+            let stored = store_batch_sqlite(&s.writer, &mut rooms, &mut scripts, &batch)
+                .await
+                .unwrap();
+            assert!(stored
+                .iter()
+                .all(|a| matches!(a, Appended::New(m) if m.seq == 1)));
+        }
+        assert!(
+            rooms.len() <= super::super::room_ids::CACHED_ROOMS,
+            "{} room ids kept",
+            rooms.len()
+        );
     }
 
     /// Two nodes on one PostgreSQL database, appending to the same room at
