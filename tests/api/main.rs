@@ -9,6 +9,7 @@ mod direct;
 mod helpers;
 mod history;
 mod limits;
+mod names;
 mod notifications;
 mod operations;
 mod origin;

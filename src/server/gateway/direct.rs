@@ -15,6 +15,7 @@ use crate::protocol::notifications::{mentions, Alert, AlertKind, UserId};
 use crate::protocol::{ClientEvent, Username};
 use crate::server::error::{Error, Internal};
 use crate::server::limits::{Reads, Sends};
+use crate::server::names;
 use crate::server::notifier;
 use crate::server::store::{Appended, User};
 use socketioxide::adapter::Adapter;
@@ -63,7 +64,7 @@ async fn send_dm<A: Adapter>(
             if !is_looking(&io, to.id, |f| {
                 f.with
                     .as_ref()
-                    .is_some_and(|w| w.as_str().eq_ignore_ascii_case(me.username.as_str()))
+                    .is_some_and(|w| names::same(w.as_str(), me.username.as_str()))
             }) {
                 alert(
                     &io,
@@ -160,10 +161,7 @@ pub async fn alert_mentions<A: Adapter>(
         let Ok(name) = Username::parse(&name) else {
             continue;
         };
-        if name
-            .as_str()
-            .eq_ignore_ascii_case(message.username.as_str())
-        {
+        if names::same(name.as_str(), message.username.as_str()) {
             continue;
         }
         let user = match state.store.user_by_name(&name).await {
