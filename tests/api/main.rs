@@ -13,6 +13,7 @@ mod names;
 mod notifications;
 mod operations;
 mod origin;
+mod payloads;
 mod protected;
 mod slow_consumers;
 mod transports;

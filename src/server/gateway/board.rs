@@ -15,6 +15,7 @@ use crate::protocol::board::{
     self, BoardChange, BoardChanged, BoardCursor, BoardDraw, BoardDrawing, BoardJoin, BoardLeave,
     BoardOp, BoardSnapshot, CursorAt,
 };
+use crate::protocol::ClientEvent;
 use crate::server::error::{Error, Internal};
 use crate::server::limits::{Draws, Rooms};
 use crate::server::store::BoardApplied;
@@ -86,7 +87,7 @@ async fn board_op<A: Adapter>(
             Ok(change)
         }
         BoardApplied::Unchanged(change) => Ok(change),
-        BoardApplied::Refused(rule) => Err(Error::refused(rule.to_string())),
+        BoardApplied::Refused(rule) => Err(Error::refused(format!("{}: {rule}", BoardOp::NAME))),
     }
 }
 
