@@ -18,3 +18,8 @@ pub const MAX_TOKEN_BYTES: usize = 4096;
 /// several packets) and largest WebSocket message, in bytes. A message of
 /// `MAX_MESSAGE_CHARS` four-byte characters plus its envelope fits.
 pub const MAX_PAYLOAD_BYTES: usize = 64 * 1024;
+/// Most `@name` mentions one message notifies: the first this many
+/// distinct names (in any case, the author's own not counted) are looked
+/// up, in one query, and those that are accounts notified. A message full
+/// of `@names` costs one bounded look-up, not one per name.
+pub const MAX_MENTIONS_NOTIFIED: usize = 20;

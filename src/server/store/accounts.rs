@@ -7,6 +7,7 @@ use crate::protocol::Username;
 use crate::server::names;
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
+use std::collections::HashMap;
 
 /// An account, without its password hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,6 +115,34 @@ impl Store {
             .fetch_optional(&self.reader)
             .await?;
         name_clash(&key, row)
+    }
+
+    /// The accounts among `wanted` (any case), in the order of `wanted`;
+    /// names that are no account are left out. One query, on the unique
+    /// name key: callers bound `wanted` (mentions: at most
+    /// `MAX_MENTIONS_NOTIFIED`).
+    pub async fn users_by_names(&self, wanted: &[Username]) -> Result<Vec<User>, StoreError> {
+        if wanted.is_empty() {
+            return Ok(Vec::new());
+        }
+        let keys: Vec<String> = wanted.iter().map(|n| names::key(n.as_str())).collect();
+        let placeholders: Vec<String> = (1..=keys.len()).map(|i| format!("${i}")).collect();
+        // Only placeholders are written into the text; the names are bound.
+        let sql = format!(
+            "SELECT id, username FROM users WHERE name_key IN ({})",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for key in &keys {
+            query = query.bind(key.clone());
+        }
+        let rows = query.fetch_all(&self.reader).await?;
+        let mut found: HashMap<String, User> = HashMap::new();
+        for row in &rows {
+            let user = user_of(row)?;
+            found.insert(names::key(user.username.as_str()), user);
+        }
+        Ok(keys.iter().filter_map(|k| found.remove(k)).collect())
     }
 
     /// Whether an account has this id.
@@ -336,7 +365,21 @@ mod tests {
         assert_eq!(again, keys);
     }
 
+    /// Many names, one query: the accounts among them, in the order asked,
+    /// whatever the case; the others left out.
+    async fn users_are_found_by_names_at_once(s: Store) {
+        let ann = s.create_user(&name("Ann"), "h").await.unwrap();
+        let elodie = s.create_user(&name("Élodie"), "h").await.unwrap();
+        let bob = s.create_user(&name("bob"), "h").await.unwrap();
+        let wanted = ["BOB", "nobody", "élodie", "ann", "ANN"].map(name);
+        let found = s.users_by_names(&wanted).await.unwrap();
+        assert_eq!(found, [bob, elodie, ann.clone()]);
+        assert_eq!(s.users_by_names(&[]).await.unwrap(), []);
+        assert_eq!(s.users_by_names(&[name("aNN")]).await.unwrap(), [ann]);
+    }
+
     crate::server::store::test_db::on_both_backends!(
+        users_are_found_by_names_at_once,
         look_alike_names_clash,
         old_accounts_get_their_keys,
         usernames_are_unique_without_regard_to_case,
