@@ -178,7 +178,7 @@ fn clip(s: &str) -> String {
 /// have two: the start and end of a line, opposite corners of the box a
 /// rectangle or ellipse fills.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "lowercase", expecting = "pen, line, rect or ellipse")]
 pub enum Tool {
     Pen,
     Line,
@@ -236,6 +236,7 @@ fn check_width(width: f32) -> Result<(), String> {
 
 /// One finished shape.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(expecting = "a shape: an object with id, tool, color, width and points")]
 pub struct Shape {
     pub id: ShapeId,
     pub tool: Tool,
@@ -315,8 +316,10 @@ impl ClientEvent for BoardLeave {
     type Reply = OkMessage;
 }
 
-/// One change to a board, as a client asks for it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One change to a board, as a client asks for it: `{type: "add", shape}`,
+/// `{type: "erase", ids}` or `{type: "restore", ids}`. Read through
+/// [`OpFields`] (see its `Deserialize`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum Op {
     /// Add a finished shape. Adding a shape that is already there, the
@@ -328,6 +331,53 @@ pub enum Op {
     Erase { ids: Vec<ShapeId> },
     /// Bring erased shapes back (undoing an erase or a clear).
     Restore { ids: Vec<ShapeId> },
+}
+
+/// An op as it comes: its `type` and the fields of every type. serde's
+/// own reading of a tagged enum buffers the op first, which loses where in
+/// it a field was wrong and says `expected internally tagged enum Op`;
+/// read as a plain object, each field's refusal names it
+/// (`op.shape.width must be a number`).
+#[derive(Deserialize)]
+#[serde(expecting = "an object with a type of add, erase or restore")]
+struct OpFields {
+    #[serde(rename = "type")]
+    kind: OpKind,
+    #[serde(default)]
+    shape: Option<Shape>,
+    #[serde(default)]
+    ids: Option<Vec<ShapeId>>,
+}
+
+#[derive(Clone, Copy, Deserialize)]
+#[serde(rename_all = "lowercase", expecting = "add, erase or restore")]
+enum OpKind {
+    Add,
+    Erase,
+    Restore,
+}
+
+impl<'de> Deserialize<'de> for Op {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let OpFields { kind, shape, ids } = OpFields::deserialize(d)?;
+        let needs_ids = |kind: &str| {
+            D::Error::custom(format!(
+                "an op of type {kind} needs ids, an array of shape ids"
+            ))
+        };
+        match kind {
+            OpKind::Add => shape
+                .map(|shape| Op::Add { shape })
+                .ok_or_else(|| D::Error::custom("an op of type add needs a shape")),
+            OpKind::Erase => ids
+                .map(|ids| Op::Erase { ids })
+                .ok_or_else(|| needs_ids("erase")),
+            OpKind::Restore => ids
+                .map(|ids| Op::Restore { ids })
+                .ok_or_else(|| needs_ids("restore")),
+        }
+    }
 }
 
 impl Op {

@@ -27,3 +27,8 @@ pub const MAX_JOINED_ROOMS: usize = 100;
 pub const MAX_OPEN_BOARDS: usize = 20;
 /// Most notification subscriptions one `/notifications` socket may hold.
 pub const MAX_SUBSCRIPTIONS: usize = 100;
+/// Most `@name` mentions one message notifies: the first this many
+/// distinct names (in any case, the author's own not counted) are looked
+/// up, in one query, and those that are accounts notified. A message full
+/// of `@names` costs one bounded look-up, not one per name.
+pub const MAX_MENTIONS_NOTIFIED: usize = 20;

@@ -55,17 +55,27 @@ pub(crate) fn parse_id(raw: &str, what: &'static str, max: usize) -> Result<Stri
 }
 
 /// Characters that have no place in a name: control characters (including
-/// newlines) and the invisible formatting characters that let one name
-/// impersonate another (zero-width spaces and joiners, bidirectional
-/// overrides, the byte order mark).
+/// newlines) and the invisible ones that let one name impersonate another.
 fn is_forbidden_in_name(c: char) -> bool {
-    c.is_control() || is_invisible_format(c)
+    c.is_control() || is_invisible(c)
 }
 
-fn is_invisible_format(c: char) -> bool {
+/// Characters that draw nothing, so that `ad\u{200B}min` or `ad\u{3164}min`
+/// looks like `admin`: Unicode's default-ignorable code points
+/// (`Default_Ignorable_Code_Point` in DerivedCoreProperties.txt: soft
+/// hyphen, zero-width spaces and joiners, bidirectional controls, the
+/// Hangul fillers, variation selectors, tags, the byte order mark…), the
+/// blank Braille pattern (U+2800, which Unicode does not count as
+/// ignorable but draws nothing either) and the interlinear annotation
+/// marks. The list is short and fixed, so the browser build checks it
+/// without a Unicode table crate.
+fn is_invisible(c: char) -> bool {
     matches!(c,
-        '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
-        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}'..='\u{1160}' | '\u{17B4}'..='\u{17B5}'
+        | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}' | '\u{2800}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}'
+        | '\u{FEFF}' | '\u{FFA0}' | '\u{FFF0}'..='\u{FFFB}' | '\u{1BCA0}'..='\u{1BCA3}'
+        | '\u{1D173}'..='\u{1D17A}' | '\u{E0000}'..='\u{E0FFF}')
 }
 
 /// Shared rules of usernames and room names: surrounding whitespace is
@@ -276,6 +286,53 @@ mod tests {
             assert!(RoomName::parse(bad).is_err(), "{bad:?}");
         }
         assert!(Username::parse("Zoë 李").is_ok());
+    }
+
+    /// Characters that draw nothing (fillers, variation selectors, tags)
+    /// would let `ad\u{3164}min` pass for `admin`: every name refuses them.
+    #[test]
+    fn names_refuse_invisible_fillers() {
+        for filler in [
+            '\u{3164}',  // Hangul filler
+            '\u{115F}',  // Hangul choseong filler
+            '\u{1160}',  // Hangul jungseong filler
+            '\u{FFA0}',  // halfwidth Hangul filler
+            '\u{2800}',  // Braille pattern blank
+            '\u{034F}',  // combining grapheme joiner
+            '\u{FE00}',  // variation selector 1
+            '\u{FE0F}',  // variation selector 16
+            '\u{E0100}', // variation selector 17
+            '\u{E01EF}', // variation selector 256
+            '\u{180B}',  // Mongolian free variation selector 1
+            '\u{E0001}', // language tag
+            '\u{E0041}', // tag latin capital letter A
+            '\u{E007F}', // cancel tag
+            '\u{17B4}',  // Khmer vowel inherent aq
+            '\u{1D173}', // musical symbol begin beam
+        ] {
+            for name in [
+                format!("ad{filler}min"),
+                format!("{filler}"),
+                format!("admin{filler}"),
+            ] {
+                assert_eq!(
+                    Username::parse(&name).unwrap_err(),
+                    NameError::ForbiddenCharacter { what: "username" },
+                    "U+{:04X}",
+                    filler as u32
+                );
+                assert_eq!(
+                    RoomName::parse(&name).unwrap_err(),
+                    NameError::ForbiddenCharacter { what: "room" },
+                    "U+{:04X}",
+                    filler as u32
+                );
+            }
+        }
+        // Hangul and Braille letters that draw something stay allowed (an
+        // emoji with its presentation selector U+FE0F does not).
+        assert!(Username::parse("Hangul 한글").is_ok());
+        assert!(Username::parse("⠁braille").is_ok());
     }
 
     #[test]

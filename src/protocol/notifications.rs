@@ -116,38 +116,28 @@ impl Alert {
 }
 
 /// The names a message mentions: each `@name`, up to whitespace or
-/// punctuation, without duplicates, in order.
-pub fn mentions(text: &str) -> Vec<String> {
-    let mut found: Vec<String> = Vec::new();
-    for word in text.split_whitespace() {
-        let Some(rest) = word.strip_prefix('@') else {
-            continue;
-        };
-        let name: String = rest
-            .chars()
-            .take_while(|c| {
-                !matches!(
-                    c,
-                    ',' | '.' | ':' | ';' | '!' | '?' | ')' | '(' | '"' | '\''
-                )
-            })
-            .collect();
-        if !name.is_empty() && !found.iter().any(|f| f.eq_ignore_ascii_case(&name)) {
-            found.push(name);
-        }
-    }
-    found
+/// punctuation, in order, repeats included (the server counts names once
+/// by their folded key, and at most
+/// [`MAX_MENTIONS_NOTIFIED`](super::limits::MAX_MENTIONS_NOTIFIED) of
+/// them: it stops reading there).
+pub fn mentions(text: &str) -> impl Iterator<Item = &str> {
+    text.split_whitespace().filter_map(|word| {
+        let rest = word.strip_prefix('@')?;
+        let end = rest
+            .find([',', '.', ':', ';', '!', '?', ')', '(', '"', '\''])
+            .unwrap_or(rest.len());
+        Some(&rest[..end]).filter(|name| !name.is_empty())
+    })
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
-    fn mentions_are_found_once() {
-        assert_eq!(
-            super::mentions("hi @ann, and @Bob! @ann again @"),
-            ["ann", "Bob"]
-        );
-        assert!(super::mentions("mail me at a@b.c").is_empty());
+    fn mentions_are_found_in_order() {
+        let found: Vec<&str> =
+            super::mentions("hi @ann, and @Bob! @ann again @ @(x) @zoë.").collect();
+        assert_eq!(found, ["ann", "Bob", "ann", "zoë"]);
+        assert_eq!(super::mentions("mail me at a@b.c").count(), 0);
     }
 
     use super::*;

@@ -11,6 +11,7 @@ pub mod health;
 pub mod io;
 pub mod limits;
 pub mod metrics;
+pub mod names;
 pub mod notifier;
 pub mod origin;
 pub mod presence;

@@ -397,11 +397,17 @@ async fn hostile_input_is_refused_and_changes_nothing() {
             pen(json!(too_many), json!(2), "#000000"),
             "1 to 2000 points",
         ),
-        (pen(json!("lots"), json!(2), "#000000"), "invalid type"),
+        (
+            pen(json!("lots"), json!(2), "#000000"),
+            "op.shape.points must be an array, got a string",
+        ),
         (json!({"type": "erase", "ids": many_ids}), "1 to 500 shapes"),
         (json!({"type": "erase", "ids": ["nope"]}), "no shape nope"),
         (json!({"type": "restore", "ids": ["bad id!"]}), "shape id"),
-        (json!({"type": "explode"}), "unknown variant"),
+        (
+            json!({"type": "explode"}),
+            "op.type must be add, erase or restore, got \"explode\"",
+        ),
         (
             json!({"type": "add", "shape": {"id": kept.as_str(), "tool": "line",
                    "color": "#000000", "width": 2, "points": [[1, 1], [2, 2]]}}),

@@ -1,6 +1,6 @@
 //! Direct messages, unread counts, and the alerts of /notifications.
 
-use crate::helpers::{spawn_app, Sock, TestApp, TransportType};
+use crate::helpers::{spawn_app, Sock, TestApp, TransportType, QUIET};
 use huddle::protocol::notifications::UserId;
 use serde_json::{json, Value};
 
@@ -372,4 +372,47 @@ async fn internal_rooms_cannot_be_joined() {
     let (message, before) = spy.until("new-message").await;
     assert_eq!(message["message"], "public");
     assert!(before.iter().all(|(e, _)| e != "new-dm"), "{before:?}");
+}
+
+/// A message with many `@names` notifies at most the first
+/// `MAX_MENTIONS_NOTIFIED` distinct names (in any case, the author's own
+/// not counted), looked up at once (#13 item 8).
+#[tokio::test]
+async fn a_message_notifies_at_most_the_first_mentions() {
+    use huddle::protocol::limits::MAX_MENTIONS_NOTIFIED;
+    let app = spawn_app().await;
+    let author = person(&app, "author").await;
+    let author1 = chat(&app, &author, "author").await;
+    let mut people = Vec::new();
+    for i in 0..MAX_MENTIONS_NOTIFIED + 5 {
+        let name = format!("m{i:02}");
+        let p = person(&app, &name).await;
+        let sock = alerts(&app, &p).await;
+        people.push((name, sock));
+    }
+    // The author, and the first name again in capitals, count for nothing.
+    let mut text = String::from("@author @M00");
+    for (name, _) in &people {
+        text.push_str(&format!(" @{name} @{}", name.to_uppercase()));
+    }
+    assert_ok(
+        &author1
+            .request("send-message", json!({"message": text, "room": "dev"}))
+            .await,
+    );
+    for (name, sock) in people.iter_mut().take(MAX_MENTIONS_NOTIFIED) {
+        let alert = next_alert(sock).await;
+        assert_eq!(alert["kind"], "mention", "{name}: {alert}");
+    }
+    // Nothing more for anyone: one alert each for the first ones, none for
+    // the others.
+    tokio::time::sleep(QUIET).await;
+    for (name, sock) in people.iter_mut() {
+        let more: Vec<_> = sock
+            .drain()
+            .into_iter()
+            .filter(|(event, _)| event == "notification")
+            .collect();
+        assert!(more.is_empty(), "{name} got {more:?}");
+    }
 }

@@ -88,7 +88,7 @@ fn hostile_shapes_are_refused_with_a_reason() {
         ),
         (
             json!({"id": "a", "tool": "spray", "color": "#112233", "width": 2, "points": [[1,1]]}),
-            "unknown variant",
+            "op.shape.tool must be pen, line, rect or ellipse, got \"spray\"",
         ),
     ];
     for (shape, reason) in cases {

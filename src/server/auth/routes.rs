@@ -36,6 +36,14 @@ pub async fn register(
                 ),
             ))
         }
+        Err(StoreError::LooksLike { name, existing }) => {
+            return Err(Error::with_status(
+                StatusCode::CONFLICT,
+                format!(
+                    "The username {name} looks like the registered name {existing}: pick another"
+                ),
+            ))
+        }
         Err(e) => return Err(Error::internal("creating a user failed", e)),
     };
     tracing::info!(user = user.id, "registered");

@@ -17,6 +17,7 @@ use crate::protocol::board::{
 };
 use crate::protocol::limits::MAX_OPEN_BOARDS;
 use crate::server::auth::identity::Identity;
+use crate::protocol::ClientEvent;
 use crate::server::error::{Error, Internal};
 use crate::server::limits::{Draws, Rooms};
 use crate::server::store::{BoardApplied, BoardClient};
@@ -99,7 +100,7 @@ async fn board_op<A: Adapter>(
             Ok(change)
         }
         BoardApplied::Unchanged(change) => Ok(change),
-        BoardApplied::Refused(rule) => Err(Error::refused(rule.to_string())),
+        BoardApplied::Refused(rule) => Err(Error::refused(format!("{}: {rule}", BoardOp::NAME))),
     }
 }
 

@@ -21,7 +21,8 @@ use crate::protocol::RoomName;
 use crate::server::auth::identity::Identity;
 use crate::server::error::{Error, Internal};
 use crate::server::limits::{Reads, Rooms, Sends};
-use crate::server::store::{Appended, Author, Remembered};
+use crate::server::names;
+use crate::server::store::{Appended, Author, NameClash, Remembered};
 use socketioxide::adapter::Adapter;
 use socketioxide::extract::{SocketRef, State};
 use socketioxide::socket::DisconnectReason;
@@ -56,16 +57,13 @@ pub async fn attach<A: Adapter>(
     Ok(())
 }
 
-/// `join`: who may use the name: a logged-in socket its own, a guest any
-/// name that no account holds.
+/// `join`: who may use the name: a logged-in socket its own (in any case),
+/// a guest any name that is no account's and does not look like one.
 async fn join<A: Adapter>(cx: Ctx<A>, _: Anyone, join: Join) -> Result<Welcome, Error> {
     let Ctx { socket, io, state } = cx;
     let (username, rooms) = match Identity::of(&socket) {
         Identity::User { id, username, .. } => {
-            if !username
-                .as_str()
-                .eq_ignore_ascii_case(join.username.as_str())
-            {
+            if !names::same(username.as_str(), join.username.as_str()) {
                 return Err(Error::refused(format!(
                     "You are logged in as {username}: join with that name"
                 )));
@@ -79,16 +77,25 @@ async fn join<A: Adapter>(cx: Ctx<A>, _: Anyone, join: Join) -> Result<Welcome, 
             }
         }
         Identity::Guest => {
-            let registered = state
+            let clash = state
                 .store
-                .is_registered(&join.username)
+                .name_clash(&join.username)
                 .await
                 .internal("cannot check a name")?;
-            if registered {
-                return Err(Error::refused(format!(
-                    "{} is a registered name: log in to use it, or pick another",
-                    join.username
-                )));
+            match clash {
+                Some(NameClash::Taken(_)) => {
+                    return Err(Error::refused(format!(
+                        "{} is a registered name: log in to use it, or pick another",
+                        join.username
+                    )))
+                }
+                Some(NameClash::LooksLike(account)) => {
+                    return Err(Error::refused(format!(
+                        "{} looks like the registered name {account}: log in as {account}, or pick another",
+                        join.username
+                    )))
+                }
+                None => {}
             }
             (join.username, None)
         }

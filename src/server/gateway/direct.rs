@@ -11,14 +11,17 @@ use crate::protocol::chat::{MessageSent, NewMessage, NAMESPACE};
 use crate::protocol::direct::{
     DmConversations, DmHistory, DmHistoryPage, DmList, Focus, MarkRead, SendDm,
 };
+use crate::protocol::limits::MAX_MENTIONS_NOTIFIED;
 use crate::protocol::notifications::{mentions, Alert, AlertKind, Notification};
 use crate::protocol::{ClientEvent, ServerEvent, Username};
 use crate::server::error::{Error, Internal};
 use crate::server::limits::{Reads, Sends};
+use crate::server::names;
 use crate::server::store::{Appended, User};
 use socketioxide::adapter::Adapter;
 use socketioxide::extract::SocketRef;
 use socketioxide::SocketIo;
+use std::collections::HashSet;
 
 /// Registers the direct-message events on a `/chat` socket.
 pub fn attach<A: Adapter>(socket: &SocketRef<A>) {
@@ -62,7 +65,7 @@ async fn send_dm<A: Adapter>(
             if !is_looking(&io, to.id, |f| {
                 f.with
                     .as_ref()
-                    .is_some_and(|w| w.as_str().eq_ignore_ascii_case(me.username.as_str()))
+                    .is_some_and(|w| names::same(w.as_str(), me.username.as_str()))
             }) {
                 alert(
                     &io,
@@ -149,30 +152,39 @@ fn is_looking<A: Adapter>(io: &SocketIo<A>, user: i64, shows: impl Fn(&Focus) ->
 }
 
 /// Alerts each registered user `message` mentions who is not looking at its
-/// room (never the author).
+/// room (never the author): the first [`MAX_MENTIONS_NOTIFIED`] distinct
+/// names (by key: `@Ann` and `@ann` are one), looked up in one query.
 pub async fn alert_mentions<A: Adapter>(
     io: &SocketIo<A>,
     state: &GatewayState,
     message: &NewMessage,
 ) {
-    for name in mentions(message.message.as_str()) {
-        let Ok(name) = Username::parse(&name) else {
-            continue;
-        };
-        if name
-            .as_str()
-            .eq_ignore_ascii_case(message.username.as_str())
-        {
-            continue;
+    let author = names::key(message.username.as_str());
+    let mut seen = HashSet::new();
+    let mut wanted = Vec::new();
+    for raw in mentions(message.message.as_str()) {
+        if wanted.len() == MAX_MENTIONS_NOTIFIED {
+            break;
         }
-        let user = match state.store.user_by_name(&name).await {
-            Ok(Some(user)) => user,
-            Ok(None) => continue,
-            Err(e) => {
-                tracing::error!(error = %e, "cannot look up a mention");
-                continue;
-            }
+        let Ok(name) = Username::parse(raw) else {
+            continue;
         };
+        let key = names::key(name.as_str());
+        if key != author && seen.insert(key) {
+            wanted.push(name);
+        }
+    }
+    if wanted.is_empty() {
+        return;
+    }
+    let users = match state.store.users_by_names(&wanted).await {
+        Ok(users) => users,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot look up mentions");
+            return;
+        }
+    };
+    for user in users {
         if !is_looking(io, user.id, |f| f.room.as_ref() == Some(&message.room)) {
             alert(
                 io,

@@ -31,7 +31,7 @@ mod sessions;
 pub(crate) mod test_db;
 mod writer;
 
-pub use accounts::User;
+pub use accounts::{NameClash, User};
 pub use board::{BoardApplied, BoardClient, BoardLimits, BoardUsage};
 pub use housekeeping::HOUSEKEEPING_EVERY;
 pub use rooms::Remembered;
@@ -44,6 +44,13 @@ use writer::AppendJob;
 pub enum StoreError {
     #[error("{0} is already taken")]
     Conflict(String),
+    /// A new account's name looks like an existing account's (the same
+    /// UTS #39 skeleton): `existing`.
+    #[error("{name} looks like the registered name {existing}")]
+    LooksLike {
+        name: crate::protocol::Username,
+        existing: crate::protocol::Username,
+    },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("database migration failed: {0}")]
@@ -148,6 +155,7 @@ impl Store {
             reader,
             writer,
         } = backend::open(url).await?;
+        accounts::fill_name_keys(&writer).await?;
         let appends = writer::start(backend, writer.clone());
         if backend == Backend::Sqlite {
             tokio::spawn(checkpoints(reader.clone(), writer.clone()));
