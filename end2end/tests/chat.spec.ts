@@ -166,5 +166,6 @@ test('a protected message shows the account that vouched for it, as text', async
     await expect(line.locator('b')).toHaveCount(0);
   } finally {
     sam.close();
+    await page.context().close();
   }
 });
