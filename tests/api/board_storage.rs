@@ -127,7 +127,7 @@ async fn drawing_and_erasing_in_a_loop_keeps_a_board_within_its_budget() {
     };
     assert_eq!(
         full,
-        "This board is full (200 KiB of shapes): erase or clear something first"
+        "board-op: This board is full (200 KiB of shapes): erase or clear something first"
     );
     let usage = app.state.store().board_usage(&room()).await.unwrap();
     assert!(
@@ -160,7 +160,7 @@ async fn a_client_that_drew_its_days_worth_is_refused_until_tomorrow() {
     };
     assert_eq!(
         spent,
-        "You have drawn 100 KiB on boards today, the most allowed in one day: draw again after 00:00 UTC"
+        "board-op: You have drawn 100 KiB on boards today, the most allowed in one day: draw again after 00:00 UTC"
     );
     // Another guest from the same address shares the address's budget.
     let mut same_address = Page::open(app.joined("bob").await, "bob").await;

@@ -16,8 +16,8 @@ use crate::protocol::board::{
     BoardOp, BoardSnapshot, CursorAt,
 };
 use crate::protocol::limits::MAX_OPEN_BOARDS;
-use crate::server::auth::identity::Identity;
 use crate::protocol::ClientEvent;
+use crate::server::auth::identity::Identity;
 use crate::server::error::{Error, Internal};
 use crate::server::limits::{Draws, Rooms};
 use crate::server::store::{BoardApplied, BoardClient};

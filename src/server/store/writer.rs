@@ -293,14 +293,20 @@ fn is_conflict(e: &sqlx::Error) -> bool {
 
 async fn store_batch_once(
     writer: &AnyPool,
-    rooms: &mut HashMap<RoomName, i64>,
+    rooms: &mut RoomIds,
     batch: &[AppendJob],
 ) -> Result<Vec<Appended<StoredMessage>>, StoreError> {
     let mut tx = writer.begin().await?;
     let mut ids = Vec::new();
     for job in batch {
-        let id = match rooms.get(&job.message.room) {
-            Some(id) => *id,
+        // `contains_key` marks the room recently used.
+        let cached = if rooms.contains_key(&job.message.room) {
+            rooms.get(&job.message.room).copied()
+        } else {
+            None
+        };
+        let id = match cached {
+            Some(id) => id,
             None => {
                 let id = room_id(&mut tx, &job.message.room).await?;
                 rooms.insert(job.message.room.clone(), id);
@@ -514,7 +520,7 @@ mod tests {
             let batch: Vec<_> = (0..MAX_BATCH)
                 .map(|i| {
                     let room = room(&format!("r{chunk}-{i}"));
-                    AppendJob::new(&room, &name("x"), None, &text("m"), None, &ts()).0
+                    AppendJob::new(&room, &name("x"), &x(), &text("m"), None, &ts()).0
                 })
                 .collect();
             let stored = store_batch_sqlite(&s.writer, &mut rooms, &mut scripts, &batch)
