@@ -1,6 +1,7 @@
 //! The HTTP application: the Leptos pages, the static site and the socket.io
 //! gateway on one listener.
 
+use super::auth::password::Hasher;
 use super::auth::{load_or_create_secret, routes, TokenKeys};
 use super::cluster::link::RedisLink;
 use super::cluster::roster::Roster;
@@ -134,7 +135,11 @@ impl Application {
         if let Some(roster) = &gateway.roster {
             announce_vanished(roster, io.clone());
         }
+        let hasher = Hasher::new(config.limits.hash_threads(), config.limits.hash_queue())
+            .await
+            .context("cannot make the dummy password hash")?;
         let state = AppState {
+            hasher: Arc::new(hasher),
             leptos_options: leptos_options(&config, local_addr),
             gateway,
             io: Io::new(io),

@@ -13,6 +13,9 @@
 //! | `huddle_ack_seconds` | histogram | from reading an event to answering it |
 //! | `huddle_db_write_seconds` | histogram | one group-commit transaction |
 //! | `huddle_db_write_batch` | histogram | messages in that transaction |
+//! | `huddle_password_hashes_total` | counter | password hashes and checks performed |
+//! | `huddle_password_busy_total` | counter | sign-ups and logins refused: hashing busy |
+//! | `huddle_auth_throttled_total` | counter | `budget` (register, login) |
 
 use axum::extract::State;
 use axum::http::header;

@@ -2,6 +2,7 @@
 //! independent socket.io client (`rust_socketio`) and plain HTTP.
 
 mod accounts;
+mod auth_limits;
 mod board;
 mod chat;
 mod cluster;

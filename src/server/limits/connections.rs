@@ -16,12 +16,10 @@
 //!   those.
 
 use super::{millis_ceil, ClientKey, Limits};
-use crate::protocol::ack::ErrorReply;
 use crate::protocol::SOCKET_IO_PATH;
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use http::StatusCode;
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -59,17 +57,7 @@ impl IntoResponse for ConnectionRefusal {
             _ => StatusCode::TOO_MANY_REQUESTS,
         };
         let retry_ms = self.retry_after_ms();
-        let body = ErrorReply {
-            message: self.to_string(),
-            retry_after_ms: Some(retry_ms),
-        };
-        let retry_secs = retry_ms.div_ceil(1000).to_string();
-        (
-            status,
-            [(http::header::RETRY_AFTER, retry_secs)],
-            Json(body),
-        )
-            .into_response()
+        super::refusal_response(status, self.to_string(), retry_ms)
     }
 }
 

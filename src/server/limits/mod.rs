@@ -7,22 +7,28 @@
 //!   limit is told (`kicked`) and disconnected.
 //! - [`connections`]: how many sockets the server, and one address, may
 //!   hold, and how fast one address may open Engine.IO connections.
+//! - [`auth`]: how many accounts one address may create, how many logins it
+//!   may try, and how many failed logins one account name may take.
 //!
 //! Slow consumers are bounded by the gateway's per-socket queue and
 //! heartbeat (see `gateway::build`).
 
+pub mod auth;
 pub mod budget;
 pub mod connections;
 
 pub use budget::{Budget, Draws, Reads, Rooms, Sends};
 pub use connections::{handshake_guard, Connections};
 
+use crate::protocol::ack::ErrorReply;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use http::HeaderName;
+use http::{HeaderName, StatusCode};
 use std::collections::HashMap;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::num::NonZeroU32;
+use std::num::{NonZeroU32, NonZeroUsize};
 use std::str::FromStr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -144,6 +150,26 @@ pub struct LimitsConfig {
     /// Engine.IO connections (handshakes) one address may open.
     #[arg(long, env = "HUDDLE_HANDSHAKE_LIMIT", default_value_t = LimitsConfig::DEFAULT.handshakes)]
     pub handshakes: Rate,
+    /// Accounts one address may create (POST /api/register), as
+    /// COUNT/UNIT:BURST.
+    #[arg(long, env = "HUDDLE_REGISTER_LIMIT", default_value_t = LimitsConfig::DEFAULT.register)]
+    pub register: Rate,
+    /// Login attempts one address may make (POST /api/login), whatever
+    /// their outcome.
+    #[arg(long, env = "HUDDLE_LOGIN_LIMIT", default_value_t = LimitsConfig::DEFAULT.login)]
+    pub login: Rate,
+    /// Failed logins one account name may take, from any address (a login
+    /// that succeeds does not count).
+    #[arg(long, env = "HUDDLE_LOGIN_FAILURE_LIMIT", default_value_t = LimitsConfig::DEFAULT.login_failures)]
+    pub login_failures: Rate,
+    /// Password hashes (sign-ups and logins) computed at once. Default: the
+    /// number of cores.
+    #[arg(long, env = "HUDDLE_HASH_THREADS")]
+    pub hash_threads: Option<NonZeroUsize>,
+    /// Sign-ups and logins that may wait for a hashing thread; past them the
+    /// server answers 503 (busy). Default: twice the hashing threads.
+    #[arg(long, env = "HUDDLE_HASH_QUEUE")]
+    pub hash_queue: Option<usize>,
     /// Behind a reverse proxy: the request header holding the client's
     /// address (e.g. X-Forwarded-For, whose last entry is used, or
     /// X-Real-IP). Unset: the TCP peer's address. Set it only when every
@@ -170,8 +196,28 @@ impl LimitsConfig {
         max_connections: 20_000,
         max_connections_per_ip: 50,
         handshakes: Rate::new(5, 1, 30),
+        // A whole team behind one office address may sign up on its first
+        // morning; a script gets 10 an hour after that.
+        register: Rate::new(10, 3600, 30),
+        login: Rate::new(20, 60, 60),
+        // Ten wrong passwords in a row, then one every three minutes.
+        login_failures: Rate::new(20, 3600, 10),
+        hash_threads: None,
+        hash_queue: None,
         client_ip_header: None,
     };
+
+    /// Password hashes computed at once: the setting, else the cores.
+    pub fn hash_threads(&self) -> usize {
+        self.hash_threads
+            .or_else(|| std::thread::available_parallelism().ok())
+            .map_or(1, NonZeroUsize::get)
+    }
+
+    /// Requests that may wait for a hashing thread.
+    pub fn hash_queue(&self) -> usize {
+        self.hash_queue.unwrap_or(2 * self.hash_threads())
+    }
 }
 
 impl LimitsConfig {
@@ -192,6 +238,12 @@ impl LimitsConfig {
             max_connections: 100_000,
             max_connections_per_ip: 100_000,
             handshakes: high,
+            register: high,
+            login: high,
+            login_failures: high,
+            hash_threads: None,
+            // Tests sign many people up at once.
+            hash_queue: Some(10_000),
             client_ip_header: None,
         }
     }
@@ -220,6 +272,7 @@ pub struct Limits {
     client_draws: Keyed<ClientKey>,
     client_reads: Keyed<ClientKey>,
     handshakes: Keyed<IpAddr>,
+    auth: auth::AuthLimits,
     pub connections: Connections,
     /// Clients kicked for flooding, and until when they may not connect.
     penalties: Mutex<HashMap<ClientKey, Instant>>,
@@ -241,6 +294,7 @@ impl Limits {
             client_draws: RateLimiter::keyed(config.client_draws.quota()),
             client_reads: RateLimiter::keyed(config.client_reads.quota()),
             handshakes: RateLimiter::keyed(config.handshakes.quota()),
+            auth: auth::AuthLimits::new(config.register, config.login, config.login_failures),
             connections: Connections::new(config.max_connections, config.max_connections_per_ip),
             penalties: Mutex::new(HashMap::new()),
             config,
@@ -278,6 +332,7 @@ impl Limits {
         }
         self.handshakes.retain_recent();
         self.handshakes.shrink_to_fit();
+        self.auth.forget_idle();
         let now = Instant::now();
         self.penalties().retain(|_, until| *until > now);
     }
@@ -328,6 +383,62 @@ fn client_ip(
         .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
 }
 
+/// An HTTP request refused for now: 429 (over a budget) or 503 (the server
+/// is busy), with `Retry-After` and the body `{message, retryAfterMs}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Throttled {
+    pub status: StatusCode,
+    pub message: String,
+    pub retry_after_ms: u64,
+}
+
+impl Throttled {
+    /// 429: `what` (a sentence ending in "try again"), then "in N s".
+    pub fn too_many(wait: Duration, what: &str) -> Self {
+        Self::new(StatusCode::TOO_MANY_REQUESTS, wait, what)
+    }
+
+    /// 503: the server has no room for the request now.
+    pub fn busy(wait: Duration) -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            wait,
+            "The server is busy: try again",
+        )
+    }
+
+    fn new(status: StatusCode, wait: Duration, what: &str) -> Self {
+        let retry_after_ms = millis_ceil(wait);
+        Self {
+            status,
+            message: format!("{what} in {} s", retry_after_ms.div_ceil(1000)),
+            retry_after_ms,
+        }
+    }
+}
+
+impl IntoResponse for Throttled {
+    fn into_response(self) -> Response {
+        refusal_response(self.status, self.message, self.retry_after_ms)
+    }
+}
+
+/// The answer of every HTTP refusal that a wait cures: `status`,
+/// `Retry-After` (whole seconds, rounded up) and `{message, retryAfterMs}`.
+pub(crate) fn refusal_response(status: StatusCode, message: String, retry_ms: u64) -> Response {
+    let body = ErrorReply {
+        message,
+        retry_after_ms: Some(retry_ms),
+    };
+    let retry_secs = retry_ms.div_ceil(1000).to_string();
+    (
+        status,
+        [(http::header::RETRY_AFTER, retry_secs)],
+        Json(body),
+    )
+        .into_response()
+}
+
 /// Milliseconds to wait, rounded up so that "retry in N ms" is enough.
 fn millis_ceil(d: Duration) -> u64 {
     let ms = d.as_micros().div_ceil(1000);
@@ -365,6 +476,9 @@ mod tests {
             (d.reads, "20/s:60"),
             (d.client_reads, "50/s:150"),
             (d.handshakes, "5/s:30"),
+            (d.register, "10/h:30"),
+            (d.login, "20/m:60"),
+            (d.login_failures, "20/h:10"),
         ];
         for (rate, documented) in rates {
             assert_eq!(rate.to_string(), documented);
@@ -374,6 +488,33 @@ mod tests {
         assert_eq!(d.max_connections, 20_000);
         assert_eq!(d.max_connections_per_ip, 50);
         assert_eq!(d.client_ip_header, None);
+        assert_eq!(d.hash_threads, None);
+        assert_eq!(d.hash_queue, None);
+    }
+
+    #[test]
+    fn hashing_defaults_follow_the_cores() {
+        let mut c = LimitsConfig::DEFAULT;
+        let cores = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
+        assert_eq!(c.hash_threads(), cores);
+        assert_eq!(c.hash_queue(), 2 * cores);
+        c.hash_threads = NonZeroUsize::new(3);
+        assert_eq!(c.hash_queue(), 6);
+        c.hash_queue = Some(0);
+        assert_eq!(c.hash_queue(), 0);
+    }
+
+    #[test]
+    fn throttled_answers_say_when_to_come_back() {
+        let t = Throttled::too_many(Duration::from_millis(1500), "Too many: try again");
+        assert_eq!(t.message, "Too many: try again in 2 s");
+        assert_eq!(t.retry_after_ms, 1500);
+        let r = t.into_response();
+        assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(r.headers()[http::header::RETRY_AFTER], "2");
+        let r = Throttled::busy(Duration::from_secs(1)).into_response();
+        assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(r.headers()[http::header::RETRY_AFTER], "1");
     }
 
     #[test]
