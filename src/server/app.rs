@@ -49,6 +49,7 @@ impl Application {
     /// Prepares everything (data directory, secret, routes) and binds the
     /// listener. With port 0 the OS picks a free port: see [`Self::port`].
     pub async fn build(config: Config) -> anyhow::Result<Self> {
+        config.limits.check().map_err(anyhow::Error::msg)?;
         tokio::fs::create_dir_all(&config.data_dir)
             .await
             .with_context(|| {

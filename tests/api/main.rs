@@ -14,6 +14,7 @@ mod notifications;
 mod operations;
 mod origin;
 mod protected;
+mod proxies;
 mod slow_consumers;
 mod transports;
 mod validation;

@@ -9,7 +9,7 @@ use super::{random_hex, unix_now, Claims};
 use crate::protocol::account::{AccountUser, Credentials, Session};
 use crate::protocol::chat::SessionEnded;
 use crate::server::error::{Error, Internal};
-use crate::server::limits::Throttled;
+use crate::server::limits::{AddressKey, Throttled};
 use crate::server::state::AppState;
 use crate::server::store::{StoreError, User};
 use axum::extract::rejection::JsonRejection;
@@ -18,7 +18,6 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use std::net::IpAddr;
 
 fn credentials(body: Result<Json<Credentials>, JsonRejection>) -> Result<Credentials, Error> {
     let Json(c) = body.map_err(|e| Error::refused(e.body_text()))?;
@@ -66,9 +65,10 @@ fn hashing_failed(e: PasswordError, context: &'static str) -> RouteError {
     }
 }
 
-/// The client address of a request (see [`crate::server::limits::Limits::client_ip`]).
-fn client_ip(state: &AppState, request: &Parts) -> IpAddr {
-    state.gateway.limits.client_ip(request)
+/// The client address of a request as the limits count it (see
+/// [`crate::server::limits::Limits::client_key`]).
+fn client_ip(state: &AppState, request: &Parts) -> AddressKey {
+    state.gateway.limits.client_key(request)
 }
 
 pub async fn register(

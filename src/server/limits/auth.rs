@@ -14,18 +14,17 @@
 //! a login that succeeds gives it back. `governor` cannot give a token
 //! back, hence [`FailureBudget`], the same cell rate algorithm over a map.
 
-use super::{Keyed, Limits, Rate, Throttled};
+use super::{AddressKey, Keyed, Limits, Rate, Throttled};
 use governor::clock::Clock;
 use governor::RateLimiter;
 use std::collections::HashMap;
-use std::net::IpAddr;
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 /// The account routes' budgets; part of [`Limits`].
 pub struct AuthLimits {
-    register: Keyed<IpAddr>,
-    login: Keyed<IpAddr>,
+    register: Keyed<AddressKey>,
+    login: Keyed<AddressKey>,
     failures: FailureBudget,
 }
 
@@ -53,7 +52,7 @@ fn name_key(name: &str) -> String {
     name.to_lowercase()
 }
 
-fn take(keyed: &Keyed<IpAddr>, ip: IpAddr) -> Result<(), Duration> {
+fn take(keyed: &Keyed<AddressKey>, ip: AddressKey) -> Result<(), Duration> {
     keyed
         .check_key(&ip)
         .map_err(|n| n.wait_time_from(keyed.clock().now()))
@@ -61,7 +60,7 @@ fn take(keyed: &Keyed<IpAddr>, ip: IpAddr) -> Result<(), Duration> {
 
 impl Limits {
     /// Takes one account creation from the budget of address `ip`.
-    pub fn check_register(&self, ip: IpAddr) -> Result<(), Throttled> {
+    pub fn check_register(&self, ip: AddressKey) -> Result<(), Throttled> {
         take(&self.auth.register, ip).map_err(|wait| {
             Throttled::too_many(
                 wait,
@@ -74,7 +73,7 @@ impl Limits {
     /// reserves one failure of account name `name` (give it back with
     /// [`Self::login_succeeded`] when the password was right, or when it
     /// was never checked).
-    pub fn check_login(&self, ip: IpAddr, name: &str) -> Result<(), Throttled> {
+    pub fn check_login(&self, ip: AddressKey, name: &str) -> Result<(), Throttled> {
         take(&self.auth.login, ip).map_err(|wait| {
             Throttled::too_many(wait, "Too many login attempts from your address: try again")
         })?;
@@ -218,7 +217,7 @@ mod tests {
         let mut config = super::super::LimitsConfig::for_tests();
         config.login_failures = Rate::new(1, 3600, 1);
         let limits = Limits::new(config);
-        let ip = IpAddr::from([192, 0, 2, 1]);
+        let ip = AddressKey::of(std::net::IpAddr::from([192, 0, 2, 1]));
         limits.check_login(ip, "Ann").unwrap();
         let refused = limits.check_login(ip, "aNN").unwrap_err();
         assert!(refused.message.contains("failed logins"), "{refused:?}");
