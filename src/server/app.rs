@@ -149,7 +149,22 @@ impl Application {
             metrics: super::metrics::handle(),
         };
 
-        let policy = OriginPolicy::new(&config.allowed_origins);
+        let policy = OriginPolicy::new(
+            config.public_url.as_ref(),
+            local_addr,
+            &config.allowed_origins,
+        );
+        if config.public_url.is_none() && local_addr.ip().is_unspecified() {
+            tracing::warn!(
+                "HUDDLE_PUBLIC_URL is not set and Huddle listens on every address ({local_addr}): \
+                 only pages opened at localhost may connect; set HUDDLE_PUBLIC_URL to the \
+                 address users open (e.g. https://chat.example.org)"
+            );
+        }
+        tracing::info!(
+            origins = ?policy.allowed().collect::<Vec<_>>(),
+            "pages from these origins may connect"
+        );
         let cors = (!config.allowed_origins.is_empty()).then(|| {
             CorsLayer::new()
                 .allow_origin(AllowOrigin::list(policy.header_values()))

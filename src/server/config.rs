@@ -1,6 +1,7 @@
 //! Every setting is a command-line flag and an environment variable;
 //! `huddle --help` documents them all.
 
+use crate::server::origin::PublicOrigin;
 use clap::Parser;
 use secrecy::SecretString;
 use std::net::SocketAddr;
@@ -62,9 +63,16 @@ pub struct Config {
     /// Comma-separated list of other origins (scheme://host[:port]) whose
     /// pages may open socket.io connections, e.g.
     /// https://chat.example.com,http://localhost:8080. The server's own
-    /// origin is always allowed; every other browser origin is refused.
+    /// origin (HUDDLE_PUBLIC_URL) is always allowed; every other browser
+    /// origin is refused.
     #[arg(long, env = "HUDDLE_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub allowed_origins: Vec<String>,
+
+    /// The address users open in their browser (scheme://host[:port], e.g.
+    /// https://chat.example.org): pages from this origin may connect.
+    /// Default: the listen address (http://<HUDDLE_ADDR>).
+    #[arg(long, env = "HUDDLE_PUBLIC_URL")]
+    pub public_url: Option<PublicOrigin>,
 
     /// Directory holding the built site (the WASM client, CSS, public
     /// assets). Defaults to LEPTOS_SITE_ROOT, else the target/site directory
@@ -116,6 +124,7 @@ impl Config {
             session_hours: 168,
             jwt_secret: None,
             allowed_origins: Vec::new(),
+            public_url: None,
             site_root: None,
             log_format: "text".into(),
             heartbeat_secs: 15,
@@ -156,6 +165,20 @@ mod tests {
         }
         let c = Config::try_parse_from(["huddle", "--require-login", "0"]).unwrap();
         assert!(!c.require_login);
+    }
+
+    #[test]
+    fn the_public_url_is_an_origin() {
+        let c = Config::try_parse_from(["huddle", "--public-url", "https://Chat.Example.org/"])
+            .unwrap();
+        assert_eq!(
+            c.public_url.map(|p| p.to_string()),
+            Some("https://chat.example.org".to_owned())
+        );
+        let err = Config::try_parse_from(["huddle", "--public-url", "chat.example.org"])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("scheme://host[:port]"), "{err}");
     }
 
     #[test]
