@@ -12,6 +12,7 @@ use super::gateway::{self, GatewayState};
 use super::health;
 use super::io::Io;
 use super::limits::{self, Limits};
+use super::metrics::{self, MetricsAddr};
 use super::origin::{self, OriginPolicy};
 use super::presence::Presence;
 use super::state::AppState;
@@ -38,6 +39,8 @@ use tower_http::trace::TraceLayer;
 /// A bound, ready-to-run Huddle server.
 pub struct Application {
     listener: TcpListener,
+    /// `/metrics` on an address of its own (`HUDDLE_METRICS_ADDR`).
+    metrics_listener: Option<TcpListener>,
     router: Router,
     state: AppState,
     /// How long a connection may hold unsent data that its peer does not
@@ -71,6 +74,15 @@ impl Application {
             .await
             .with_context(|| format!("cannot listen on {addr}: is another server using it? Set HUDDLE_ADDR to another address"))?;
         let local_addr = listener.local_addr()?;
+        let metrics_listener = match config.metrics_addr {
+            MetricsAddr::Off => None,
+            MetricsAddr::At(addr) => Some(TcpListener::bind(addr).await.with_context(|| {
+                format!(
+                    "cannot listen on {addr} for metrics: is another server using it? \
+                     Set HUDDLE_METRICS_ADDR to another address, or to off"
+                )
+            })?),
+        };
 
         let link = match &config.redis_url {
             None => None,
@@ -97,6 +109,7 @@ impl Application {
         let parts = Parts {
             config,
             listener,
+            metrics_listener,
             local_addr,
             gateway,
             limits,
@@ -126,6 +139,7 @@ impl Application {
         let Parts {
             config,
             listener,
+            metrics_listener,
             local_addr,
             gateway,
             limits,
@@ -146,7 +160,7 @@ impl Application {
             io: Io::new(io),
             redis,
             session_ttl: std::time::Duration::from_secs(config.session_hours * 3600),
-            metrics: super::metrics::handle(),
+            metrics: metrics::handle(),
         };
 
         let policy = OriginPolicy::new(
@@ -180,12 +194,25 @@ impl Application {
             .route(LOGOUT_PATH, post(routes::logout))
             .route(health::HEALTH_PATH, get(health::healthz))
             .route(health::READY_PATH, get(health::readyz))
-            .route(super::metrics::METRICS_PATH, get(super::metrics::render))
             .leptos_routes(&state, routes, {
                 let options = state.leptos_options.clone();
                 move || shell(options.clone())
             })
             .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell));
+        // On the main listener only with the token: see `metrics`.
+        let router = match config.metrics_token.clone() {
+            None => router,
+            Some(token) => {
+                let handle = state.metrics.clone();
+                router.route(
+                    metrics::METRICS_PATH,
+                    get(move |headers: http::HeaderMap| {
+                        let (token, handle) = (token.clone(), handle.clone());
+                        async move { metrics::behind_token(&token, handle, &headers).await }
+                    }),
+                )
+            }
+        };
         let router = router
             .layer(layer)
             .layer(axum::middleware::from_fn(gateway::own_request_head))
@@ -200,6 +227,7 @@ impl Application {
 
         Ok(Self {
             listener,
+            metrics_listener,
             router,
             state,
             stall_timeout: heartbeat * 2,
@@ -214,6 +242,13 @@ impl Application {
 
     pub fn port(&self) -> u16 {
         self.local_addr().port()
+    }
+
+    /// Where `/metrics` is served, unless `HUDDLE_METRICS_ADDR` is `off`.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
     }
 
     pub fn state(&self) -> &AppState {
@@ -251,6 +286,18 @@ impl Application {
             #[cfg(not(any(target_os = "linux", target_os = "android")))]
             let _ = stall_timeout;
         });
+        // The metrics listener needs no graceful stop: it ends with the
+        // server.
+        let metrics_server = self.metrics_listener.map(|listener| {
+            let router = Router::new()
+                .route(metrics::METRICS_PATH, get(metrics::render))
+                .with_state(self.state.metrics.clone());
+            tokio::spawn(async move {
+                if let Err(e) = axum::serve(listener, router).await {
+                    tracing::error!("the metrics listener failed: {e}");
+                }
+            })
+        });
         let io = self.state.io.clone();
         let store = self.state.gateway.store.clone();
         let in_flight = self.state.gateway.in_flight.clone();
@@ -266,6 +313,9 @@ impl Application {
         )
         .with_graceful_shutdown(drained)
         .await;
+        if let Some(metrics_server) = metrics_server {
+            metrics_server.abort();
+        }
         // Handlers still running (a message waiting for its commit) and
         // events still waiting for their socket's turn get to finish; then
         // the queue is stored and the database closed.
@@ -296,6 +346,7 @@ impl Application {
 struct Parts {
     config: Config,
     listener: TcpListener,
+    metrics_listener: Option<TcpListener>,
     local_addr: SocketAddr,
     gateway: GatewayState,
     limits: Arc<Limits>,

@@ -1,6 +1,7 @@
 //! Every setting is a command-line flag and an environment variable;
 //! `huddle --help` documents them all.
 
+use crate::server::metrics::{parse_token, MetricsAddr};
 use crate::server::origin::PublicOrigin;
 use clap::Parser;
 use secrecy::SecretString;
@@ -91,6 +92,18 @@ pub struct Config {
     #[arg(long, env = "HUDDLE_HEARTBEAT_SECS", default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=300))]
     pub heartbeat_secs: u64,
 
+    /// Where GET /metrics is served, on a listener of its own: an address
+    /// (default 127.0.0.1:9464, this machine only), or "off".
+    #[arg(long, env = "HUDDLE_METRICS_ADDR", default_value_t = MetricsAddr::DEFAULT)]
+    pub metrics_addr: MetricsAddr,
+
+    /// A bearer token that also serves GET /metrics on the main listener
+    /// (Authorization: Bearer <token>), for a scraper that only reaches
+    /// that one. At least 16 bytes. Unset: the main listener has no
+    /// /metrics.
+    #[arg(long, env = "HUDDLE_METRICS_TOKEN", hide_env_values = true, value_parser = parse_token)]
+    pub metrics_token: Option<SecretString>,
+
     /// Rate and connection limits.
     #[command(flatten)]
     pub limits: crate::server::limits::LimitsConfig,
@@ -111,8 +124,8 @@ impl Config {
             .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("huddle.db").display()))
     }
 
-    /// A configuration for tests: a random port on loopback, the given data
-    /// directory, no other origins.
+    /// A configuration for tests: random ports on loopback (the server's
+    /// and the metrics'), the given data directory, no other origins.
     pub fn for_tests(data_dir: PathBuf) -> Self {
         Self {
             addr: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
@@ -128,6 +141,9 @@ impl Config {
             site_root: None,
             log_format: "text".into(),
             heartbeat_secs: 15,
+            // Tests run many servers at once: a free port each.
+            metrics_addr: MetricsAddr::At(SocketAddr::from(([127, 0, 0, 1], 0))),
+            metrics_token: None,
             limits: crate::server::limits::LimitsConfig::for_tests(),
         }
     }
@@ -179,6 +195,24 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("scheme://host[:port]"), "{err}");
+    }
+
+    #[test]
+    fn metrics_default_to_loopback_and_may_be_off() {
+        use crate::server::metrics::MetricsAddr;
+        let c = Config::try_parse_from(["huddle"]).unwrap();
+        assert_eq!(c.metrics_addr, MetricsAddr::DEFAULT);
+        assert!(c.metrics_token.is_none());
+        let c = Config::try_parse_from(["huddle", "--metrics-addr", "off"]).unwrap();
+        assert_eq!(c.metrics_addr, MetricsAddr::Off);
+        let err = Config::try_parse_from(["huddle", "--metrics-token", "short"])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("at least 16 bytes"), "{err}");
+        // The token never shows in the configuration's debug output (logs).
+        let c = Config::try_parse_from(["huddle", "--metrics-token", "a-secret-scraper-token"])
+            .unwrap();
+        assert!(!format!("{c:?}").contains("a-secret-scraper-token"));
     }
 
     #[test]
