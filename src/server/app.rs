@@ -16,7 +16,7 @@ use super::metrics::{self, MetricsAddr};
 use super::origin::{self, OriginPolicy};
 use super::presence::Presence;
 use super::state::AppState;
-use super::store::Store;
+use super::store::{Store, StoreOptions};
 use crate::app::{shell, App};
 use crate::protocol::account::{LOGIN_PATH, LOGOUT_PATH, REGISTER_PATH};
 use anyhow::Context;
@@ -65,9 +65,14 @@ impl Application {
             .await
             .context("cannot read or create the JWT secret")?;
         let tokens = Arc::new(TokenKeys::new(&secret));
-        let store = Store::connect(&config.database_url()).await.context(
-            "cannot open the database: check HUDDLE_DATABASE_URL and the data directory",
-        )?;
+        let options = StoreOptions {
+            sqlite_synchronous: config.sqlite_synchronous,
+        };
+        let store = Store::connect_with(&config.database_url(), options)
+            .await
+            .context(
+                "cannot open the database: check HUDDLE_DATABASE_URL and the data directory",
+            )?;
 
         let addr = listen_addr(&config);
         let listener = TcpListener::bind(addr)

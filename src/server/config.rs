@@ -3,6 +3,7 @@
 
 use crate::server::metrics::{parse_token, MetricsAddr};
 use crate::server::origin::PublicOrigin;
+use crate::server::store::SqliteSynchronous;
 use clap::Parser;
 use secrecy::SecretString;
 use std::net::SocketAddr;
@@ -32,6 +33,13 @@ pub struct Config {
     /// directory, created on first run.
     #[arg(long, env = "HUDDLE_DATABASE_URL")]
     pub database_url: Option<String>,
+
+    /// How SQLite makes a commit durable: "full" syncs every commit to the
+    /// disk (an acked message survives a power cut); "normal" syncs at
+    /// checkpoints only (faster; a power cut may lose the last commits).
+    /// PostgreSQL is not affected.
+    #[arg(long, env = "HUDDLE_SQLITE_SYNCHRONOUS", value_enum, default_value_t = SqliteSynchronous::Full)]
+    pub sqlite_synchronous: SqliteSynchronous,
 
     /// Run as one node of several: Redis (`redis://host:6379[/db]`) joins
     /// the nodes' socket.io rooms and broadcasts. Unset: one node, the
@@ -131,6 +139,7 @@ impl Config {
             addr: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
             data_dir,
             database_url: None,
+            sqlite_synchronous: SqliteSynchronous::Full,
             redis_url: None,
             cluster_name: "huddle".into(),
             require_login: false,
@@ -213,6 +222,15 @@ mod tests {
         let c = Config::try_parse_from(["huddle", "--metrics-token", "a-secret-scraper-token"])
             .unwrap();
         assert!(!format!("{c:?}").contains("a-secret-scraper-token"));
+    }
+
+    #[test]
+    fn sqlite_is_full_unless_told_normal() {
+        let c = Config::try_parse_from(["huddle"]).unwrap();
+        assert_eq!(c.sqlite_synchronous, SqliteSynchronous::Full);
+        let c = Config::try_parse_from(["huddle", "--sqlite-synchronous", "normal"]).unwrap();
+        assert_eq!(c.sqlite_synchronous, SqliteSynchronous::Normal);
+        assert!(Config::try_parse_from(["huddle", "--sqlite-synchronous", "off"]).is_err());
     }
 
     #[test]

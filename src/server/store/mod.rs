@@ -28,6 +28,7 @@ pub(crate) mod test_db;
 mod writer;
 
 pub use accounts::User;
+pub use backend::{SqliteSynchronous, StoreOptions};
 pub use board::BoardApplied;
 
 use backend::{checkpoints, Backend, Pools};
@@ -90,11 +91,16 @@ impl Store {
     /// (`sqlite://data/huddle.db`, the file created if needed) or
     /// PostgreSQL (`postgres://user@host/db`, the database must exist).
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        Self::connect_with(url, StoreOptions::default()).await
+    }
+
+    /// [`Self::connect`] with `options` (SQLite's durability).
+    pub async fn connect_with(url: &str, options: StoreOptions) -> Result<Self, StoreError> {
         let Pools {
             backend,
             reader,
             writer,
-        } = backend::open(url).await?;
+        } = backend::open(url, options).await?;
         let appends = writer::start(backend, writer.clone());
         if backend == Backend::Sqlite {
             tokio::spawn(checkpoints(reader.clone(), writer.clone()));
