@@ -45,6 +45,9 @@ export default defineConfig({
       HUDDLE_ADDR: `127.0.0.1:${port}`,
       HUDDLE_DATA_DIR: dataDir,
       HUDDLE_SITE_ROOT: path.join(root, 'target', 'site'),
+      // The specs start servers of their own beside this one: none takes
+      // the metrics port.
+      HUDDLE_METRICS_ADDR: 'off',
       RUST_LOG: 'huddle=info,warn',
     },
     url: `http://127.0.0.1:${port}/`,

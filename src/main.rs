@@ -19,6 +19,10 @@ async fn main() -> std::process::ExitCode {
         }
     };
     tracing::info!("Huddle is listening on http://{}", app.local_addr());
+    match app.metrics_addr() {
+        Some(addr) => tracing::info!("metrics at http://{addr}/metrics"),
+        None => tracing::info!("no metrics listener (HUDDLE_METRICS_ADDR=off)"),
+    }
     match app.run_until(shutdown_signal()).await {
         Ok(()) => {
             tracing::info!("stopped");

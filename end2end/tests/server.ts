@@ -30,6 +30,8 @@ export class Server {
         HUDDLE_ADDR: `127.0.0.1:${this.port}`,
         HUDDLE_DATA_DIR: this.dataDir,
         HUDDLE_SITE_ROOT: path.join(root, 'target', 'site'),
+        // Several servers run at once: none takes the metrics port.
+        HUDDLE_METRICS_ADDR: 'off',
         RUST_LOG: 'warn',
         ...this.env,
       },

@@ -1,6 +1,7 @@
 //! The HTTP application: the Leptos pages, the static site and the socket.io
 //! gateway on one listener.
 
+use super::auth::password::Hasher;
 use super::auth::{load_or_create_secret, routes, TokenKeys};
 use super::cluster::link::RedisLink;
 use super::cluster::roster::Roster;
@@ -11,10 +12,11 @@ use super::gateway::{self, GatewayState};
 use super::health;
 use super::io::Io;
 use super::limits::{self, Limits};
+use super::metrics::{self, MetricsAddr};
 use super::origin::{self, OriginPolicy};
 use super::presence::Presence;
 use super::state::AppState;
-use super::store::{Store, HOUSEKEEPING_EVERY};
+use super::store::{Store, StoreOptions, HOUSEKEEPING_EVERY};
 use crate::app::{shell, App};
 use crate::protocol::account::{LOGIN_PATH, LOGOUT_PATH, REGISTER_PATH};
 use anyhow::Context;
@@ -37,6 +39,8 @@ use tower_http::trace::TraceLayer;
 /// A bound, ready-to-run Huddle server.
 pub struct Application {
     listener: TcpListener,
+    /// `/metrics` on an address of its own (`HUDDLE_METRICS_ADDR`).
+    metrics_listener: Option<TcpListener>,
     router: Router,
     state: AppState,
     /// How long a connection may hold unsent data that its peer does not
@@ -50,6 +54,7 @@ impl Application {
     /// Prepares everything (data directory, secret, routes) and binds the
     /// listener. With port 0 the OS picks a free port: see [`Self::port`].
     pub async fn build(config: Config) -> anyhow::Result<Self> {
+        config.limits.check().map_err(anyhow::Error::msg)?;
         tokio::fs::create_dir_all(&config.data_dir)
             .await
             .with_context(|| {
@@ -62,9 +67,14 @@ impl Application {
             .await
             .context("cannot read or create the JWT secret")?;
         let tokens = Arc::new(TokenKeys::new(&secret));
-        let store = Store::connect(&config.database_url())
+        let options = StoreOptions {
+            sqlite_synchronous: config.sqlite_synchronous,
+        };
+        let store = Store::connect_with(&config.database_url(), options)
             .await
-            .context("cannot open the database: check HUDDLE_DATABASE_URL and the data directory")?
+            .context(
+                "cannot open the database: check HUDDLE_DATABASE_URL and the data directory",
+            )?
             .with_board_limits(config.boards);
         store.spawn_housekeeping(HOUSEKEEPING_EVERY);
 
@@ -73,6 +83,15 @@ impl Application {
             .await
             .with_context(|| format!("cannot listen on {addr}: is another server using it? Set HUDDLE_ADDR to another address"))?;
         let local_addr = listener.local_addr()?;
+        let metrics_listener = match config.metrics_addr {
+            MetricsAddr::Off => None,
+            MetricsAddr::At(addr) => Some(TcpListener::bind(addr).await.with_context(|| {
+                format!(
+                    "cannot listen on {addr} for metrics: is another server using it? \
+                     Set HUDDLE_METRICS_ADDR to another address, or to off"
+                )
+            })?),
+        };
 
         let link = match &config.redis_url {
             None => None,
@@ -99,6 +118,7 @@ impl Application {
         let parts = Parts {
             config,
             listener,
+            metrics_listener,
             local_addr,
             gateway,
             limits,
@@ -128,6 +148,7 @@ impl Application {
         let Parts {
             config,
             listener,
+            metrics_listener,
             local_addr,
             gateway,
             limits,
@@ -143,16 +164,35 @@ impl Application {
         if let Some(roster) = &gateway.roster {
             announce_vanished(roster, io.clone());
         }
+        let hasher = Hasher::new(config.limits.hash_threads(), config.limits.hash_queue())
+            .await
+            .context("cannot make the dummy password hash")?;
         let state = AppState {
+            hasher: Arc::new(hasher),
             leptos_options: leptos_options(&config, local_addr),
             gateway,
             io: Io::new(io),
             redis,
             session_ttl: std::time::Duration::from_secs(config.session_hours * 3600),
-            metrics: super::metrics::handle(),
+            metrics: metrics::handle(),
         };
 
-        let policy = OriginPolicy::new(&config.allowed_origins);
+        let policy = OriginPolicy::new(
+            config.public_url.as_ref(),
+            local_addr,
+            &config.allowed_origins,
+        );
+        if config.public_url.is_none() && local_addr.ip().is_unspecified() {
+            tracing::warn!(
+                "HUDDLE_PUBLIC_URL is not set and Huddle listens on every address ({local_addr}): \
+                 only pages opened at localhost may connect; set HUDDLE_PUBLIC_URL to the \
+                 address users open (e.g. https://chat.example.org)"
+            );
+        }
+        tracing::info!(
+            origins = ?policy.allowed().collect::<Vec<_>>(),
+            "pages from these origins may connect"
+        );
         let cors = (!config.allowed_origins.is_empty()).then(|| {
             CorsLayer::new()
                 .allow_origin(AllowOrigin::list(policy.header_values()))
@@ -168,12 +208,25 @@ impl Application {
             .route(LOGOUT_PATH, post(routes::logout))
             .route(health::HEALTH_PATH, get(health::healthz))
             .route(health::READY_PATH, get(health::readyz))
-            .route(super::metrics::METRICS_PATH, get(super::metrics::render))
             .leptos_routes(&state, routes, {
                 let options = state.leptos_options.clone();
                 move || shell(options.clone())
             })
             .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell));
+        // On the main listener only with the token: see `metrics`.
+        let router = match config.metrics_token.clone() {
+            None => router,
+            Some(token) => {
+                let handle = state.metrics.clone();
+                router.route(
+                    metrics::METRICS_PATH,
+                    get(move |headers: http::HeaderMap| {
+                        let (token, handle) = (token.clone(), handle.clone());
+                        async move { metrics::behind_token(&token, handle, &headers).await }
+                    }),
+                )
+            }
+        };
         let router = router
             .layer(layer)
             .layer(axum::middleware::from_fn(gateway::own_request_head))
@@ -188,6 +241,7 @@ impl Application {
 
         Ok(Self {
             listener,
+            metrics_listener,
             router,
             state,
             stall_timeout: heartbeat * 2,
@@ -203,6 +257,13 @@ impl Application {
 
     pub fn port(&self) -> u16 {
         self.local_addr().port()
+    }
+
+    /// Where `/metrics` is served, unless `HUDDLE_METRICS_ADDR` is `off`.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
     }
 
     pub fn state(&self) -> &AppState {
@@ -240,6 +301,18 @@ impl Application {
             #[cfg(not(any(target_os = "linux", target_os = "android")))]
             let _ = stall_timeout;
         });
+        // The metrics listener needs no graceful stop: it ends with the
+        // server.
+        let metrics_server = self.metrics_listener.map(|listener| {
+            let router = Router::new()
+                .route(metrics::METRICS_PATH, get(metrics::render))
+                .with_state(self.state.metrics.clone());
+            tokio::spawn(async move {
+                if let Err(e) = axum::serve(listener, router).await {
+                    tracing::error!("the metrics listener failed: {e}");
+                }
+            })
+        });
         let io = self.state.io.clone();
         let store = self.state.gateway.store.clone();
         let revocations = self.revocations.abort_handle();
@@ -257,6 +330,9 @@ impl Application {
         .with_graceful_shutdown(drained)
         .await;
         revocations.abort();
+        if let Some(metrics_server) = metrics_server {
+            metrics_server.abort();
+        }
         // Handlers still running (a message waiting for its commit) and
         // events still waiting for their socket's turn get to finish; then
         // the queue is stored and the database closed.
@@ -287,6 +363,7 @@ impl Application {
 struct Parts {
     config: Config,
     listener: TcpListener,
+    metrics_listener: Option<TcpListener>,
     local_addr: SocketAddr,
     gateway: GatewayState,
     limits: Arc<Limits>,

@@ -1,6 +1,9 @@
 //! Every setting is a command-line flag and an environment variable;
 //! `huddle --help` documents them all.
 
+use crate::server::metrics::{parse_token, MetricsAddr};
+use crate::server::origin::PublicOrigin;
+use crate::server::store::SqliteSynchronous;
 use clap::Parser;
 use secrecy::SecretString;
 use std::net::SocketAddr;
@@ -30,6 +33,13 @@ pub struct Config {
     /// directory, created on first run.
     #[arg(long, env = "HUDDLE_DATABASE_URL")]
     pub database_url: Option<String>,
+
+    /// How SQLite makes a commit durable: "full" syncs every commit to the
+    /// disk (an acked message survives a power cut); "normal" syncs at
+    /// checkpoints only (faster; a power cut may lose the last commits).
+    /// PostgreSQL is not affected.
+    #[arg(long, env = "HUDDLE_SQLITE_SYNCHRONOUS", value_enum, default_value_t = SqliteSynchronous::Full)]
+    pub sqlite_synchronous: SqliteSynchronous,
 
     /// Run as one node of several: Redis (`redis://host:6379[/db]`) joins
     /// the nodes' socket.io rooms and broadcasts. Unset: one node, the
@@ -62,9 +72,16 @@ pub struct Config {
     /// Comma-separated list of other origins (scheme://host[:port]) whose
     /// pages may open socket.io connections, e.g.
     /// https://chat.example.com,http://localhost:8080. The server's own
-    /// origin is always allowed; every other browser origin is refused.
+    /// origin (HUDDLE_PUBLIC_URL) is always allowed; every other browser
+    /// origin is refused.
     #[arg(long, env = "HUDDLE_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub allowed_origins: Vec<String>,
+
+    /// The address users open in their browser (scheme://host[:port], e.g.
+    /// https://chat.example.org): pages from this origin may connect.
+    /// Default: the listen address (http://<HUDDLE_ADDR>).
+    #[arg(long, env = "HUDDLE_PUBLIC_URL")]
+    pub public_url: Option<PublicOrigin>,
 
     /// Directory holding the built site (the WASM client, CSS, public
     /// assets). Defaults to LEPTOS_SITE_ROOT, else the target/site directory
@@ -90,6 +107,18 @@ pub struct Config {
     #[arg(long, env = "HUDDLE_SESSION_RECHECK_SECS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=300))]
     pub session_recheck_secs: u64,
 
+    /// Where GET /metrics is served, on a listener of its own: an address
+    /// (default 127.0.0.1:9464, this machine only), or "off".
+    #[arg(long, env = "HUDDLE_METRICS_ADDR", default_value_t = MetricsAddr::DEFAULT)]
+    pub metrics_addr: MetricsAddr,
+
+    /// A bearer token that also serves GET /metrics on the main listener
+    /// (Authorization: Bearer <token>), for a scraper that only reaches
+    /// that one. At least 16 bytes. Unset: the main listener has no
+    /// /metrics.
+    #[arg(long, env = "HUDDLE_METRICS_TOKEN", hide_env_values = true, value_parser = parse_token)]
+    pub metrics_token: Option<SecretString>,
+
     /// Rate and connection limits.
     #[command(flatten)]
     pub limits: crate::server::limits::LimitsConfig,
@@ -114,23 +143,28 @@ impl Config {
             .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("huddle.db").display()))
     }
 
-    /// A configuration for tests: a random port on loopback, the given data
-    /// directory, no other origins.
+    /// A configuration for tests: random ports on loopback (the server's
+    /// and the metrics'), the given data directory, no other origins.
     pub fn for_tests(data_dir: PathBuf) -> Self {
         Self {
             addr: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
             data_dir,
             database_url: None,
+            sqlite_synchronous: SqliteSynchronous::Full,
             redis_url: None,
             cluster_name: "huddle".into(),
             require_login: false,
             session_hours: 168,
             jwt_secret: None,
             allowed_origins: Vec::new(),
+            public_url: None,
             site_root: None,
             log_format: "text".into(),
             heartbeat_secs: 15,
             session_recheck_secs: 1,
+            // Tests run many servers at once: a free port each.
+            metrics_addr: MetricsAddr::At(SocketAddr::from(([127, 0, 0, 1], 0))),
+            metrics_token: None,
             limits: crate::server::limits::LimitsConfig::for_tests(),
             boards: crate::server::store::BoardLimits::DEFAULT,
         }
@@ -169,6 +203,47 @@ mod tests {
         }
         let c = Config::try_parse_from(["huddle", "--require-login", "0"]).unwrap();
         assert!(!c.require_login);
+    }
+
+    #[test]
+    fn the_public_url_is_an_origin() {
+        let c = Config::try_parse_from(["huddle", "--public-url", "https://Chat.Example.org/"])
+            .unwrap();
+        assert_eq!(
+            c.public_url.map(|p| p.to_string()),
+            Some("https://chat.example.org".to_owned())
+        );
+        let err = Config::try_parse_from(["huddle", "--public-url", "chat.example.org"])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("scheme://host[:port]"), "{err}");
+    }
+
+    #[test]
+    fn metrics_default_to_loopback_and_may_be_off() {
+        use crate::server::metrics::MetricsAddr;
+        let c = Config::try_parse_from(["huddle"]).unwrap();
+        assert_eq!(c.metrics_addr, MetricsAddr::DEFAULT);
+        assert!(c.metrics_token.is_none());
+        let c = Config::try_parse_from(["huddle", "--metrics-addr", "off"]).unwrap();
+        assert_eq!(c.metrics_addr, MetricsAddr::Off);
+        let err = Config::try_parse_from(["huddle", "--metrics-token", "short"])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("at least 16 bytes"), "{err}");
+        // The token never shows in the configuration's debug output (logs).
+        let c = Config::try_parse_from(["huddle", "--metrics-token", "a-secret-scraper-token"])
+            .unwrap();
+        assert!(!format!("{c:?}").contains("a-secret-scraper-token"));
+    }
+
+    #[test]
+    fn sqlite_is_full_unless_told_normal() {
+        let c = Config::try_parse_from(["huddle"]).unwrap();
+        assert_eq!(c.sqlite_synchronous, SqliteSynchronous::Full);
+        let c = Config::try_parse_from(["huddle", "--sqlite-synchronous", "normal"]).unwrap();
+        assert_eq!(c.sqlite_synchronous, SqliteSynchronous::Normal);
+        assert!(Config::try_parse_from(["huddle", "--sqlite-synchronous", "off"]).is_err());
     }
 
     #[test]

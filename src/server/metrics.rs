@@ -2,6 +2,14 @@
 //! `metrics-exporter-prometheus`). Every label takes one of a few fixed
 //! values: nothing a client sends becomes a label.
 //!
+//! Metrics say how busy the server is and who is connected how often: they
+//! are for the operator's monitoring, not for anyone who can reach the
+//! chat. So they are served on a listener of their own
+//! (`HUDDLE_METRICS_ADDR`, loopback by default, see [`MetricsAddr`]), and
+//! on the main listener only behind a bearer token (`HUDDLE_METRICS_TOKEN`,
+//! [`behind_token`]); without the token the main listener has no
+//! `/metrics` (404).
+//!
 //! | metric | type | labels |
 //! | --- | --- | --- |
 //! | `huddle_connections` | gauge | `namespace` (`engine.io`: Engine.IO sessions) |
@@ -14,12 +22,20 @@
 //! | `huddle_ack_seconds` | histogram | from reading an event to answering it |
 //! | `huddle_db_write_seconds` | histogram | one group-commit transaction |
 //! | `huddle_db_write_batch` | histogram | messages in that transaction |
+//! | `huddle_password_hashes_total` | counter | password hashes and checks performed |
+//! | `huddle_password_busy_total` | counter | sign-ups and logins refused: hashing busy |
+//! | `huddle_auth_throttled_total` | counter | `budget` (register, login) |
 
 use axum::extract::State;
-use axum::http::header;
-use axum::response::IntoResponse;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use secrecy::{ExposeSecret, SecretString};
+use std::fmt;
+use std::net::SocketAddr;
+use std::str::FromStr;
 use std::sync::OnceLock;
+use subtle::ConstantTimeEq;
 
 pub const METRICS_PATH: &str = "/metrics";
 
@@ -56,7 +72,7 @@ pub fn handle() -> Option<PrometheusHandle> {
 }
 
 /// `GET /metrics`: the Prometheus text format.
-pub async fn render(State(handle): State<Option<PrometheusHandle>>) -> impl IntoResponse {
+pub async fn render(State(handle): State<Option<PrometheusHandle>>) -> Response {
     let body = handle.map(|h| h.render()).unwrap_or_default();
     (
         [(
@@ -65,4 +81,122 @@ pub async fn render(State(handle): State<Option<PrometheusHandle>>) -> impl Into
         )],
         body,
     )
+        .into_response()
+}
+
+/// `GET /metrics` on the main listener: [`render`] for a request with
+/// `Authorization: Bearer <token>`, else 401. The token is compared in
+/// constant time and never logged.
+pub async fn behind_token(
+    token: &SecretString,
+    handle: Option<PrometheusHandle>,
+    headers: &HeaderMap,
+) -> Response {
+    let sent = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    let expected = token.expose_secret().as_bytes();
+    if bool::from(sent.as_bytes().ct_eq(expected)) {
+        return render(State(handle)).await;
+    }
+    (
+        StatusCode::UNAUTHORIZED,
+        [(header::WWW_AUTHENTICATE, "Bearer")],
+        "Send the metrics token (HUDDLE_METRICS_TOKEN) as Authorization: Bearer <token>",
+    )
+        .into_response()
+}
+
+/// Where the metrics listener listens: an address, or `off`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricsAddr {
+    Off,
+    At(SocketAddr),
+}
+
+impl MetricsAddr {
+    /// Loopback, the port of OpenTelemetry's Prometheus exporter: this
+    /// machine's Prometheus (or an agent) scrapes it, nobody else can.
+    pub const DEFAULT: MetricsAddr = MetricsAddr::At(SocketAddr::new(
+        std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+        9464,
+    ));
+}
+
+impl FromStr for MetricsAddr {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let s = s.trim();
+        if s.eq_ignore_ascii_case("off") {
+            return Ok(Self::Off);
+        }
+        s.parse().map(Self::At).map_err(|_| {
+            format!("{s:?} is neither an address to listen on (127.0.0.1:9464, [::1]:9464) nor off")
+        })
+    }
+}
+
+impl fmt::Display for MetricsAddr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Off => f.write_str("off"),
+            Self::At(addr) => write!(f, "{addr}"),
+        }
+    }
+}
+
+/// A metrics token, at least 16 bytes: a short one is guessed.
+pub fn parse_token(s: &str) -> Result<SecretString, String> {
+    if s.len() < 16 {
+        return Err("the metrics token must be at least 16 bytes long".into());
+    }
+    Ok(SecretString::from(s.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_metrics_address_is_an_address_or_off() {
+        assert_eq!("off".parse::<MetricsAddr>(), Ok(MetricsAddr::Off));
+        assert_eq!(" OFF ".parse::<MetricsAddr>(), Ok(MetricsAddr::Off));
+        assert_eq!(
+            "0.0.0.0:9100".parse::<MetricsAddr>(),
+            Ok(MetricsAddr::At("0.0.0.0:9100".parse().unwrap()))
+        );
+        assert_eq!(MetricsAddr::DEFAULT.to_string(), "127.0.0.1:9464");
+        assert!("9464"
+            .parse::<MetricsAddr>()
+            .unwrap_err()
+            .contains("nor off"));
+    }
+
+    #[tokio::test]
+    async fn the_token_opens_metrics_and_nothing_else_does() {
+        let token = parse_token("a-token-long-enough").unwrap();
+        let with = |value: &str| {
+            let mut h = HeaderMap::new();
+            h.insert(header::AUTHORIZATION, value.parse().unwrap());
+            h
+        };
+        let ok = behind_token(&token, None, &with("Bearer a-token-long-enough")).await;
+        assert_eq!(ok.status(), StatusCode::OK);
+        for wrong in [
+            "Bearer a-token-long-enoug",
+            "Bearer a-token-long-enough!",
+            "a-token-long-enough",
+            "Basic a-token-long-enough",
+            "Bearer ",
+        ] {
+            let r = behind_token(&token, None, &with(wrong)).await;
+            assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{wrong}");
+        }
+        let none = behind_token(&token, None, &HeaderMap::new()).await;
+        assert_eq!(none.status(), StatusCode::UNAUTHORIZED);
+        assert!(parse_token("short").is_err());
+    }
 }

@@ -3,6 +3,7 @@
 //! the routes (auth, health) and the start-up both depend on it, and not on
 //! each other.
 
+use super::auth::password::Hasher;
 use super::auth::TokenKeys;
 use super::cluster::link::RedisLink;
 use super::gateway::GatewayState;
@@ -22,6 +23,8 @@ pub struct AppState {
     pub redis: Option<RedisLink>,
     /// How long a login lasts.
     pub session_ttl: std::time::Duration,
+    /// Hashes and checks passwords, a bounded number at once.
+    pub hasher: std::sync::Arc<Hasher>,
     /// Renders `/metrics`.
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
 }

@@ -258,6 +258,7 @@ async fn a_kicked_account_may_not_reconnect_for_a_while() {
         c.limits.send = only(1);
         c.limits.kick_after = 2;
         c.limits.client_ip_header = Some(http::HeaderName::from_static("x-forwarded-for"));
+        c.limits.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
     })
     .await;
     let session = app.register("ann").await;

@@ -2,6 +2,7 @@
 //! independent socket.io client (`rust_socketio`) and plain HTTP.
 
 mod accounts;
+mod auth_limits;
 mod board;
 mod board_storage;
 mod chat;
@@ -17,6 +18,7 @@ mod operations;
 mod origin;
 mod payloads;
 mod protected;
+mod proxies;
 mod slow_consumers;
 mod transports;
 mod validation;

@@ -31,6 +31,75 @@ async fn foreign_origins_are_refused_on_polling() {
     assert_eq!(no_origin.status(), 200);
 }
 
+/// DNS rebinding: a page of evil.test whose name is made to resolve to the
+/// server sends `Host: evil.test:<port>` and `Origin: http://evil.test:<port>`.
+/// An origin equal to the Host is not the server's own.
+#[tokio::test]
+async fn an_origin_that_matches_only_the_host_header_is_refused() {
+    let app = spawn_app().await;
+    let port = app.addr.port();
+    let http = reqwest::Client::new();
+    let rebound = http
+        .get(handshake(&app))
+        .header("Host", format!("evil.test:{port}"))
+        .header("Origin", format!("http://evil.test:{port}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rebound.status(), 403);
+    let body = rebound.text().await.unwrap();
+    assert!(body.contains("HUDDLE_PUBLIC_URL"), "{body}");
+    // The listen address (loopback here) passes under each of its names.
+    for own in [
+        app.url(),
+        format!("http://localhost:{port}"),
+        format!("http://[::1]:{port}"),
+    ] {
+        let response = http
+            .get(handshake(&app))
+            .header("Origin", &own)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{own}");
+    }
+    // Another port of the same host is another origin.
+    let other_port = http
+        .get(handshake(&app))
+        .header(
+            "Origin",
+            format!("http://127.0.0.1:{}", port.wrapping_add(1)),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other_port.status(), 403);
+}
+
+#[tokio::test]
+async fn the_public_url_is_allowed() {
+    let app =
+        spawn_app_with(|c| c.public_url = Some("https://Chat.Example.org:443/".parse().unwrap()))
+            .await;
+    let http = reqwest::Client::new();
+    let status = |origin: &'static str| {
+        let request = http.get(handshake(&app)).header("Origin", origin);
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(status("https://chat.example.org").await, 200);
+    assert_eq!(status("http://chat.example.org").await, 403);
+    assert_eq!(status("https://chat.example.org:8443").await, 403);
+    // Behind the proxy the Host is the public one, and changes nothing.
+    let response = http
+        .get(handshake(&app))
+        .header("Host", "chat.example.org")
+        .header("Origin", "https://evil.test")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+}
+
 #[tokio::test]
 async fn foreign_origins_are_refused_on_websocket() {
     let app = spawn_app().await;

@@ -1,14 +1,22 @@
 //! `POST /api/register`, `POST /api/login`, `POST /api/logout`.
+//!
+//! Sign-up and login are throttled (`limits::auth`: per address, and per
+//! account name for failed logins) and their password hashing is bounded
+//! (`password::Hasher`); both refusals are answered with `Retry-After`.
 
-use super::{password, random_hex, unix_now, Claims};
+use super::password::PasswordError;
+use super::{random_hex, unix_now, Claims};
 use crate::protocol::account::{AccountUser, Credentials, Session};
 use crate::protocol::chat::SessionEnded;
 use crate::server::error::{Error, Internal};
+use crate::server::limits::{AddressKey, Throttled};
 use crate::server::state::AppState;
 use crate::server::store::{StoreError, User};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 
 fn credentials(body: Result<Json<Credentials>, JsonRejection>) -> Result<Credentials, Error> {
@@ -17,14 +25,69 @@ fn credentials(body: Result<Json<Credentials>, JsonRejection>) -> Result<Credent
     Ok(c)
 }
 
+/// Why an account route did not do what was asked: an [`Error`], or a
+/// refusal for now ([`Throttled`]: over a budget, or the server busy).
+#[derive(Debug)]
+pub enum RouteError {
+    Error(Error),
+    Throttled(Throttled),
+}
+
+impl From<Error> for RouteError {
+    fn from(e: Error) -> Self {
+        Self::Error(e)
+    }
+}
+
+impl From<Throttled> for RouteError {
+    fn from(t: Throttled) -> Self {
+        Self::Throttled(t)
+    }
+}
+
+impl IntoResponse for RouteError {
+    fn into_response(self) -> Response {
+        match self {
+            Self::Error(e) => e.into_response(),
+            Self::Throttled(t) => t.into_response(),
+        }
+    }
+}
+
+/// A hashing failure: the server busy (503, come back shortly) or broken.
+fn hashing_failed(e: PasswordError, context: &'static str) -> RouteError {
+    match e {
+        PasswordError::Busy { retry_after } => {
+            tracing::info!("{context}: every hashing thread is busy; refused");
+            Throttled::busy(retry_after).into()
+        }
+        e => Error::internal(context, e).into(),
+    }
+}
+
+/// The client address of a request as the limits count it (see
+/// [`crate::server::limits::Limits::client_key`]).
+fn client_ip(state: &AppState, request: &Parts) -> AddressKey {
+    state.gateway.limits.client_key(request)
+}
+
 pub async fn register(
     State(state): State<AppState>,
+    request: Parts,
     body: Result<Json<Credentials>, JsonRejection>,
-) -> Result<(StatusCode, Json<Session>), Error> {
+) -> Result<(StatusCode, Json<Session>), RouteError> {
     let c = credentials(body)?;
-    let hash = password::hash(c.password)
+    let ip = client_ip(&state, &request);
+    if let Err(refused) = state.gateway.limits.check_register(ip) {
+        tracing::info!(%ip, "sign-up refused: over the address's budget");
+        metrics::counter!("huddle_auth_throttled_total", "budget" => "register").increment(1);
+        return Err(refused.into());
+    }
+    let hash = state
+        .hasher
+        .hash(c.password)
         .await
-        .internal("hashing a password failed")?;
+        .map_err(|e| hashing_failed(e, "hashing a password failed"))?;
     let user = match state.store().create_user(&c.username, &hash).await {
         Ok(user) => user,
         Err(StoreError::Conflict(_)) => {
@@ -34,7 +97,8 @@ pub async fn register(
                     "The username {} is taken: pick another, or log in",
                     c.username
                 ),
-            ))
+            )
+            .into())
         }
         Err(StoreError::LooksLike { name, existing }) => {
             return Err(Error::with_status(
@@ -42,9 +106,10 @@ pub async fn register(
                 format!(
                     "The username {name} looks like the registered name {existing}: pick another"
                 ),
-            ))
+            )
+            .into())
         }
-        Err(e) => return Err(Error::internal("creating a user failed", e)),
+        Err(e) => return Err(Error::internal("creating a user failed", e).into()),
     };
     tracing::info!(user = user.id, "registered");
     Ok((StatusCode::CREATED, Json(open_session(&state, user).await?)))
@@ -52,26 +117,48 @@ pub async fn register(
 
 pub async fn login(
     State(state): State<AppState>,
+    request: Parts,
     body: Result<Json<Credentials>, JsonRejection>,
-) -> Result<Json<Session>, Error> {
+) -> Result<Json<Session>, RouteError> {
     let Json(c) = body.map_err(|e| Error::refused(e.body_text()))?;
-    let wrong = || Error::with_status(StatusCode::UNAUTHORIZED, "Wrong username or password");
-    let Some((user, hash)) = state
+    let ip = client_ip(&state, &request);
+    let limits = &state.gateway.limits;
+    let name = c.username.as_str();
+    if let Err(refused) = limits.check_login(ip, name) {
+        tracing::info!(%ip, "login refused: {}", refused.message);
+        metrics::counter!("huddle_auth_throttled_total", "budget" => "login").increment(1);
+        return Err(refused.into());
+    }
+    // From here on the attempt counts as a failure of the name unless the
+    // password turns out right (or is never checked).
+    let checked = check_password(&state, &c).await;
+    if !matches!(checked, Ok(None)) {
+        limits.login_succeeded(name);
+    }
+    let Some(user) = checked? else {
+        return Err(
+            Error::with_status(StatusCode::UNAUTHORIZED, "Wrong username or password").into(),
+        );
+    };
+    tracing::info!(user = user.id, "logged in");
+    Ok(Json(open_session(&state, user).await?))
+}
+
+/// The account of `c` when its password is right. A name without an
+/// account is checked against the dummy hash, so both cost the same.
+async fn check_password(state: &AppState, c: &Credentials) -> Result<Option<User>, RouteError> {
+    let found = state
         .store()
         .user_with_hash(&c.username)
         .await
-        .internal("looking up a user failed")?
-    else {
-        return Err(wrong());
-    };
-    let ok = password::verify(c.password, hash)
+        .internal("looking up a user failed")?;
+    let (user, stored) = found.unzip();
+    let right = state
+        .hasher
+        .verify(c.password.clone(), stored)
         .await
-        .internal("verifying a password failed")?;
-    if !ok {
-        return Err(wrong());
-    }
-    tracing::info!(user = user.id, "logged in");
-    Ok(Json(open_session(&state, user).await?))
+        .map_err(|e| hashing_failed(e, "verifying a password failed"))?;
+    Ok(user.filter(|_| right))
 }
 
 async fn open_session(state: &AppState, user: User) -> Result<Session, Error> {

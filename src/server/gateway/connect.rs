@@ -27,7 +27,7 @@ pub async fn admit<A: Adapter>(
     socket: SocketRef<A>,
     State(limits): State<Arc<Limits>>,
 ) -> Result<(), ConnectionRefusal> {
-    let ip = limits.client_ip(socket.req_parts());
+    let ip = limits.client_key(socket.req_parts());
     if let Err(refusal) = limits.connections.try_admit(socket.ns(), ip) {
         tracing::info!(sid = %socket.id, ns = socket.ns(), %ip, reason = %refusal, "socket refused");
         return Err(refusal);
@@ -47,7 +47,7 @@ pub async fn meter<A: Adapter>(
 ) -> Result<(), ConnectionRefusal> {
     let key = match Identity::of(&socket).user_id() {
         Some(id) => ClientKey::Account(id),
-        None => ClientKey::Address(limits.client_ip(socket.req_parts())),
+        None => ClientKey::Address(limits.client_key(socket.req_parts())),
     };
     limits.check_penalty(&key)?;
     socket

@@ -237,7 +237,7 @@ impl<A: Adapter, C: Category> FromMessageParts<A> for Budget<C> {
                 // it cannot come straight back as a guest.
                 metrics::counter!("huddle_kicked_total").increment(1);
                 budgets.limits.penalize(budgets.key, STRIKE_WINDOW);
-                let address = budgets.limits.client_ip(s.req_parts());
+                let address = budgets.limits.client_key(s.req_parts());
                 budgets
                     .limits
                     .penalize(ClientKey::Address(address), STRIKE_WINDOW);

@@ -15,16 +15,13 @@
 //!   closed by the gateway's connect timeout, so the handshake rate bounds
 //!   those.
 
-use super::{millis_ceil, ClientKey, Limits};
-use crate::protocol::ack::ErrorReply;
+use super::{millis_ceil, AddressKey, ClientKey, Limits};
 use crate::protocol::SOCKET_IO_PATH;
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use http::StatusCode;
 use std::collections::HashMap;
-use std::net::IpAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// Why a connection was refused; the text is the `connect_error` message
@@ -59,24 +56,14 @@ impl IntoResponse for ConnectionRefusal {
             _ => StatusCode::TOO_MANY_REQUESTS,
         };
         let retry_ms = self.retry_after_ms();
-        let body = ErrorReply {
-            message: self.to_string(),
-            retry_after_ms: Some(retry_ms),
-        };
-        let retry_secs = retry_ms.div_ceil(1000).to_string();
-        (
-            status,
-            [(http::header::RETRY_AFTER, retry_secs)],
-            Json(body),
-        )
-            .into_response()
+        super::refusal_response(status, self.to_string(), retry_ms)
     }
 }
 
 #[derive(Default)]
 struct Count {
     total: usize,
-    per_ip: HashMap<IpAddr, usize>,
+    per_ip: HashMap<AddressKey, usize>,
 }
 
 /// Live sockets per namespace, in total and per address.
@@ -101,7 +88,7 @@ impl Connections {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn check(&self, count: Option<&Count>, ip: IpAddr) -> Result<(), ConnectionRefusal> {
+    fn check(&self, count: Option<&Count>, ip: AddressKey) -> Result<(), ConnectionRefusal> {
         let Some(count) = count else { return Ok(()) };
         if count.total >= self.max_total {
             return Err(ConnectionRefusal::Full(self.max_total));
@@ -113,7 +100,7 @@ impl Connections {
     }
 
     /// Counts a socket of `ip` in `ns`, or refuses it.
-    pub(crate) fn try_admit(&self, ns: &str, ip: IpAddr) -> Result<(), ConnectionRefusal> {
+    pub(crate) fn try_admit(&self, ns: &str, ip: AddressKey) -> Result<(), ConnectionRefusal> {
         let mut namespaces = self.lock();
         self.check(namespaces.get(ns), ip)?;
         let count = namespaces.entry(ns.to_owned()).or_default();
@@ -123,7 +110,7 @@ impl Connections {
         Ok(())
     }
 
-    fn release(&self, ns: &str, ip: IpAddr) {
+    fn release(&self, ns: &str, ip: AddressKey) {
         let mut namespaces = self.lock();
         let Some(count) = namespaces.get_mut(ns) else {
             return;
@@ -149,12 +136,12 @@ impl Connections {
 pub struct Permit {
     limits: Arc<Limits>,
     ns: Box<str>,
-    ip: IpAddr,
+    ip: AddressKey,
 }
 
 impl Permit {
     /// Counts a socket of `ns` from `ip` (already admitted) until dropped.
-    pub fn new(limits: Arc<Limits>, ns: &str, ip: IpAddr) -> Self {
+    pub fn new(limits: Arc<Limits>, ns: &str, ip: AddressKey) -> Self {
         Self {
             limits,
             ns: ns.into(),
@@ -192,7 +179,7 @@ impl Limits {
 
     /// Refuses an address that was kicked for flooding, else takes one
     /// handshake from its bucket.
-    pub fn check_handshake(&self, ip: IpAddr) -> Result<(), ConnectionRefusal> {
+    pub fn check_handshake(&self, ip: AddressKey) -> Result<(), ConnectionRefusal> {
         self.check_penalty(&ClientKey::Address(ip))?;
         self.handshakes.check_key(&ip).map_err(|n| {
             ConnectionRefusal::TooFast(millis_ceil(
@@ -237,11 +224,7 @@ pub async fn handshake_guard(
     next: Next,
 ) -> Response {
     if opens_engine_session(&req) {
-        let ip = super::client_ip(
-            limits.config.client_ip_header.as_ref(),
-            req.headers(),
-            req.extensions(),
-        );
+        let ip = AddressKey::of(limits.client_ip_of(req.headers(), req.extensions()));
         let admitted = limits
             .check_handshake(ip)
             .and_then(|()| limits.sessions.try_admit(ENGINE_SESSIONS, ip));
@@ -261,8 +244,8 @@ pub async fn handshake_guard(
 mod tests {
     use super::*;
 
-    fn ip(last: u8) -> IpAddr {
-        IpAddr::from([10, 0, 0, last])
+    fn ip(last: u8) -> AddressKey {
+        AddressKey::of(std::net::IpAddr::from([10, 0, 0, last]))
     }
 
     #[test]

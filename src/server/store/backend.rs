@@ -1,6 +1,11 @@
 //! The two databases: which one a URL names, their pools and settings
 //! (SQLite: WAL, pragmas, one writing connection), the migrations, and
 //! SQLite's write-ahead log checkpoints beside the writer.
+//!
+//! SQLite syncs every commit by default (`synchronous = FULL`): in WAL mode
+//! `NORMAL` syncs only at checkpoints, so a power cut can take back
+//! commits whose messages were already acked and delivered.
+//! `HUDDLE_SQLITE_SYNCHRONOUS=normal` chooses speed over that, knowingly.
 
 use super::StoreError;
 use sqlx::any::AnyPoolOptions;
@@ -40,17 +45,46 @@ fn sqlite_url(url: &str) -> String {
     }
 }
 
-/// A pool of SQLite connections with Huddle's settings: WAL, normal
-/// synchronisation, foreign keys, a 5 s busy timeout, and no checkpoint
+/// How SQLite makes a commit durable (`PRAGMA synchronous`), in WAL mode.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum SqliteSynchronous {
+    /// Every commit is synced to the disk before it returns: an acked
+    /// message survives a power cut. The default.
+    #[default]
+    Full,
+    /// The log is synced at checkpoints only: faster, and the last commits
+    /// before a power cut (or an OS crash) may be lost, though never
+    /// corrupted. A process crash loses nothing either way.
+    Normal,
+}
+
+impl SqliteSynchronous {
+    fn pragma(self) -> &'static str {
+        match self {
+            Self::Full => "PRAGMA synchronous = FULL",
+            Self::Normal => "PRAGMA synchronous = NORMAL",
+        }
+    }
+}
+
+/// How the store opens its database, beyond the URL.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StoreOptions {
+    /// SQLite only; PostgreSQL keeps its own settings.
+    pub sqlite_synchronous: SqliteSynchronous,
+}
+
+/// A pool of SQLite connections with Huddle's settings: WAL, `synchronous`
+/// as configured, foreign keys, a 5 s busy timeout, and no checkpoint
 /// inside a commit (`checkpoints` does them beside the writer).
-fn sqlite_pool(connections: u32) -> AnyPoolOptions {
+fn sqlite_pool(connections: u32, synchronous: SqliteSynchronous) -> AnyPoolOptions {
     AnyPoolOptions::new()
         .max_connections(connections)
-        .after_connect(|conn, _| {
+        .after_connect(move |conn, _| {
             Box::pin(async move {
                 for pragma in [
                     "PRAGMA journal_mode = WAL",
-                    "PRAGMA synchronous = NORMAL",
+                    synchronous.pragma(),
                     "PRAGMA foreign_keys = ON",
                     "PRAGMA busy_timeout = 5000",
                     "PRAGMA wal_autocheckpoint = 0",
@@ -71,16 +105,17 @@ pub(super) struct Pools {
 
 /// Opens the database at `url` and applies the migrations (see
 /// [`Store::connect`](super::Store::connect)).
-pub(super) async fn open(url: &str) -> Result<Pools, StoreError> {
+pub(super) async fn open(url: &str, options: StoreOptions) -> Result<Pools, StoreError> {
     sqlx::any::install_default_drivers();
     let backend = Backend::of(url)?;
     let (reader, writer) = match backend {
         Backend::Sqlite => {
             let url = sqlite_url(url);
             // One writing connection: SQLite has one writer at a time.
-            let writer = sqlite_pool(1).connect(&url).await?;
+            let synchronous = options.sqlite_synchronous;
+            let writer = sqlite_pool(1, synchronous).connect(&url).await?;
             sqlx::migrate!("./migrations/sqlite").run(&writer).await?;
-            let reader = sqlite_pool(8).connect(&url).await?;
+            let reader = sqlite_pool(8, synchronous).connect(&url).await?;
             (reader, writer)
         }
         Backend::Postgres => {
@@ -154,5 +189,43 @@ pub(super) async fn checkpoints(reader: AnyPool, writer: AnyPool) {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_db;
+
+    /// `PRAGMA synchronous` of the writing connection: 2 is FULL, 1 NORMAL.
+    async fn synchronous(store: &super::super::Store) -> i64 {
+        sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(&store.writer)
+            .await
+            .expect("SQLite answers")
+    }
+
+    #[tokio::test]
+    async fn sqlite_commits_are_durable_by_default() {
+        let (store, _dir) = test_db::sqlite().await;
+        assert_eq!(synchronous(&store).await, 2, "FULL");
+    }
+
+    #[tokio::test]
+    async fn sqlite_may_be_told_to_sync_at_checkpoints_only() {
+        use super::{SqliteSynchronous, StoreOptions};
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let options = StoreOptions {
+            sqlite_synchronous: SqliteSynchronous::Normal,
+        };
+        let store = super::super::Store::connect_with(&url, options)
+            .await
+            .unwrap();
+        assert_eq!(synchronous(&store).await, 1, "NORMAL");
+        // Reopened with the default, the same file is FULL again: the
+        // setting belongs to the connection, not to the file.
+        store.close().await;
+        let store = super::super::Store::connect(&url).await.unwrap();
+        assert_eq!(synchronous(&store).await, 2, "FULL");
     }
 }

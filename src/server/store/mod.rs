@@ -32,6 +32,7 @@ pub(crate) mod test_db;
 mod writer;
 
 pub use accounts::{NameClash, User};
+pub use backend::{SqliteSynchronous, StoreOptions};
 pub use board::{BoardApplied, BoardClient, BoardLimits, BoardUsage};
 pub use housekeeping::HOUSEKEEPING_EVERY;
 pub use rooms::Remembered;
@@ -150,11 +151,16 @@ impl Store {
     /// (`sqlite://data/huddle.db`, the file created if needed) or
     /// PostgreSQL (`postgres://user@host/db`, the database must exist).
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        Self::connect_with(url, StoreOptions::default()).await
+    }
+
+    /// [`Self::connect`] with `options` (SQLite's durability).
+    pub async fn connect_with(url: &str, options: StoreOptions) -> Result<Self, StoreError> {
         let Pools {
             backend,
             reader,
             writer,
-        } = backend::open(url).await?;
+        } = backend::open(url, options).await?;
         accounts::fill_name_keys(&writer).await?;
         let appends = writer::start(backend, writer.clone());
         if backend == Backend::Sqlite {

@@ -25,6 +25,8 @@ pub const QUIET: Duration = Duration::from_millis(300);
 
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// Where `/metrics` is served (a port of its own).
+    pub metrics_addr: Option<SocketAddr>,
     pub state: AppState,
     pub data_dir: tempfile::TempDir,
     shutdown: Option<oneshot::Sender<()>>,
@@ -56,6 +58,7 @@ pub async fn spawn_app_in(
     configure(&mut config);
     let app = Application::build(config).await.expect("the app builds");
     let addr = app.local_addr();
+    let metrics_addr = app.metrics_addr();
     let state = app.state().clone();
     let (tx, rx) = oneshot::channel::<()>();
     let server = tokio::spawn(app.run_until(async {
@@ -63,6 +66,7 @@ pub async fn spawn_app_in(
     }));
     TestApp {
         addr,
+        metrics_addr,
         state,
         data_dir,
         shutdown: Some(tx),

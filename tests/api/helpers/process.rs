@@ -10,6 +10,8 @@ use std::time::Duration;
 pub struct Process {
     pub child: Child,
     pub addr: SocketAddr,
+    /// Where the process serves `/metrics` (`HUDDLE_METRICS_ADDR`).
+    pub metrics_addr: SocketAddr,
     env: Vec<(String, String)>,
     data: tempfile::TempDir,
 }
@@ -24,19 +26,17 @@ impl Drop for Process {
 impl Process {
     pub async fn start(env: &[(&str, &str)]) -> Process {
         let data = tempfile::tempdir().expect("temp dir");
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        let addr = free_addr();
+        let metrics_addr = free_addr();
         let env: Vec<(String, String)> = env
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        let child = Self::spawn(addr, data.path(), &env);
+        let child = Self::spawn(addr, metrics_addr, data.path(), &env);
         let server = Process {
             child,
             addr,
+            metrics_addr,
             env,
             data,
         };
@@ -44,9 +44,15 @@ impl Process {
         server
     }
 
-    fn spawn(addr: SocketAddr, data: &std::path::Path, env: &[(String, String)]) -> Child {
+    fn spawn(
+        addr: SocketAddr,
+        metrics_addr: SocketAddr,
+        data: &std::path::Path,
+        env: &[(String, String)],
+    ) -> Child {
         Command::new(env!("CARGO_BIN_EXE_huddle"))
             .env("HUDDLE_ADDR", addr.to_string())
+            .env("HUDDLE_METRICS_ADDR", metrics_addr.to_string())
             .env("HUDDLE_DATA_DIR", data)
             .env(
                 "RUST_LOG",
@@ -110,7 +116,7 @@ impl Process {
     /// Starts the process again, on the same address, data and settings.
     pub async fn restart(&mut self) {
         self.kill();
-        self.child = Self::spawn(self.addr, self.data.path(), &self.env);
+        self.child = Self::spawn(self.addr, self.metrics_addr, self.data.path(), &self.env);
         self.wait_listening().await;
     }
 
@@ -124,6 +130,11 @@ impl Process {
         format!("http://{}", self.addr)
     }
 
+    /// The process's `/metrics`, on its metrics listener.
+    pub fn metrics_url(&self) -> String {
+        format!("http://{}/metrics", self.metrics_addr)
+    }
+
     /// The process's data directory (its SQLite database is `huddle.db`).
     pub fn data_dir(&self) -> &std::path::Path {
         self.data.path()
@@ -133,7 +144,7 @@ impl Process {
     /// is not there yet): unlike in-process servers, which share the test
     /// process's recorder, a process counts only its own traffic.
     pub async fn metric(&self, series: &str) -> f64 {
-        let body = reqwest::get(format!("{}/metrics", self.url()))
+        let body = reqwest::get(self.metrics_url())
             .await
             .expect("GET /metrics")
             .text()
@@ -152,6 +163,15 @@ impl Process {
             .and_then(|v| v.split_whitespace().next()?.parse().ok())
             .expect("VmRSS in /proc/<pid>/status")
     }
+}
+
+/// A free port on loopback (free when asked: the process binds it next).
+fn free_addr() -> SocketAddr {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    SocketAddr::from(([127, 0, 0, 1], port))
 }
 
 /// The value of `series` (its name and labels, as printed) in a Prometheus
