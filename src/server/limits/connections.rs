@@ -153,7 +153,7 @@ impl Permit {
 impl Permit {
     /// Counts an Engine.IO session from `ip` (already admitted to
     /// [`Limits::sessions`]) until dropped.
-    fn sessions(limits: Arc<Limits>, ip: IpAddr) -> Self {
+    fn sessions(limits: Arc<Limits>, ip: AddressKey) -> Self {
         Self::new(limits, ENGINE_SESSIONS, ip)
     }
 }
