@@ -72,9 +72,7 @@ impl Application {
         };
         let store = Store::connect_with(&config.database_url(), options)
             .await
-            .context(
-                "cannot open the database: check HUDDLE_DATABASE_URL and the data directory",
-            )?
+            .context("cannot open the database: check HUDDLE_DATABASE_URL and the data directory")?
             .with_board_limits(config.boards);
         store.spawn_housekeeping(HOUSEKEEPING_EVERY);
 
