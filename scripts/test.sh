@@ -6,6 +6,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/tools.sh
+# One run from a clean state gains nothing from incremental compilation,
+# whose caches take about 20 GB beside the debug build (a disk filled up
+# with them here); a developer may set CARGO_INCREMENTAL=1.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 ensure_build_tools
 ensure_chromium
 ensure_services
