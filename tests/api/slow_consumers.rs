@@ -13,31 +13,19 @@
 //! `TEST_SERVER_LOG=<file>` (and `TEST_SERVER_LOG_LEVEL=<filter>`) keep the
 //! server's log.
 
-use crate::helpers::raw::{expect_frame, Ws};
+use crate::helpers::raw::{expect_frame, open_chat, Ws};
 use crate::helpers::Process;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
-use tokio::net::TcpSocket;
 use tokio_tungstenite::tungstenite::Message;
 
 /// A raw `/chat` client that has joined as `name`. A `recv_buffer` makes
 /// its kernel receive buffer small, so that it fills fast once the client
 /// stops reading.
 async fn raw_chat(addr: SocketAddr, name: &str, recv_buffer: Option<u32>) -> Ws {
-    let socket = TcpSocket::new_v4().expect("socket");
-    if let Some(size) = recv_buffer {
-        socket.set_recv_buffer_size(size).expect("SO_RCVBUF");
-    }
-    let stream = socket.connect(addr).await.expect("connects");
-    let url = format!("ws://{addr}/socket.io/?EIO=4&transport=websocket");
-    let (mut ws, _) = tokio_tungstenite::client_async(url, stream)
-        .await
-        .expect("WebSocket handshake");
-    expect_frame(&mut ws, "0{").await;
-    ws.send(Message::text("40/chat,")).await.expect("send");
-    expect_frame(&mut ws, "40/chat,").await;
+    let mut ws = open_chat(addr, recv_buffer).await;
     let join = format!("42/chat,0{}", json!(["join", {"username": name}]));
     ws.send(Message::text(join)).await.expect("send");
     expect_frame(&mut ws, "43/chat,0").await;
@@ -273,6 +261,22 @@ async fn stalled_readers_cost_bounded_memory_and_delay_no_one() {
     );
 }
 
+/// Room `big` at `addr` with 100 messages of 4,000 characters (a page of
+/// its history is 400 KB); returns the socket that wrote them, joined.
+async fn big_room(addr: SocketAddr) -> Ws {
+    let mut writer = raw_chat(addr, "writer", None).await;
+    let body = "x".repeat(3990);
+    for i in 0..100 {
+        let send = json!(["send-message", {"message": format!("{i:05} {body}"), "room": "big"}]);
+        writer
+            .send(Message::text(format!("42/chat,{i}{send}")))
+            .await
+            .expect("send");
+        expect_frame(&mut writer, &format!("43/chat,{i}")).await;
+    }
+    writer
+}
+
 /// Sockets that stop reading while asking for big pages: each page of
 /// `room` is 100 messages of 4,000 characters (400 KB). Without a bound in
 /// bytes, every page asked for waits in the socket's queue (up to 256 of
@@ -291,17 +295,7 @@ async fn readers_that_stop_reading_pin_bounded_memory_in_bytes() {
         ("HUDDLE_CLIENT_READ_LIMIT", HIGH),
     ])
     .await;
-    // A room of 100 messages of 4,000 characters.
-    let mut writer = raw_chat(server.addr, "writer", None).await;
-    let body = "x".repeat(3990);
-    for i in 0..100 {
-        let send = json!(["send-message", {"message": format!("{i:05} {body}"), "room": "big"}]);
-        writer
-            .send(Message::text(format!("42/chat,{i}{send}")))
-            .await
-            .expect("send");
-        expect_frame(&mut writer, &format!("43/chat,{i}")).await;
-    }
+    let mut writer = big_room(server.addr).await;
     let mut observer = raw_chat(server.addr, "observer", None).await;
     let rss_before = server.rss_kib();
     let mut stalled = Vec::new();
@@ -352,16 +346,7 @@ async fn readers_that_stop_reading_pin_bounded_memory_in_bytes() {
 #[tokio::test]
 async fn a_socket_that_asks_without_reading_is_told_to_read_first() {
     let app = crate::helpers::spawn_app().await;
-    let mut writer = raw_chat(app.addr, "writer", None).await;
-    let body = "y".repeat(3990);
-    for i in 0..100 {
-        let send = json!(["send-message", {"message": format!("{i:05} {body}"), "room": "big"}]);
-        writer
-            .send(Message::text(format!("42/chat,{i}{send}")))
-            .await
-            .expect("send");
-        expect_frame(&mut writer, &format!("43/chat,{i}")).await;
-    }
+    let _writer = big_room(app.addr).await;
     let mut ws = raw_chat(app.addr, "asker", Some(4096)).await;
     const ASKED: usize = 40;
     for k in 0..ASKED {
