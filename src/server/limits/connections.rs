@@ -135,8 +135,18 @@ impl Connections {
 /// its extensions) is dropped.
 pub struct Permit {
     limits: Arc<Limits>,
+    counted: Counted,
     ns: Box<str>,
     ip: AddressKey,
+}
+
+/// Which of [`Limits`]' counts a [`Permit`] holds a place in.
+#[derive(Clone, Copy)]
+enum Counted {
+    /// [`Limits::connections`]: a namespace's sockets.
+    Sockets,
+    /// [`Limits::sessions`]: Engine.IO sessions.
+    Sessions,
 }
 
 impl Permit {
@@ -144,26 +154,29 @@ impl Permit {
     pub fn new(limits: Arc<Limits>, ns: &str, ip: AddressKey) -> Self {
         Self {
             limits,
+            counted: Counted::Sockets,
             ns: ns.into(),
+            ip,
+        }
+    }
+
+    /// Counts an Engine.IO session from `ip` (already admitted to
+    /// [`Limits::sessions`]) until dropped.
+    fn sessions(limits: Arc<Limits>, ip: AddressKey) -> Self {
+        Self {
+            limits,
+            counted: Counted::Sessions,
+            ns: ENGINE_SESSIONS.into(),
             ip,
         }
     }
 }
 
-impl Permit {
-    /// Counts an Engine.IO session from `ip` (already admitted to
-    /// [`Limits::sessions`]) until dropped.
-    fn sessions(limits: Arc<Limits>, ip: AddressKey) -> Self {
-        Self::new(limits, ENGINE_SESSIONS, ip)
-    }
-}
-
 impl Drop for Permit {
     fn drop(&mut self) {
-        let counts = if &*self.ns == ENGINE_SESSIONS {
-            &self.limits.sessions
-        } else {
-            &self.limits.connections
+        let counts = match self.counted {
+            Counted::Sockets => &self.limits.connections,
+            Counted::Sessions => &self.limits.sessions,
         };
         counts.release(&self.ns, self.ip);
     }
