@@ -145,15 +145,6 @@ impl Store {
         Ok(keys.iter().filter_map(|k| found.remove(k)).collect())
     }
 
-    /// Whether an account has this id.
-    pub async fn user_exists(&self, id: i64) -> Result<bool, StoreError> {
-        let row = sqlx::query("SELECT 1 FROM users WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.reader)
-            .await?;
-        Ok(row.is_some())
-    }
-
     /// The account named `username` (any case).
     pub async fn user_by_name(&self, username: &Username) -> Result<Option<User>, StoreError> {
         Ok(self.user_with_hash(username).await?.map(|(user, _)| user))
