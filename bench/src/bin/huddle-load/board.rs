@@ -102,5 +102,7 @@ pub async fn board_run(args: &Args, board: &BoardArgs) -> Result<ChatResult, Str
         batch: board.batch.max(1),
         stroke: board.stroke.max(1),
     };
-    run_rooms(args, &chat, false, Some((plan, room))).await
+    Ok(run_rooms(args, &chat, false, Some((plan, room)), None)
+        .await?
+        .0)
 }

@@ -1,12 +1,13 @@
 //! `chat` mode: rooms of clients exchanging messages at a fixed rate; the
 //! delivery ratio, the latency percentiles and the server's CPU and memory
 //! in the send window. `run_rooms` is the measured run that `flood`,
-//! `sweep` and `board` reuse.
+//! `sweep`, `board` and `soak` reuse.
 
 use crate::board::BoardPlan;
 use crate::client::{launch, socket_url, source_address, wait_ready, Plan, Shared, Tally};
 use crate::flood::{flooder, FloodTally};
 use crate::proc_stat::{cpu_ticks, servers_cpu, RssSampler, TICKS_PER_SEC};
+use crate::soak::{Counting, MemoryLog, Sample};
 use crate::{Args, ChatArgs, DRAIN};
 use huddle::protocol::RoomName;
 use serde::Serialize;
@@ -39,7 +40,7 @@ pub struct ChatResult {
 }
 
 pub async fn chat_run(args: &Args, chat: &ChatArgs, flood: bool) -> Result<ChatResult, String> {
-    run_rooms(args, chat, flood, None).await
+    Ok(run_rooms(args, chat, flood, None, None).await?.0)
 }
 
 pub async fn run_rooms(
@@ -47,7 +48,8 @@ pub async fn run_rooms(
     chat: &ChatArgs,
     flood: bool,
     board: Option<(BoardPlan, RoomName)>,
-) -> Result<ChatResult, String> {
+    sample_every: Option<Duration>,
+) -> Result<(ChatResult, Vec<Sample>), String> {
     if board.is_none() {
         eprintln!(
             "[{}] chat: {} clients, {} rooms, {} senders x {} msg/s for {} s{}",
@@ -111,7 +113,16 @@ pub async fn run_rooms(
     let cpu0 = servers_cpu(&args.server_pid);
     let tool0 = cpu_ticks(std::process::id());
     let sampler = RssSampler::start(args.server_pid.clone());
+    let memory = sample_every.map(|every| {
+        let counting = Counting {
+            tally: tally.clone(),
+            chat: chat.clone(),
+            room_sizes: room_sizes.clone(),
+        };
+        MemoryLog::start(args.server_pid.clone(), every, counting)
+    });
     tokio::time::sleep_until(end.into()).await;
+    let samples = memory.map(MemoryLog::stop).unwrap_or_default();
     let cpu1 = servers_cpu(&args.server_pid);
     let tool1 = cpu_ticks(std::process::id());
     tokio::time::sleep(DRAIN).await;
@@ -173,7 +184,7 @@ pub async fn run_rooms(
         flood,
     };
     print_chat(&result, args.threads);
-    Ok(result)
+    Ok((result, samples))
 }
 
 /// Deliveries expected: each message times the size of its sender's room.

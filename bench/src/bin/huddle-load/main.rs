@@ -20,6 +20,10 @@
 //! - `flood`: `chat` quiet, then again while one extra client floods
 //!   `general`; the measured clients' latency side by side, and what
 //!   became of the flood (accepted, refused, kicked).
+//! - `soak`: `chat`'s steady load for a long DURATION, the servers' RSS
+//!   and anonymous memory sampled every SAMPLE s; the slope after the
+//!   warm-up per hour and per million messages, and a verdict against a
+//!   bound (`soak.rs`).
 //! - `floor`: no server; `chat`'s delivery pattern written by one plain
 //!   thread straight into loopback sockets, to measure the CPU the kernel
 //!   alone takes per delivery (`floor.rs`).
@@ -28,7 +32,8 @@
 //! `client.rs` one simulated client, and `launch`, which runs many on
 //! `--threads` runtimes; `chat.rs` the `chat` and `sweep` modes and the
 //! measured run that `flood.rs` and `board.rs` reuse; `idle.rs` and
-//! `floor.rs` those modes; `proc_stat.rs` CPU time and memory from /proc.
+//! `floor.rs` those modes; `soak.rs` the soak and its memory log;
+//! `proc_stat.rs` CPU time and memory from /proc.
 //!
 //! With `--server-pid`, the server's CPU time and peak RSS during the send
 //! window come from /proc. The tool reports its own CPU use too and warns
@@ -41,6 +46,7 @@ mod flood;
 mod floor;
 mod idle;
 mod proc_stat;
+mod soak;
 
 use board::board_run;
 use chat::{chat_run, print_sweep};
@@ -48,6 +54,7 @@ use clap::{Parser, Subcommand};
 use flood::print_flood;
 use idle::idle_run;
 use serde::Serialize;
+use soak::{soak_run, SoakArgs};
 use std::time::Duration;
 
 #[derive(Parser, Debug)]
@@ -99,6 +106,9 @@ enum Mode {
     /// to `general` as fast as its socket allows (reconnecting when
     /// disconnected); compares the measured clients' latency.
     Flood(ChatArgs),
+    /// `chat` for a long time, the servers' memory sampled every minute;
+    /// fails when it grows faster than the bound.
+    Soak(SoakArgs),
     /// One room's whiteboard: drawers stream strokes to everyone else.
     Board(BoardArgs),
     /// No server: `chat`'s deliveries written by one plain thread into
@@ -208,6 +218,14 @@ async fn run(args: Args) -> Result<(), String> {
             vec![json(&quiet), json(&flooded)]
         }
         Mode::Board(board) => vec![json(&board_run(&args, &board).await?)],
+        Mode::Soak(soak) => {
+            let result = soak_run(&args, &soak).await?;
+            write_json(&args, &[json(&result)])?;
+            if !soak::passed(&result) {
+                return Err(format!("soak: {}", result.verdict));
+            }
+            return Ok(());
+        }
         Mode::Floor { chat, frame_bytes } => {
             let (label, threads) = (args.label.clone(), args.threads);
             let result = tokio::task::spawn_blocking(move || {
@@ -254,8 +272,12 @@ async fn run(args: Args) -> Result<(), String> {
             out.iter().map(|r| json(r)).collect()
         }
     };
+    write_json(&args, &results)
+}
+
+fn write_json(args: &Args, results: &[serde_json::Value]) -> Result<(), String> {
     if let Some(path) = &args.json {
-        let text = serde_json::to_string_pretty(&results).map_err(|e| e.to_string())?;
+        let text = serde_json::to_string_pretty(results).map_err(|e| e.to_string())?;
         std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?;
     }
     Ok(())

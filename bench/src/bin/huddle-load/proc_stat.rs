@@ -19,10 +19,15 @@ pub fn stat_cpu_ticks(path: &str) -> Option<u64> {
 }
 
 pub fn rss_kb(pid: u32) -> Option<u64> {
+    status_kb(pid, "VmRSS:")
+}
+
+/// One kB figure of `/proc/<pid>/status`, by its key (e.g. "RssAnon:").
+pub fn status_kb(pid: u32, key: &str) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .find_map(|l| l.strip_prefix(key))
         .and_then(|v| v.split_whitespace().next()?.parse().ok())
 }
 
