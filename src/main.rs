@@ -3,12 +3,29 @@
 //! serve until Ctrl-C or SIGTERM.
 
 #[cfg(feature = "ssr")]
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
+fn main() -> std::process::ExitCode {
     use clap::Parser;
-    use huddle::server::{telemetry, Application, Config};
+    use huddle::server::{allocator, Config};
 
     let config = Config::parse();
+    // Before the runtime starts its threads (each would take an arena).
+    allocator::limit_arenas(config.malloc_arenas);
+    match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime.block_on(serve(config)),
+        Err(e) => {
+            eprintln!("huddle: cannot start the async runtime: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+async fn serve(config: huddle::server::Config) -> std::process::ExitCode {
+    use huddle::server::{telemetry, Application};
+
     telemetry::init(&config.log_format);
     let app = match Application::build(config).await {
         Ok(app) => app,

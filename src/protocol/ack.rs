@@ -133,6 +133,15 @@ pub mod texts {
     pub fn rate_limited(retry_after_ms: u64) -> String {
         format!("Rate limit exceeded, retry in {retry_after_ms} ms")
     }
+
+    /// An event refused because too many of the socket's events are still
+    /// waiting to be handled.
+    pub fn too_many_waiting(events: usize, bytes: usize) -> String {
+        format!(
+            "The server is still handling {events} of your events ({} KiB): wait for their answers, then send again",
+            bytes.div_ceil(1024)
+        )
+    }
 }
 
 #[cfg(test)]

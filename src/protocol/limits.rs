@@ -32,3 +32,12 @@ pub const MAX_SUBSCRIPTIONS: usize = 100;
 /// up, in one query, and those that are accounts notified. A message full
 /// of `@names` costs one bounded look-up, not one per name.
 pub const MAX_MENTIONS_NOTIFIED: usize = 20;
+/// Most events of one socket read and not yet handled (each waits for the
+/// one before it to be done): a client that sends faster than the server
+/// can handle, say while the database is slow, is refused past this many
+/// instead of piling its events up in the server's memory. A page's
+/// reconnection burst (`join`, a `join-room` and a `history` for each of
+/// its rooms) fits.
+pub const MAX_WAITING_EVENTS: usize = 256;
+/// Most bytes of payload those waiting events may hold together.
+pub const MAX_WAITING_BYTES: usize = 1024 * 1024;

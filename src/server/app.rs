@@ -75,6 +75,9 @@ impl Application {
             .context("cannot open the database: check HUDDLE_DATABASE_URL and the data directory")?
             .with_board_limits(config.boards);
         store.spawn_housekeeping(HOUSEKEEPING_EVERY);
+        crate::server::allocator::spawn_trimmer(std::time::Duration::from_secs(
+            config.malloc_trim_secs,
+        ));
 
         let addr = listen_addr(&config);
         let listener = TcpListener::bind(addr)

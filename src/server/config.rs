@@ -107,6 +107,16 @@ pub struct Config {
     #[arg(long, env = "HUDDLE_SESSION_RECHECK_SECS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=300))]
     pub session_recheck_secs: u64,
 
+    /// The most arenas glibc's allocator keeps (0: its default, 8 per
+    /// core): fewer arenas, less freed memory kept in them.
+    #[arg(long, env = "HUDDLE_MALLOC_ARENAS", default_value_t = 2, value_parser = clap::value_parser!(u32).range(0..=256))]
+    pub malloc_arenas: u32,
+
+    /// Seconds between two calls of glibc's malloc_trim, which gives the
+    /// allocator's free pages back to the system (0: never).
+    #[arg(long, env = "HUDDLE_MALLOC_TRIM_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(0..=3600))]
+    pub malloc_trim_secs: u64,
+
     /// Where GET /metrics is served, on a listener of its own: an address
     /// (default 127.0.0.1:9464, this machine only), or "off".
     #[arg(long, env = "HUDDLE_METRICS_ADDR", default_value_t = MetricsAddr::DEFAULT)]
@@ -162,6 +172,8 @@ impl Config {
             log_format: "text".into(),
             heartbeat_secs: 15,
             session_recheck_secs: 1,
+            malloc_arenas: 2,
+            malloc_trim_secs: 10,
             // Tests run many servers at once: a free port each.
             metrics_addr: MetricsAddr::At(SocketAddr::from(([127, 0, 0, 1], 0))),
             metrics_token: None,

@@ -445,3 +445,86 @@ async fn handshakes_per_address_are_limited_with_http_429() {
         "{refused}"
     );
 }
+
+/// A client that sends faster than the server can handle (here the
+/// database is locked, so its first message cannot be stored) gets at most
+/// `MAX_WAITING_EVENTS` events waiting in the server; each one past that
+/// is refused as it is read, with its own ack, instead of piling up in
+/// memory. Once the database is free the waiting ones are handled, in
+/// order, and the socket may send again. (Before the bound, all 300 waited.)
+#[tokio::test]
+async fn events_past_the_waiting_bound_are_refused_as_they_are_read() {
+    use futures_util::SinkExt;
+    use huddle::protocol::limits::MAX_WAITING_EVENTS;
+    use sqlx::Connection;
+    use tokio_tungstenite::tungstenite::Message;
+
+    let plenty = Rate::new(10_000, 1, 10_000);
+    let app = spawn_app_with(|c| {
+        c.limits.send = plenty;
+        c.limits.client_send = plenty;
+    })
+    .await;
+    let mut ws = raw::open_chat(app.addr, None).await;
+    ws.send(Message::text(r#"42/chat,0["join",{"username":"ann"}]"#))
+        .await
+        .unwrap();
+    raw::expect_frame(&mut ws, "43/chat,0[").await;
+
+    // Another connection holds the database's write lock.
+    let db = app.data_dir.path().join("huddle.db");
+    let mut lock = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .unwrap();
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut lock)
+        .await
+        .unwrap();
+
+    let sent = MAX_WAITING_EVENTS + 44;
+    for i in 1..=sent {
+        let frame = format!(r#"42/chat,{i}["send-message",{{"message":"m{i}","room":"general"}}]"#);
+        ws.send(Message::text(frame)).await.unwrap();
+    }
+    // Ack ids past the bound are refused at once; the first waits for the
+    // lock, the others for it.
+    let first_refused = MAX_WAITING_EVENTS + 1;
+    for i in first_refused..=sent {
+        let ack = raw::expect_frame(&mut ws, &format!("43/chat,{i}[")).await;
+        let body: Value = serde_json::from_str(ack.trim_start_matches(&format!("43/chat,{i}")))
+            .expect("an ack array");
+        assert_eq!(body[0]["status"], "error", "{ack}");
+        let message = body[0]["message"].as_str().unwrap_or_default();
+        assert!(
+            message.starts_with(&format!(
+                "The server is still handling {MAX_WAITING_EVENTS} of your events"
+            )) && message.ends_with("wait for their answers, then send again"),
+            "{message}"
+        );
+    }
+
+    sqlx::query("ROLLBACK").execute(&mut lock).await.unwrap();
+    drop(lock);
+    // The waiting events are handled in order; the last of them is acked.
+    let last = raw::expect_frame(&mut ws, &format!("43/chat,{MAX_WAITING_EVENTS}[")).await;
+    assert!(last.contains(r#""status":"ok""#), "{last}");
+    // Nothing past the bound was stored; the socket may send again.
+    let page = app.joined("bob").await;
+    let history = page.request("history", json!({"room": "general"})).await;
+    let newest = history["messages"]
+        .as_array()
+        .and_then(|m| m.last())
+        .map(|m| m["message"].clone());
+    assert_eq!(
+        newest,
+        Some(json!(format!("m{MAX_WAITING_EVENTS}"))),
+        "{history}"
+    );
+    ws.send(Message::text(
+        r#"42/chat,9999["send-message",{"message":"again","room":"general"}]"#,
+    ))
+    .await
+    .unwrap();
+    let again = raw::expect_frame(&mut ws, "43/chat,9999[").await;
+    assert!(again.contains(r#""status":"ok""#), "{again}");
+}

@@ -13,12 +13,22 @@
 //! (`pipeline`) takes `Turn` as its LAST extractor, so that no extractor
 //! after it can fail and leave its ticket unused (an unused ticket is
 //! skipped all the same, see `Drop`).
+//!
+//! What waits is bounded: a socket may have at most `MAX_WAITING_EVENTS`
+//! events read and not yet handled, holding at most `MAX_WAITING_BYTES` of
+//! payload. Past either, `Turn` refuses the event as it is read (an error
+//! ack or `exception`, "wait for their answers"), so a client that sends
+//! faster than the server can handle (the database slow, the machine
+//! busy) is told so instead of growing the server's memory without end.
 
+use crate::protocol::ack::{texts, ErrorReply};
+use crate::protocol::limits::{MAX_WAITING_BYTES, MAX_WAITING_EVENTS};
+use crate::server::limits::budget::answer_refusal;
 use socketioxide::adapter::Adapter;
 use socketioxide::handler::{FromDisconnectParts, FromMessageParts};
 use socketioxide::socket::{DisconnectReason, Socket};
 use std::collections::BTreeSet;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use tokio::sync::watch;
 
@@ -28,6 +38,9 @@ pub struct Sequencer {
     next_ticket: AtomicU64,
     state: watch::Sender<Serving>,
     in_flight: Arc<InFlight>,
+    /// This socket's tickets not yet dropped, and their payloads' bytes.
+    waiting: AtomicUsize,
+    waiting_bytes: AtomicUsize,
 }
 
 /// Events read and not yet handled, over every socket of the server (a
@@ -78,15 +91,37 @@ impl Sequencer {
             next_ticket: AtomicU64::new(0),
             state: watch::Sender::new(Serving::default()),
             in_flight,
+            waiting: AtomicUsize::new(0),
+            waiting_bytes: AtomicUsize::new(0),
         })
     }
 
     fn ticket(self: &Arc<Self>) -> Turn {
+        self.ticket_for(0)
+    }
+
+    fn ticket_for(self: &Arc<Self>, bytes: usize) -> Turn {
         self.in_flight.0.send_modify(|n| *n += 1);
+        self.waiting.fetch_add(1, Ordering::SeqCst);
+        self.waiting_bytes.fetch_add(bytes, Ordering::SeqCst);
         Turn {
             sequencer: Some(self.clone()),
             ticket: self.next_ticket.fetch_add(1, Ordering::SeqCst),
+            bytes,
         }
+    }
+
+    /// A ticket for an event of `bytes` of payload, unless this socket
+    /// already has as many events or bytes waiting as it may: then how
+    /// many it has. (A socket's packets are read one at a time, so the
+    /// check and the count cannot race with another of its reads.)
+    fn admit(self: &Arc<Self>, bytes: usize) -> Result<Turn, (usize, usize)> {
+        let events = self.waiting.load(Ordering::SeqCst);
+        let held = self.waiting_bytes.load(Ordering::SeqCst);
+        if events >= MAX_WAITING_EVENTS || held + bytes > MAX_WAITING_BYTES {
+            return Err((events, held));
+        }
+        Ok(self.ticket_for(bytes))
     }
 }
 
@@ -95,18 +130,24 @@ impl Sequencer {
 pub struct Turn {
     sequencer: Option<Arc<Sequencer>>,
     ticket: u64,
+    /// The payload bytes this event holds while it waits.
+    bytes: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("no sequencer attached to this socket")]
-pub struct NoSequencer;
+pub enum NoTurn {
+    #[error("no sequencer attached to this socket")]
+    NoSequencer,
+    #[error("too many events waiting")]
+    TooMany,
+}
 
 impl Turn {
-    fn of<A: Adapter>(s: &Arc<Socket<A>>) -> Result<Self, NoSequencer> {
+    fn of<A: Adapter>(s: &Arc<Socket<A>>) -> Result<Self, NoTurn> {
         s.extensions
             .get::<Arc<Sequencer>>()
             .map(|seq| seq.ticket())
-            .ok_or(NoSequencer)
+            .ok_or(NoTurn::NoSequencer)
     }
 
     /// Waits until every earlier event of this socket has been handled. The
@@ -139,25 +180,49 @@ impl Drop for Turn {
             }
         });
         seq.in_flight.0.send_modify(|n| *n -= 1);
+        seq.waiting.fetch_sub(1, Ordering::SeqCst);
+        seq.waiting_bytes.fetch_sub(self.bytes, Ordering::SeqCst);
     }
 }
 
+/// The bytes of an event's payload as read (its text and binary parts).
+fn payload_bytes(v: &socketioxide_core::Value) -> usize {
+    let attachments = match v {
+        socketioxide_core::Value::Str(_, Some(binary)) => binary.iter().map(|b| b.len()).sum(),
+        _ => 0,
+    };
+    v.len() + attachments
+}
+
 impl<A: Adapter> FromMessageParts<A> for Turn {
-    type Error = NoSequencer;
+    type Error = NoTurn;
 
     fn from_message_parts(
         s: &Arc<Socket<A>>,
-        _: &mut socketioxide_core::Value,
-        _: &Option<i64>,
-    ) -> Result<Self, NoSequencer> {
-        Self::of(s)
+        v: &mut socketioxide_core::Value,
+        ack_id: &Option<i64>,
+    ) -> Result<Self, NoTurn> {
+        let Some(seq) = s.extensions.get::<Arc<Sequencer>>() else {
+            return Err(NoTurn::NoSequencer);
+        };
+        seq.admit(payload_bytes(v)).map_err(|(events, bytes)| {
+            metrics::counter!("huddle_events_refused_waiting_total").increment(1);
+            tracing::debug!(sid = %s.id, events, bytes, "refused: too many events waiting");
+            answer_refusal(
+                s,
+                v,
+                ack_id,
+                ErrorReply::new(texts::too_many_waiting(events, bytes)),
+            );
+            NoTurn::TooMany
+        })
     }
 }
 
 impl<A: Adapter> FromDisconnectParts<A> for Turn {
-    type Error = NoSequencer;
+    type Error = NoTurn;
 
-    fn from_disconnect_parts(s: &Arc<Socket<A>>, _: DisconnectReason) -> Result<Self, NoSequencer> {
+    fn from_disconnect_parts(s: &Arc<Socket<A>>, _: DisconnectReason) -> Result<Self, NoTurn> {
         Self::of(s)
     }
 }
@@ -203,6 +268,29 @@ mod tests {
             .expect("the third turn comes");
         drop(third);
         assert_eq!(seq.state.borrow().now, 3);
+    }
+
+    #[test]
+    fn a_socket_may_have_so_many_events_and_bytes_waiting() {
+        let seq = Sequencer::new(Arc::default());
+        let mut waiting: Vec<Turn> = (0..MAX_WAITING_EVENTS)
+            .map(|_| seq.admit(10).expect("under the bound"))
+            .collect();
+        assert_eq!(
+            seq.admit(10).err(),
+            Some((MAX_WAITING_EVENTS, MAX_WAITING_EVENTS * 10))
+        );
+        // One handled: one more may wait.
+        drop(waiting.remove(0));
+        let again = seq.admit(10).expect("room for one");
+        drop((waiting, again));
+        // Bytes: a payload that would take the total past the bound.
+        let big = seq.admit(MAX_WAITING_BYTES - 5).expect("fits alone");
+        assert_eq!(seq.admit(6).err(), Some((1, MAX_WAITING_BYTES - 5)));
+        let small = seq.admit(5).expect("fits exactly");
+        drop((big, small));
+        assert_eq!(seq.waiting.load(Ordering::SeqCst), 0);
+        assert_eq!(seq.waiting_bytes.load(Ordering::SeqCst), 0);
     }
 
     #[tokio::test]

@@ -220,15 +220,7 @@ impl<A: Adapter, C: Category> FromMessageParts<A> for Budget<C> {
                     tracing::info!(sid = %s.id, ns = s.ns(), client = ?budgets.key, budget = C::NAME,
                         "rate limited (further refusals in the next 10 s are not logged)");
                 }
-                let refusal = ErrorReply::rate_limited(wait);
-                if ack_id.is_some() {
-                    let Ok(ack) = AckSender::from_message_parts(s, v, ack_id);
-                    if let Err(e) = ack.send(&Ack::<OkMessage>::Error(refusal)) {
-                        tracing::debug!(sid = %s.id, error = %e, "could not send ack");
-                    }
-                } else if let Err(e) = s.emit(Exception::NAME, &Exception::from(refusal)) {
-                    tracing::debug!(sid = %s.id, error = %e, "could not send exception");
-                }
+                answer_refusal(s, v, ack_id, ErrorReply::rate_limited(wait));
             }
             Verdict::Kick => {
                 tracing::warn!(sid = %s.id, ns = s.ns(), client = ?budgets.key, budget = C::NAME,
@@ -246,6 +238,25 @@ impl<A: Adapter, C: Category> FromMessageParts<A> for Budget<C> {
             Verdict::Drop => {}
         }
         Err(OverBudget)
+    }
+}
+
+/// Answers an event refused while its packet is read (by an extractor,
+/// before any handler runs): an error ack when the client asked for one,
+/// else the `exception` event.
+pub fn answer_refusal<A: Adapter>(
+    s: &Arc<Socket<A>>,
+    v: &mut socketioxide_core::Value,
+    ack_id: &Option<i64>,
+    refusal: ErrorReply,
+) {
+    if ack_id.is_some() {
+        let Ok(ack) = AckSender::from_message_parts(s, v, ack_id);
+        if let Err(e) = ack.send(&Ack::<OkMessage>::Error(refusal)) {
+            tracing::debug!(sid = %s.id, error = %e, "could not send ack");
+        }
+    } else if let Err(e) = s.emit(Exception::NAME, &Exception::from(refusal)) {
+        tracing::debug!(sid = %s.id, error = %e, "could not send exception");
     }
 }
 

@@ -205,7 +205,15 @@ pub async fn soak_run(args: &Args, soak: &SoakArgs) -> Result<SoakResult, String
     let millions = |s: &Sample| s.acked as f64 / 1e6;
     let anon_mb_per_million = fit(&millions, &Sample::anon);
     let lost = chat.delivery_ratio < 0.999;
+    let stored_after_warmup = match (after.first(), after.last()) {
+        (Some(a), Some(b)) => b.acked.saturating_sub(a.acked),
+        _ => 0,
+    };
     let verdict = match anon_mb_per_million {
+        None if after.len() >= 2 && stored_after_warmup == 0 => {
+            "FAILED: no message was acked after the warm-up (acks later than 30 s are not counted)"
+                .to_owned()
+        }
         None => "no verdict: too few samples after the warm-up".to_owned(),
         Some(_) if lost => format!(
             "FAILED: deliveries were lost (ratio {:.4})",
