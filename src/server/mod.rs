@@ -1,6 +1,7 @@
 //! The server: configuration, the HTTP application, and the socket.io
 //! gateway. Compiled only with the `ssr` feature.
 
+pub mod admin;
 pub mod app;
 pub mod auth;
 pub mod cluster;
