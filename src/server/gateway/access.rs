@@ -52,13 +52,18 @@ pub fn admitted<A: Adapter>(socket: &SocketRef<A>) -> Option<Arc<Admitted>> {
     socket.extensions.get::<Arc<Admitted>>()
 }
 
-/// What `room` is, or `None` when no room has that name.
-pub async fn meta<A: Adapter>(cx: &Ctx<A>, room: &RoomName) -> Result<Option<RoomMeta>, Error> {
+/// What `room` is, or `None` when no room has that name. Should the
+/// database fail, the client is told `unavailable`.
+pub async fn meta<A: Adapter>(
+    cx: &Ctx<A>,
+    room: &RoomName,
+    unavailable: &'static str,
+) -> Result<Option<RoomMeta>, Error> {
     cx.state
         .store
         .room_meta(room)
         .await
-        .internal("cannot look a room up")
+        .internal_answer("cannot look a room up", unavailable)
 }
 
 /// Whether the socket may read the room `meta`: any room that is public;

@@ -151,7 +151,9 @@ async fn send_message<A: Adapter>(
         None => match state.store.enter_public(&send.room, None).await {
             Ok(Entered::Private(_)) => return Err(Error::refused(private_room(&send.room))),
             Ok(_) => None,
-            Err(e) => return Err(Error::internal("cannot make a room", e)),
+            Err(e) => {
+                return Err(e).internal_answer("cannot make a room", texts::NOT_STORED);
+            }
         },
     };
     // The retry key's author: the account, or the guest as the connect

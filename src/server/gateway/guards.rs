@@ -272,6 +272,10 @@ pub trait InRoom {
     /// cannot hide that a private room has the name; the others can.
     const MAKES_ROOM: bool = false;
 
+    /// What the client is told when the room cannot be looked up (the
+    /// database is down).
+    const UNAVAILABLE: &'static str = texts::TRY_AGAIN;
+
     fn room(&self) -> &RoomName;
 }
 
@@ -287,6 +291,7 @@ macro_rules! in_room {
 
 impl InRoom for SendMessage {
     const MAKES_ROOM: bool = true;
+    const UNAVAILABLE: &'static str = texts::NOT_STORED;
 
     fn room(&self) -> &RoomName {
         &self.room
@@ -348,7 +353,7 @@ impl<A: Adapter, E: InRoom + Sync> Guard<A, E> for Reader {
 
     async fn admit(_: (), cx: &Ctx<A>, event: &E) -> Result<Self, Error> {
         let room = event.room();
-        match access::meta(cx, room).await? {
+        match access::meta(cx, room, E::UNAVAILABLE).await? {
             Some(meta) if may_read(cx, &meta).await? => Ok(Reader(meta)),
             _ => Err(Error::refused(no_such_room(room))),
         }
@@ -371,7 +376,7 @@ impl<A: Adapter, E: InRoom + Sync> Guard<A, E> for Entrant {
 
     async fn admit(_: (), cx: &Ctx<A>, event: &E) -> Result<Self, Error> {
         let room = event.room();
-        match access::meta(cx, room).await? {
+        match access::meta(cx, room, E::UNAVAILABLE).await? {
             Some(meta) if !may_read(cx, &meta).await? => Err(Error::refused(private_room(room))),
             meta => Ok(Entrant(meta)),
         }
@@ -400,7 +405,7 @@ impl<A: Adapter, E: InRoom + Sync> Guard<A, E> for Writer {
             true => Error::refused(private_room(room)),
             false => Error::refused(no_such_room(room)),
         };
-        let Some(meta) = access::meta(cx, room).await? else {
+        let Some(meta) = access::meta(cx, room, E::UNAVAILABLE).await? else {
             return match E::MAKES_ROOM {
                 true => Ok(Writer(None)),
                 false => Err(unseen()),
@@ -424,7 +429,7 @@ impl<A: Adapter, E: InRoom + Sync> Guard<A, E> for Writer {
 /// not read, or none, is [`no_such_room`]; one it may read without the
 /// role, [`rooms::needs_role`].
 async fn ranked<A: Adapter>(cx: &Ctx<A>, room: &RoomName, least: Role) -> Result<RoomMeta, Error> {
-    let Some(meta) = access::meta(cx, room).await? else {
+    let Some(meta) = access::meta(cx, room, texts::TRY_AGAIN).await? else {
         return Err(Error::refused(no_such_room(room)));
     };
     let role = rank(cx, &meta).await?;
@@ -452,7 +457,7 @@ impl<A: Adapter, E: InRoom + Sync> Guard<A, E> for Inviter {
         let room = event.room();
         // What the room asks is known only once it is found; a room the
         // socket may not see says nothing more than `no_such_room`.
-        let least = match access::meta(cx, room).await? {
+        let least = match access::meta(cx, room, E::UNAVAILABLE).await? {
             Some(meta) => meta.invites_by.least(),
             None => Role::Member,
         };

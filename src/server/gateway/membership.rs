@@ -177,10 +177,12 @@ async fn invite<A: Adapter>(
                 them.username
             )))
         }
-        Added::Full => return Err(Error::refused(format!(
+        Added::Full => {
+            return Err(Error::refused(format!(
             "{} keeps {MAX_JOINED_ROOMS} rooms, the most an account may: they must leave one first",
             them.username
-        ))),
+        )))
+        }
     }
     let info = info_of(&cx, &meta, Some(them.id)).await?;
     if let Some(chat) = cx.io.of(NAMESPACE) {
