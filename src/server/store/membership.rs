@@ -865,6 +865,71 @@ mod tests {
         assert_eq!(s.directory(None, 2).await.unwrap().len(), 2);
     }
 
+    /// A database of the version before rooms had kinds (migration 0007)
+    /// with remembered rooms, upgraded: they are memberships of public
+    /// rooms, the first account is an admin, `general` exists.
+    async fn upgrade_from_0007(url: &str, before: &str, migrator: sqlx::migrate::Migrator) {
+        sqlx::any::install_default_drivers();
+        let old = sqlx::AnyPool::connect(before).await.unwrap();
+        migrator.run_to(7, &old).await.unwrap();
+        for sql in [
+            "INSERT INTO users (username, password_hash, created_at, name_key) \
+             VALUES ('ann', 'h', 't', 'ann')",
+            "INSERT INTO users (username, password_hash, created_at, name_key) \
+             VALUES ('bob', 'h', 't', 'bob')",
+            "INSERT INTO rooms (name, last_seq) VALUES ('ops', 3)",
+            "INSERT INTO remembered_rooms (user_id, room) SELECT id, 'dev' FROM users",
+            "INSERT INTO remembered_rooms (user_id, room) \
+             SELECT id, 'ops' FROM users WHERE username = 'bob'",
+        ] {
+            sqlx::query(sql).execute(&old).await.unwrap();
+        }
+        old.close().await;
+        let s = Store::connect(url).await.unwrap();
+        let ann = s.user_by_name(&name("ann")).await.unwrap().unwrap();
+        let bob = s.user_by_name(&name("bob")).await.unwrap().unwrap();
+        assert!(s.is_admin(ann.id).await.unwrap());
+        assert!(!s.is_admin(bob.id).await.unwrap());
+        assert_eq!(s.rooms_of(ann.id).await.unwrap(), [room("dev")]);
+        assert_eq!(
+            s.rooms_of(bob.id).await.unwrap(),
+            [room("dev"), room("ops")]
+        );
+        for r in ["dev", "ops", "general"] {
+            let meta = s.room_meta(&room(r)).await.unwrap().unwrap();
+            assert_eq!(meta.kind, RoomKind::Public, "{r}");
+            assert!(!meta.archived && !meta.accounts_only);
+        }
+        let ops = s.room_meta(&room("ops")).await.unwrap().unwrap();
+        assert_eq!(s.role_of(ops.id, bob.id).await.unwrap(), Some(Role::Member));
+        let info = s.room_info(ops.id).await.unwrap().unwrap();
+        assert_eq!((info.creator, info.members), (None, 1));
+        // The room keeps its numbering.
+        let stored = s
+            .append_message(&room("ops"), &name("g"), &x(), &text("hi"), None, &ts())
+            .await
+            .unwrap();
+        let crate::server::store::Appended::New(stored) = stored else {
+            panic!("not stored")
+        };
+        assert_eq!(stored.seq, 4);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite_databases_of_0007_are_upgraded() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("old.db").display());
+        let before = format!("{url}?mode=rwc");
+        upgrade_from_0007(&url, &before, sqlx::migrate!("./migrations/sqlite")).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres_databases_of_0007_are_upgraded() {
+        let db = crate::server::store::test_db::empty_postgres().await;
+        let url = db.url();
+        upgrade_from_0007(&url, &url, sqlx::migrate!("./migrations/postgres")).await;
+    }
+
     crate::server::store::test_db::on_both_backends!(
         the_first_account_is_an_admin_and_admins_are_granted,
         a_room_is_made_once_whatever_its_kind,
