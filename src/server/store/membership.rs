@@ -930,7 +930,31 @@ mod tests {
         upgrade_from_0007(&url, &url, sqlx::migrate!("./migrations/postgres")).await;
     }
 
+    async fn the_housekeeping_deletes_empty_public_rooms_a_day_old(s: Store) {
+        let ann = s.create_user(&name("ann"), "h").await.unwrap();
+        for r in ["old-empty", "new-empty", "old-kept"] {
+            s.enter_public(&room(r), None).await.unwrap();
+        }
+        s.enter_public(&room("old-kept"), Some(ann.id))
+            .await
+            .unwrap();
+        let old = crate::server::store::time_text(chrono::Utc::now() - chrono::Duration::days(2));
+        sqlx::query("UPDATE rooms SET created_at = $1 WHERE name LIKE 'old-%'")
+            .bind(&old)
+            .execute(&s.writer)
+            .await
+            .unwrap();
+        // Cached, as the guards would have it.
+        assert!(s.room_meta(&room("old-empty")).await.unwrap().is_some());
+        assert_eq!(s.housekeep().await.unwrap(), 1);
+        assert_eq!(s.room_meta(&room("old-empty")).await.unwrap(), None);
+        assert!(s.room_meta(&room("new-empty")).await.unwrap().is_some());
+        assert!(s.room_meta(&room("old-kept")).await.unwrap().is_some());
+        assert!(s.room_meta(&room("general")).await.unwrap().is_some());
+    }
+
     crate::server::store::test_db::on_both_backends!(
+        the_housekeeping_deletes_empty_public_rooms_a_day_old,
         the_first_account_is_an_admin_and_admins_are_granted,
         a_room_is_made_once_whatever_its_kind,
         entering_a_public_room_makes_a_member_and_its_maker_the_owner,
