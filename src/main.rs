@@ -26,6 +26,18 @@ fn main() -> std::process::ExitCode {
 async fn serve(config: huddle::server::Config) -> std::process::ExitCode {
     use huddle::server::{telemetry, Application};
 
+    if let Some(huddle::server::config::Command::Admin(command)) = &config.command {
+        return match huddle::server::admin::run(&config, command).await {
+            Ok(done) => {
+                println!("huddle: {done}");
+                std::process::ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("huddle: {e:#}");
+                std::process::ExitCode::FAILURE
+            }
+        };
+    }
     telemetry::init(&config.log_format);
     let app = match Application::build(config).await {
         Ok(app) => app,

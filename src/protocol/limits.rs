@@ -6,6 +6,12 @@
 pub const MAX_USERNAME_CHARS: usize = 32;
 /// Longest room name, in characters.
 pub const MAX_ROOM_CHARS: usize = 64;
+/// Most characters in a room's topic.
+pub const MAX_TOPIC_CHARS: usize = 250;
+/// Most rooms one `room-directory` answer lists.
+pub const MAX_DIRECTORY_ROOMS: usize = 50;
+/// Most characters of a `room-directory` search.
+pub const MAX_DIRECTORY_QUERY_CHARS: usize = 64;
 /// Longest chat message, in characters.
 pub const MAX_MESSAGE_CHARS: usize = 4000;
 /// Longest `userId` accepted by `subscribe-to-notifications`, in characters.

@@ -19,6 +19,7 @@ pub mod limits;
 pub mod names;
 pub mod notifications;
 mod payload;
+pub mod rooms;
 
 use serde::{de::DeserializeOwned, Serialize};
 

@@ -56,7 +56,7 @@ pub(crate) fn parse_id(raw: &str, what: &'static str, max: usize) -> Result<Stri
 
 /// Characters that have no place in a name: control characters (including
 /// newlines) and the invisible ones that let one name impersonate another.
-fn is_forbidden_in_name(c: char) -> bool {
+pub(crate) fn is_forbidden_in_name(c: char) -> bool {
     c.is_control() || is_invisible(c)
 }
 

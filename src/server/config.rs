@@ -136,6 +136,32 @@ pub struct Config {
     /// What boards may store.
     #[command(flatten)]
     pub boards: crate::server::store::BoardLimits,
+
+    /// A command to run on the configured database instead of serving
+    /// (`huddle admin grant <name>`); none: serve.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// What `huddle` does besides serving.
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum Command {
+    /// Server administration on the configured database
+    /// (HUDDLE_DATABASE_URL, HUDDLE_DATA_DIR), with the server running or
+    /// not.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+/// `huddle admin ...`.
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum AdminCommand {
+    /// Makes the account <name> (any case) a server admin: it sees every
+    /// room and has an owner's powers in each.
+    Grant {
+        /// The account's name.
+        name: String,
+    },
 }
 
 fn parse_secret(s: &str) -> Result<SecretString, String> {
@@ -179,6 +205,7 @@ impl Config {
             metrics_token: None,
             limits: crate::server::limits::LimitsConfig::for_tests(),
             boards: crate::server::store::BoardLimits::DEFAULT,
+            command: None,
         }
     }
 }
@@ -191,6 +218,22 @@ mod tests {
     fn the_command_line_is_consistent() {
         use clap::CommandFactory;
         Config::command().debug_assert();
+    }
+
+    #[test]
+    fn admin_grant_is_a_command() {
+        let c = Config::try_parse_from(["huddle", "--data-dir", "/d", "admin", "grant", "ann"])
+            .unwrap();
+        assert_eq!(c.data_dir, PathBuf::from("/d"));
+        match c.command {
+            Some(Command::Admin(AdminCommand::Grant { name })) => assert_eq!(name, "ann"),
+            other => panic!("{other:?}"),
+        }
+        assert!(Config::try_parse_from(["huddle", "admin", "grant"]).is_err());
+        assert!(Config::try_parse_from(["huddle"])
+            .unwrap()
+            .command
+            .is_none());
     }
 
     #[test]

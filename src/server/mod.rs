@@ -1,6 +1,7 @@
 //! The server: configuration, the HTTP application, and the socket.io
 //! gateway. Compiled only with the `ssr` feature.
 
+pub mod admin;
 pub mod allocator;
 pub mod app;
 pub mod auth;

@@ -38,7 +38,11 @@ fn stroke(id: ShapeId, n: usize, y: f32) -> Shape {
     }
 }
 
+/// Opens the board of `ROOM`, in the room first (as the page does: a room
+/// that no one has entered is no room, and has no board to open).
 async fn board_join(sock: &Sock, since: Option<u64>) -> BoardSnapshot {
+    let joined = sock.request("join-room", json!({ "room": ROOM })).await;
+    assert_eq!(joined["status"], "ok", "{joined}");
     let mut payload = json!({ "room": ROOM });
     if let Some(since) = since {
         payload["since"] = json!(since);
@@ -447,7 +451,8 @@ async fn hostile_input_is_refused_and_changes_nothing() {
         ack["message"].as_str().unwrap().contains("off the board"),
         "{ack}"
     );
-    // A board that is not open, or a socket that has not joined.
+    // A room that does not exist (refused as a private room one does not
+    // belong to is), a board that is not open, a socket that has not joined.
     let ack = ann
         .sock
         .request(
@@ -455,10 +460,21 @@ async fn hostile_input_is_refused_and_changes_nothing() {
             json!({"room": "elsewhere", "op": {"type": "erase", "ids": ["a"]}}),
         )
         .await;
+    assert_eq!(
+        ack["message"],
+        "There is no room named elsewhere that you can open"
+    );
+    let ack = ann
+        .sock
+        .request(
+            "board-op",
+            json!({"room": "general", "op": {"type": "erase", "ids": ["a"]}}),
+        )
+        .await;
     assert!(ack["message"]
         .as_str()
         .unwrap()
-        .contains("Open the board of elsewhere first"));
+        .contains("Open the board of general first"));
     let stranger = app.chat().await;
     let ack = stranger.request("board-join", json!({"room": ROOM})).await;
     assert_eq!(ack["message"], "You need to join first");

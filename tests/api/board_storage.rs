@@ -37,6 +37,8 @@ struct Page {
 
 impl Page {
     async fn open(sock: Sock, name: &str) -> Page {
+        let joined = sock.request("join-room", json!({ "room": ROOM })).await;
+        assert_eq!(joined["status"], "ok", "{joined}");
         let ack = sock.request("board-join", json!({ "room": ROOM })).await;
         let Ok(Ack::Ok(snapshot)) = serde_json::from_value::<Ack<BoardSnapshot>>(ack.clone())
         else {

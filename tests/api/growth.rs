@@ -55,6 +55,14 @@ async fn one_socket_joins_a_bounded_number_of_rooms_and_boards() {
     ok(&s.request("leave-room", json!({"room": "r0"})).await);
     ok(&s.request("join-room", json!({"room": "one-more"})).await);
 
+    // Boards are rooms' (that someone entered): another socket makes them.
+    let maker = app.joined("maker").await;
+    for i in 0..MAX_OPEN_BOARDS {
+        ok(&maker
+            .request("join-room", json!({ "room": format!("b{i}") }))
+            .await);
+    }
+    ok(&maker.request("join-room", json!({"room": "b-more"})).await);
     for i in 0..MAX_OPEN_BOARDS {
         ok(&s
             .request("board-join", json!({ "room": format!("b{i}") }))

@@ -60,6 +60,15 @@ async fn history_pages_newest_first_with_boundaries() {
         (seqs(&none), none["hasMore"].as_bool()),
         (vec![], Some(false))
     );
+    // A name no room has is no room (the same refusal as a private room's).
+    let none = ann.request("history", json!({"room": "empty"})).await;
+    assert_eq!(
+        none,
+        json!({"status": "error", "message": "There is no room named empty that you can open"})
+    );
+    // A room entered, with no message yet, has an empty history.
+    let joined = ann.request("join-room", json!({"room": "empty"})).await;
+    assert_eq!(joined["status"], "ok");
     let empty = ann.request("history", json!({"room": "empty"})).await;
     assert_eq!(seqs(&empty), Vec::<i64>::new());
 

@@ -19,6 +19,7 @@ mod origin;
 mod payloads;
 mod protected;
 mod proxies;
+mod rooms;
 mod slow_consumers;
 mod transports;
 mod validation;

@@ -156,6 +156,8 @@ async fn ready(app: &TestApp, token: &str) -> Sock {
         s.request("join", json!({"username": "ann"})).await["status"],
         "ok"
     );
+    let joined = s.request("join-room", json!({"room": "r"})).await;
+    assert_eq!(joined["status"], "ok", "{joined}");
     let ack = s.request("board-join", json!({"room": "r"})).await;
     assert_eq!(ack["status"], "ok", "{ack}");
     s

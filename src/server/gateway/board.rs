@@ -2,12 +2,16 @@
 //! stroke being drawn, show pointers. See `protocol::board`.
 //!
 //! Every board event is refused, with the reason, unless its socket has
-//! joined the chat and (but for `board-join`) opened that board (the
-//! [`Drawer`] guard). Changes are stored before they are acked or sent on;
+//! joined the chat, may read the room (the [`Reader`] guard: public, or a
+//! private room it belongs to; a change or a stroke needs the [`Writer`]
+//! guard: not archived, accounts only respected) and (but for
+//! `board-join`) opened that board (the [`Drawer`] guard). The room is
+//! checked first, so that a board event about a private room one does not
+//! belong to is refused as one about no room at all. Changes are stored before they are acked or sent on;
 //! strokes in progress and pointers are only relayed.
 
 use super::emit::emit_to;
-use super::guards::{Anyone, Drained, Drawer, Joined};
+use super::guards::{Anyone, Drained, Drawer, Joined, Reader, Writer};
 use super::pipeline::{on, on_latest, on_quiet, Ctx};
 use super::rooms::{board_room, OpenBoards};
 use crate::protocol::ack::OkMessage;
@@ -37,7 +41,7 @@ pub fn attach<A: Adapter>(socket: &SocketRef<A>) {
 
 async fn board_join<A: Adapter>(
     cx: Ctx<A>,
-    _: (Joined, Drained),
+    _: ((Joined, Drained), Reader),
     join: BoardJoin,
 ) -> Result<BoardSnapshot, Error> {
     let opened = cx
@@ -74,7 +78,7 @@ async fn board_leave<A: Adapter>(
 
 async fn board_op<A: Adapter>(
     cx: Ctx<A>,
-    Drawer(username): Drawer,
+    (_, Drawer(username)): (Writer, Drawer),
     BoardOp { room, op }: BoardOp,
 ) -> Result<BoardChange, Error> {
     let client = match Identity::of(&cx.socket).user_id() {
@@ -106,7 +110,7 @@ async fn board_op<A: Adapter>(
 
 async fn board_draw<A: Adapter>(
     cx: Ctx<A>,
-    Drawer(by): Drawer,
+    (_, Drawer(by)): (Writer, Drawer),
     draw: BoardDraw,
 ) -> Result<(), Error> {
     let to = cx.socket.to(board_room(&draw.room));
@@ -116,7 +120,7 @@ async fn board_draw<A: Adapter>(
 
 async fn board_cursor<A: Adapter>(
     cx: Ctx<A>,
-    Drawer(by): Drawer,
+    (_, Drawer(by)): (Reader, Drawer),
     cursor: BoardCursor,
 ) -> Result<(), Error> {
     cx.state.cursors.moved(

@@ -3,13 +3,15 @@
 //! the `protocol::chat` type and its guard checked before it runs; what
 //! refuses is answered with the reason, and nothing changes on the server.
 
+use super::access::{admitted, Admitted};
 use super::emit::{emit_to, everyone, now};
-use super::guards::{Anyone, Drained, Joined, Token};
+use super::guards::{Anyone, Drained, Entrant, Joined, Reader, Token, Writer};
+use super::membership::{deserted, keeps_too_many};
 use super::pipeline::{on, Ctx};
 use super::rooms::joined_rooms;
 use super::state::GatewayState;
 use super::turn::{Sequencer, Turn};
-use super::{board, direct};
+use super::{board, direct, membership};
 use crate::protocol::ack::{texts, OkMessage};
 use crate::protocol::chat::{
     self, GetUsers, Join, JoinRoom, LeaveRoom, MessageSent, NewProtectedMessage, ProtectedMessage,
@@ -17,12 +19,13 @@ use crate::protocol::chat::{
 };
 use crate::protocol::history::{History, HistoryPage};
 use crate::protocol::limits::MAX_JOINED_ROOMS;
+use crate::protocol::rooms::{private_room, RoomKind};
 use crate::protocol::RoomName;
 use crate::server::auth::identity::Identity;
 use crate::server::error::{Error, Internal};
 use crate::server::limits::{Reads, Rooms, Sends};
 use crate::server::names;
-use crate::server::store::{Appended, Author, NameClash, Remembered};
+use crate::server::store::{Appended, Author, Entered, NameClash};
 use socketioxide::adapter::Adapter;
 use socketioxide::extract::{SocketRef, State};
 use socketioxide::socket::DisconnectReason;
@@ -42,6 +45,9 @@ pub async fn attach<A: Adapter>(
     State(state): State<GatewayState>,
 ) -> Result<(), std::convert::Infallible> {
     Sequencer::attach(&socket, &state.in_flight);
+    socket
+        .extensions
+        .insert(std::sync::Arc::new(Admitted::default()));
     let s = &socket;
     on(s, Rooms, join::<A>);
     on(s, Sends, send_message::<A>);
@@ -52,6 +58,7 @@ pub async fn attach<A: Adapter>(
     on(s, Sends, protected_message::<A>);
     direct::attach(s);
     board::attach(s);
+    membership::attach(s);
     socket.on_fallback(super::reply::unknown_event::<A>);
     socket.on_disconnect(on_disconnect::<A>);
     Ok(())
@@ -68,10 +75,19 @@ async fn join<A: Adapter>(cx: Ctx<A>, _: Anyone, join: Join) -> Result<Welcome, 
                     "You are logged in as {username}: join with that name"
                 )));
             }
-            match state.store.rooms_of(id).await {
-                Ok(rooms) => (username, Some(rooms)),
+            // The rooms it belongs to; the private ones are admitted.
+            match state.store.memberships_of(id).await {
+                Ok(rooms) => {
+                    if let Some(admitted) = admitted(&socket) {
+                        rooms
+                            .iter()
+                            .filter(|r| r.kind == RoomKind::Private)
+                            .for_each(|r| admitted.insert(r.room.clone()));
+                    }
+                    (username, Some(rooms.into_iter().map(|r| r.room).collect()))
+                }
                 Err(e) => {
-                    tracing::error!(error = %e, "cannot read remembered rooms");
+                    tracing::error!(error = %e, "cannot read memberships");
                     (username, Some(Vec::new()))
                 }
             }
@@ -124,10 +140,22 @@ async fn join<A: Adapter>(cx: Ctx<A>, _: Anyone, join: Join) -> Result<Welcome, 
 
 async fn send_message<A: Adapter>(
     cx: Ctx<A>,
-    Joined(username): Joined,
+    (Joined(username), Writer(room)): (Joined, Writer),
     send: SendMessage,
 ) -> Result<MessageSent, Error> {
     let Ctx { socket, io, state } = cx;
+    let private = match room {
+        Some(meta) => (meta.kind == RoomKind::Private).then_some(meta.id),
+        // A name no room has: a public room, made now (in a race with a
+        // `create-room` of the same name, whichever came first decides).
+        None => match state.store.enter_public(&send.room, None).await {
+            Ok(Entered::Private(_)) => return Err(Error::refused(private_room(&send.room))),
+            Ok(_) => None,
+            Err(e) => {
+                return Err(e).internal_answer("cannot make a room", texts::NOT_STORED);
+            }
+        },
+    };
     // The retry key's author: the account, or the guest as the connect
     // step knew it (never the name, which guests may share).
     let by = match Identity::of(&socket).user_id() {
@@ -155,7 +183,7 @@ async fn send_message<A: Adapter>(
             // broadcast is queued before the ack, so the sender sees
             // `new-message` first.
             emit_to(socket.within(message.room.as_str().to_owned()), &message).await;
-            direct::alert_mentions(&io, &state, &message).await;
+            direct::alert_mentions(&io, &state, &message, private).await;
             message
         }
         // A retry of a send that was stored: ack it again, send nothing.
@@ -169,10 +197,13 @@ async fn send_message<A: Adapter>(
 }
 
 /// `join-room`: at most [`MAX_JOINED_ROOMS`] rooms per socket besides
-/// `general`, and as many remembered per account.
+/// `general`, and as many memberships per account. A new name makes a
+/// public room (its owner the account, if the socket has one); an account
+/// becomes a member of the public room it enters. A private room is
+/// entered by its members only (the [`Entrant`] guard).
 async fn join_room<A: Adapter>(
     cx: Ctx<A>,
-    _: Joined,
+    (_, Entrant(meta)): (Joined, Entrant),
     JoinRoom { room }: JoinRoom,
 ) -> Result<OkMessage, Error> {
     if room.is_general() {
@@ -185,30 +216,48 @@ async fn join_room<A: Adapter>(
             "You are in {MAX_JOINED_ROOMS} rooms besides general, the most one connection may join: leave one first"
         )));
     }
-    if let Some(user) = Identity::of(&cx.socket).user_id() {
-        match cx.state.store.remember_room(user, &room).await {
-            Ok(Remembered::Yes) => {}
-            Ok(Remembered::Full) => {
-                return Err(Error::refused(format!(
-                    "Your account keeps {MAX_JOINED_ROOMS} rooms besides general, the most it may: leave one first"
-                )))
-            }
-            Err(e) => tracing::error!(error = %e, "cannot remember a room"),
+    let account = Identity::of(&cx.socket).user_id();
+    let public = meta.as_ref().is_none_or(|m| m.kind == RoomKind::Public);
+    // A guest entering a public room that exists changes nothing stored.
+    if public && (meta.is_none() || account.is_some()) {
+        let entered = cx
+            .state
+            .store
+            .enter_public(&room, account)
+            .await
+            .internal("cannot enter a room")?;
+        match entered {
+            Entered::Public(_) => {}
+            Entered::Private(_) => return Err(Error::refused(private_room(&room))),
+            Entered::Full => return Err(Error::refused(keeps_too_many())),
         }
     }
     cx.socket.join(room.as_str().to_owned());
     Ok(OkMessage::new(chat::joined_room(&room)))
 }
 
+/// `leave-room`: the socket leaves the room; an account's membership of a
+/// public room ends (an owner's stays: a room keeps its owner). A private
+/// room's membership stays (leaving one for good comes with moderation).
+/// A public room left holding nothing, with no socket of this node in it,
+/// is deleted.
 async fn leave_room<A: Adapter>(
     cx: Ctx<A>,
     _: Joined,
     LeaveRoom { room }: LeaveRoom,
 ) -> Result<OkMessage, Error> {
     cx.socket.leave(room.as_str().to_owned());
-    if let Some(user) = Identity::of(&cx.socket).user_id() {
-        if let Err(e) = cx.state.store.forget_room(user, &room).await {
-            tracing::error!(error = %e, "cannot forget a room");
+    if !room.is_general() {
+        let store = &cx.state.store;
+        if let Some(user) = Identity::of(&cx.socket).user_id() {
+            if let Err(e) = store.leave_public(&room, user).await {
+                tracing::error!(error = %e, "cannot end a membership");
+            }
+        }
+        if deserted(&cx, &room) {
+            if let Err(e) = store.drop_if_empty(&room).await {
+                tracing::error!(error = %e, "cannot delete an empty room");
+            }
         }
     }
     Ok(OkMessage::new(chat::left_room(&room)))
@@ -216,7 +265,7 @@ async fn leave_room<A: Adapter>(
 
 async fn history<A: Adapter>(
     cx: Ctx<A>,
-    _: (Joined, Drained),
+    _: ((Joined, Drained), Reader),
     request: History,
 ) -> Result<HistoryPage, Error> {
     let (cursor, limit) = request.cursor().map_err(Error::refused)?;

@@ -153,11 +153,14 @@ fn is_looking<A: Adapter>(io: &SocketIo<A>, user: i64, shows: impl Fn(&Focus) ->
 
 /// Alerts each registered user `message` mentions who is not looking at its
 /// room (never the author): the first [`MAX_MENTIONS_NOTIFIED`] distinct
-/// names (by key: `@Ann` and `@ann` are one), looked up in one query.
+/// names (by key: `@Ann` and `@ann` are one), looked up in one query. In
+/// a private room (`private`: its id) only its members are alerted: an
+/// alert carries the message's text.
 pub async fn alert_mentions<A: Adapter>(
     io: &SocketIo<A>,
     state: &GatewayState,
     message: &NewMessage,
+    private: Option<i64>,
 ) {
     let author = names::key(message.username.as_str());
     let mut seen = HashSet::new();
@@ -185,6 +188,16 @@ pub async fn alert_mentions<A: Adapter>(
         }
     };
     for user in users {
+        if let Some(room) = private {
+            match state.store.role_of(room, user.id).await {
+                Ok(Some(_)) => {}
+                Ok(None) => continue,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot look a membership up");
+                    continue;
+                }
+            }
+        }
         if !is_looking(io, user.id, |f| f.room.as_ref() == Some(&message.room)) {
             alert(
                 io,

@@ -3,6 +3,8 @@
 //! - `chat`: `/chat`, the tutorial's chat.
 //! - `direct`: direct messages, on `/chat`.
 //! - `board`: the rooms' whiteboards, on `/chat`; `cursors`: their pointers.
+//! - `membership`: rooms, memberships and roles, on `/chat`; `access`: who
+//!   may do what in a room (what the room guards ask).
 //! - `notifications`: `/notifications`, per-user pushes.
 //! - `connect`: the connect steps every namespace takes (limits, identity,
 //!   budgets); `expiry`: a logged-in socket's end when its token expires.
@@ -17,6 +19,7 @@
 //! Handlers are generic over the socket.io adapter, so the same code runs on
 //! the in-process adapter and on a shared one.
 
+pub mod access;
 pub mod board;
 pub mod chat;
 pub mod connect;
@@ -25,6 +28,7 @@ pub mod direct;
 pub mod emit;
 pub mod expiry;
 pub mod guards;
+pub mod membership;
 pub mod notifications;
 pub mod pipeline;
 pub mod reply;

@@ -63,8 +63,11 @@ impl Store {
             None => {}
         }
         let result = sqlx::query(
-            "INSERT INTO users (username, name_key, name_skeleton, password_hash, created_at) \
-             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            // The first account ever made is a server admin: decided in
+            // the insert itself, so no second statement can race it.
+            "INSERT INTO users (username, name_key, name_skeleton, password_hash, created_at, admin) \
+             VALUES ($1, $2, $3, $4, $5, \
+             CASE WHEN EXISTS (SELECT 1 FROM users) THEN 0 ELSE 1 END) RETURNING id",
         )
         .bind(username.as_str())
         .bind(&key)

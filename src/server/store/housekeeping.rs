@@ -1,10 +1,13 @@
 //! Deleting what nothing needs any more, now and then while the server
 //! runs: sessions past their expiry (a revoked one stays until then, so
-//! that its token goes on being refused) and the daily board counts of
-//! days gone by. Without it both tables grow for as long as the server
-//! lives.
+//! that its token goes on being refused), the daily board counts of
+//! days gone by, and public rooms made more than a day ago that hold
+//! nothing (named by a guest who never sent a message there, say). Without
+//! it these tables grow for as long as the server lives.
 
-use super::{board, sessions, Store, StoreError};
+use super::room_ids::RoomMetas;
+use super::{board, membership, sessions, time_text, Store, StoreError};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// How often the housekeeping runs (and once as the server starts).
@@ -14,7 +17,7 @@ impl Store {
     /// Deletes expired sessions and past days' board counts; how many rows
     /// went.
     pub async fn housekeep(&self) -> Result<u64, StoreError> {
-        housekeep(&self.writer).await
+        housekeep(&self.writer, &self.metas).await
     }
 
     /// Runs [`Self::housekeep`] now and every `every` until the store is
@@ -22,6 +25,7 @@ impl Store {
     /// message writer lives as long as a copy of it does).
     pub fn spawn_housekeeping(&self, every: Duration) {
         let writer = self.writer.clone();
+        let metas = self.metas.clone();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(every);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -30,7 +34,7 @@ impl Store {
                 if writer.is_closed() {
                     return;
                 }
-                match housekeep(&writer).await {
+                match housekeep(&writer, &metas).await {
                     Ok(0) => {}
                     Ok(rows) => tracing::debug!(rows, "housekeeping deleted rows"),
                     Err(e) if writer.is_closed() => {
@@ -46,9 +50,15 @@ impl Store {
     }
 }
 
-async fn housekeep(writer: &sqlx::AnyPool) -> Result<u64, StoreError> {
+async fn housekeep(writer: &sqlx::AnyPool, metas: &Arc<RoomMetas>) -> Result<u64, StoreError> {
     let now = u64::try_from(chrono::Utc::now().timestamp()).unwrap_or(0);
     let sessions = sessions::purge_expired(writer, now).await?;
     let writes = board::purge_writes(writer, board::today()).await?;
-    Ok(sessions + writes)
+    let day_ago = time_text(chrono::Utc::now() - chrono::Duration::days(1));
+    let rooms = membership::purge_empty_rooms(writer, &day_ago).await?;
+    if rooms > 0 {
+        // The guards' cache may hold a room that is gone.
+        metas.clear();
+    }
+    Ok(sessions + writes + rooms)
 }

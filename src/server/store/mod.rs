@@ -4,9 +4,11 @@
 //! mode, a pool), created and migrated on first run with no manual step.
 //!
 //! One file per table family, its methods on [`Store`] and its row
-//! mapping beside them: `accounts` (users), `sessions`, `rooms` (rooms and
-//! remembered rooms), `messages` (room history), `direct` (direct
-//! messages), `board` (whiteboards). Beneath them: `backend` (which
+//! mapping beside them: `accounts` (users), `sessions`, `rooms` (a room's
+//! row as the message writer makes it), `membership` (rooms' kinds and
+//! settings, memberships and roles, the directory, server admins),
+//! `messages` (room history), `direct` (direct messages), `board`
+//! (whiteboards). Beneath them: `backend` (which
 //! database, its pools, settings and migrations), `writer` (the
 //! group-commit writer of room messages, and `room_ids`, its cache),
 //! `page` (history paging) and `housekeeping` (deleting what nothing needs
@@ -21,6 +23,7 @@ mod backend;
 mod board;
 mod direct;
 mod housekeeping;
+mod membership;
 mod message_rows;
 mod messages;
 mod page;
@@ -35,7 +38,8 @@ pub use accounts::{NameClash, User};
 pub use backend::{SqliteSynchronous, StoreOptions};
 pub use board::{BoardApplied, BoardClient, BoardLimits, BoardUsage};
 pub use housekeeping::HOUSEKEEPING_EVERY;
-pub use rooms::Remembered;
+pub use membership::{Added, Created, Entered, NewRoom, RoleSet};
+pub use room_ids::RoomMeta;
 
 use backend::{checkpoints, Backend, Pools};
 use writer::AppendJob;
@@ -138,6 +142,8 @@ pub struct Store {
     appends: mpsc::Sender<AppendJob>,
     /// The byte budgets of boards.
     board_limits: BoardLimits,
+    /// What rooms are (kind, flags), for the guards: see `membership.rs`.
+    metas: std::sync::Arc<room_ids::RoomMetas>,
 }
 
 impl std::fmt::Debug for Store {
@@ -171,6 +177,7 @@ impl Store {
             writer,
             appends,
             board_limits: BoardLimits::DEFAULT,
+            metas: Default::default(),
         })
     }
 

@@ -20,6 +20,15 @@ pub async fn sqlite() -> (Store, tempfile::TempDir) {
 /// A new database, dropped with the returned guard: also when the test
 /// panics, so a failed test leaves no database behind.
 pub async fn postgres() -> (Store, TestPostgres) {
+    let guard = empty_postgres().await;
+    let store = Store::connect(&guard.url())
+        .await
+        .expect("PostgreSQL opens");
+    (store, guard)
+}
+
+/// A new, empty database (no migration applied), dropped with the guard.
+pub async fn empty_postgres() -> TestPostgres {
     use sqlx::Executor;
     sqlx::any::install_default_drivers();
     let name = format!("huddle_test_{:016x}", rand::random::<u64>());
@@ -31,11 +40,7 @@ pub async fn postgres() -> (Store, TestPostgres) {
         .await
         .expect("a test database");
     admin.close().await;
-    let guard = TestPostgres { name };
-    let store = Store::connect(&guard.url())
-        .await
-        .expect("PostgreSQL opens");
-    (store, guard)
+    TestPostgres { name }
 }
 
 /// A test database on the PostgreSQL server; dropped (`WITH (FORCE)`:

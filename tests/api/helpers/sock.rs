@@ -302,6 +302,19 @@ impl Sock {
         }
     }
 
+    /// The next `event` received within `wait`, skipping others; `None`
+    /// when none comes.
+    pub async fn try_next(&mut self, event: &str, wait: Duration) -> Option<Value> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            match tokio::time::timeout_at(deadline, self.events.recv()).await {
+                Ok(Some((name, payload))) if name == event => return Some(payload),
+                Ok(Some(_)) => continue,
+                Ok(None) | Err(_) => return None,
+            }
+        }
+    }
+
     /// Every event received so far, by name.
     pub fn drain(&mut self) -> Vec<(String, Value)> {
         let mut out = Vec::new();

@@ -1,0 +1,622 @@
+//! Rooms of two kinds, memberships and roles, on `/chat` (issue #14).
+//!
+//! A room is [`RoomKind::Public`] (listed in the directory, readable by
+//! anyone allowed on the server; `join-room` of a new name makes one, as in
+//! the tutorial) or [`RoomKind::Private`] (invite only, invisible to
+//! non-members). Accounts belong to rooms with a [`Role`]; guests never do.
+//!
+//! Client → server: [`CreateRoom`], [`RoomDirectory`], [`MyRooms`],
+//! [`RoomInfoRequest`] (`room-info`), [`Invite`], [`SetRole`],
+//! [`RoomSettings`]. Server → client: [`RoomAdded`].
+
+use super::chat::NAMESPACE;
+use super::limits::{MAX_DIRECTORY_QUERY_CHARS, MAX_TOPIC_CHARS};
+use super::names::{is_forbidden_in_name, validated_string, NameError, RoomName, Username};
+use super::{ClientEvent, ServerEvent};
+use serde::{Deserialize, Serialize};
+
+/// Whether a room is listed and open to all, or invite only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", expecting = "public or private")]
+pub enum RoomKind {
+    Public,
+    Private,
+}
+
+impl RoomKind {
+    /// As stored and sent: `public`, `private`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RoomKind::Public => "public",
+            RoomKind::Private => "private",
+        }
+    }
+
+    /// From its stored name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "public" => Some(RoomKind::Public),
+            "private" => Some(RoomKind::Private),
+            _ => None,
+        }
+    }
+}
+
+/// An account's role in a room, the least first: a moderator may do all a
+/// member may, an owner all a moderator may.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", expecting = "member, moderator or owner")]
+pub enum Role {
+    Member,
+    Moderator,
+    Owner,
+}
+
+impl Role {
+    /// As stored and sent: `owner`, `moderator`, `member`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Member => "member",
+            Role::Moderator => "moderator",
+            Role::Owner => "owner",
+        }
+    }
+
+    /// From its stored name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "member" => Some(Role::Member),
+            "moderator" => Some(Role::Moderator),
+            "owner" => Some(Role::Owner),
+            _ => None,
+        }
+    }
+}
+
+/// Who may invite to a room: any member, or only its moderators (and its
+/// owner).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", expecting = "members or moderators")]
+pub enum InvitesBy {
+    Members,
+    Moderators,
+}
+
+impl InvitesBy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InvitesBy::Members => "members",
+            InvitesBy::Moderators => "moderators",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "members" => Some(InvitesBy::Members),
+            "moderators" => Some(InvitesBy::Moderators),
+            _ => None,
+        }
+    }
+
+    /// The least role that may invite.
+    pub fn least(self) -> Role {
+        match self {
+            InvitesBy::Members => Role::Member,
+            InvitesBy::Moderators => Role::Moderator,
+        }
+    }
+}
+
+validated_string!(
+    /// A room's topic: at most 250 characters after trimming (empty clears
+    /// it), one line: no control or invisible formatting characters.
+    Topic
+);
+
+impl Topic {
+    pub fn parse(raw: &str) -> Result<Self, NameError> {
+        let what = "topic";
+        let trimmed = raw.trim();
+        let len = trimmed.chars().count();
+        if len > MAX_TOPIC_CHARS {
+            return Err(NameError::TooLong {
+                what,
+                max: MAX_TOPIC_CHARS,
+                len,
+            });
+        }
+        if trimmed.chars().any(is_forbidden_in_name) {
+            return Err(NameError::ForbiddenCharacter { what });
+        }
+        Ok(Self(trimmed.to_owned()))
+    }
+
+    /// No topic.
+    pub fn empty() -> Self {
+        Self(String::new())
+    }
+}
+
+impl Default for Topic {
+    fn default() -> Self {
+        Self::empty()
+    }
+}
+
+validated_string!(
+    /// What `room-directory` searches for in names and topics: at most 64
+    /// characters after trimming, none of them control or invisible.
+    DirectoryQuery
+);
+
+impl DirectoryQuery {
+    pub fn parse(raw: &str) -> Result<Self, NameError> {
+        let what = "query";
+        let trimmed = raw.trim();
+        let len = trimmed.chars().count();
+        if len > MAX_DIRECTORY_QUERY_CHARS {
+            return Err(NameError::TooLong {
+                what,
+                max: MAX_DIRECTORY_QUERY_CHARS,
+                len,
+            });
+        }
+        if trimmed.chars().any(is_forbidden_in_name) {
+            return Err(NameError::ForbiddenCharacter { what });
+        }
+        Ok(Self(trimmed.to_owned()))
+    }
+}
+
+/// What a room is, as `create-room`, `room-info`, `room-settings` and
+/// `room-added` tell it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomInfo {
+    pub room: RoomName,
+    pub kind: RoomKind,
+    pub topic: Topic,
+    /// The account that created it: none for a room a guest made, or one
+    /// made before rooms had creators.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub creator: Option<Username>,
+    /// When it was made (ISO 8601 UTC); empty for rooms made before rooms
+    /// had creation times.
+    #[serde(rename = "createdAt")]
+    pub created_at: String,
+    /// How many accounts belong to it (guests never do).
+    pub members: u64,
+    pub archived: bool,
+    #[serde(rename = "accountsOnly")]
+    pub accounts_only: bool,
+    #[serde(rename = "invitesBy")]
+    pub invites_by: InvitesBy,
+    /// The asking account's role in it, if it belongs to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
+}
+
+/// `create-room {room, private?, topic?, accountsOnly?}`: a new room, its
+/// creator its owner. Refused when a room of that name exists, whatever
+/// its kind. A private room is always for accounts only. Ack: [`RoomInfo`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateRoom {
+    pub room: RoomName,
+    #[serde(default)]
+    pub private: bool,
+    #[serde(default)]
+    pub topic: Topic,
+    #[serde(rename = "accountsOnly", default)]
+    pub accounts_only: bool,
+}
+
+impl CreateRoom {
+    pub fn kind(&self) -> RoomKind {
+        if self.private {
+            RoomKind::Private
+        } else {
+            RoomKind::Public
+        }
+    }
+}
+
+impl ClientEvent for CreateRoom {
+    const NAMESPACE: &'static str = NAMESPACE;
+    const NAME: &'static str = "create-room";
+    type Reply = RoomInfo;
+
+    fn check(&self) -> Result<(), String> {
+        if self.room.is_general() {
+            return Err("general exists on every server: pick another name".into());
+        }
+        Ok(())
+    }
+}
+
+/// `room-directory {query?}`: the public rooms that are not archived, those
+/// whose name or topic holds `query` (in any case), most members first, at
+/// most [`MAX_DIRECTORY_ROOMS`](super::limits::MAX_DIRECTORY_ROOMS). The
+/// payload may be missing.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomDirectory {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<DirectoryQuery>,
+}
+
+impl ClientEvent for RoomDirectory {
+    const NAMESPACE: &'static str = NAMESPACE;
+    const NAME: &'static str = "room-directory";
+    type Reply = Directory;
+
+    /// No payload (or null) lists every public room.
+    fn from_payload(payload: Option<serde_json::Value>) -> Result<Self, super::PayloadError> {
+        match payload {
+            None | Some(serde_json::Value::Null) => Ok(Self::default()),
+            some => super::parse_payload::<Self>(some),
+        }
+    }
+}
+
+/// One room of the directory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirectoryEntry {
+    pub room: RoomName,
+    pub topic: Topic,
+    pub members: u64,
+}
+
+/// The ack of [`RoomDirectory`]: `{status:"ok", rooms:[{room, topic, members}]}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Directory {
+    pub rooms: Vec<DirectoryEntry>,
+}
+
+/// `my-rooms`: the rooms the account belongs to. The payload is optional
+/// and ignored.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyRooms {}
+
+impl ClientEvent for MyRooms {
+    const NAMESPACE: &'static str = NAMESPACE;
+    const NAME: &'static str = "my-rooms";
+    type Reply = MyRoomList;
+
+    fn from_payload(_: Option<serde_json::Value>) -> Result<Self, super::PayloadError> {
+        Ok(Self {})
+    }
+}
+
+/// One room an account belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyRoom {
+    pub room: RoomName,
+    pub kind: RoomKind,
+    pub role: Role,
+    pub archived: bool,
+}
+
+/// The ack of [`MyRooms`]: `{status:"ok", rooms:[{room, kind, role, archived}]}`, by name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyRoomList {
+    pub rooms: Vec<MyRoom>,
+}
+
+/// `room-info {room}`: what the room is. Ack: [`RoomInfo`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomInfoRequest {
+    pub room: RoomName,
+}
+
+impl ClientEvent for RoomInfoRequest {
+    const NAMESPACE: &'static str = NAMESPACE;
+    const NAME: &'static str = "room-info";
+    type Reply = RoomInfo;
+}
+
+/// `invite {room, username}`: makes an account a member of the room; its
+/// logged-in `/chat` sockets get [`RoomAdded`] and are in the room at
+/// once. Ack: `<username> was added to <room>`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invite {
+    pub room: RoomName,
+    pub username: Username,
+}
+
+impl ClientEvent for Invite {
+    const NAMESPACE: &'static str = NAMESPACE;
+    const NAME: &'static str = "invite";
+    type Reply = super::OkMessage;
+}
+
+/// The ack of a successful [`Invite`].
+pub fn invited(username: &Username, room: &RoomName) -> String {
+    format!("{username} was added to {room}")
+}
+
+/// `set-role {room, username, role}`: names a moderator, makes one a
+/// member again, or hands the room over (`owner`: the owner until now
+/// becomes a moderator). Ack: `<username> is now <role> of <room>`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetRole {
+    pub room: RoomName,
+    pub username: Username,
+    pub role: Role,
+}
+
+impl ClientEvent for SetRole {
+    const NAMESPACE: &'static str = NAMESPACE;
+    const NAME: &'static str = "set-role";
+    type Reply = super::OkMessage;
+}
+
+/// The ack of a successful [`SetRole`].
+pub fn role_set(username: &Username, role: Role, room: &RoomName) -> String {
+    match role {
+        Role::Owner => format!("{username} is now the owner of {room}"),
+        Role::Moderator | Role::Member => {
+            format!("{username} is now a {} of {room}", role.as_str())
+        }
+    }
+}
+
+/// `room-settings {room, topic?, accountsOnly?, invitesBy?, archived?}`:
+/// changes what is given (at least one). Ack: the room's [`RoomInfo`]
+/// after the change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomSettings {
+    pub room: RoomName,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic: Option<Topic>,
+    #[serde(
+        rename = "accountsOnly",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub accounts_only: Option<bool>,
+    #[serde(rename = "invitesBy", default, skip_serializing_if = "Option::is_none")]
+    pub invites_by: Option<InvitesBy>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archived: Option<bool>,
+}
+
+impl RoomSettings {
+    /// Settings of `room` that change nothing (yet).
+    pub fn of(room: RoomName) -> Self {
+        Self {
+            room,
+            topic: None,
+            accounts_only: None,
+            invites_by: None,
+            archived: None,
+        }
+    }
+}
+
+impl ClientEvent for RoomSettings {
+    const NAMESPACE: &'static str = NAMESPACE;
+    const NAME: &'static str = "room-settings";
+    type Reply = RoomInfo;
+
+    fn check(&self) -> Result<(), String> {
+        if self.topic.is_none()
+            && self.accounts_only.is_none()
+            && self.invites_by.is_none()
+            && self.archived.is_none()
+        {
+            return Err("give at least one of topic, accountsOnly, invitesBy, archived".into());
+        }
+        if self.room.is_general() && self.archived == Some(true) {
+            return Err("general cannot be archived".into());
+        }
+        Ok(())
+    }
+}
+
+/// `room-added {RoomInfo}`: to every logged-in `/chat` socket of an
+/// account added to a room (by `invite`); those sockets are in the room
+/// already.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RoomAdded(pub RoomInfo);
+
+impl ServerEvent for RoomAdded {
+    const NAMESPACE: &'static str = NAMESPACE;
+    const NAME: &'static str = "room-added";
+}
+
+/// The one refusal of every event about a room the sender may not see: a
+/// private room it does not belong to, or no room at all. The same text
+/// either way, so that a private room's existence does not leak.
+pub fn no_such_room(room: &RoomName) -> String {
+    format!("There is no room named {room} that you can open")
+}
+
+/// `join-room` or `send-message` naming a private room the sender does not
+/// belong to. (Here the name cannot be hidden: for a name no room has,
+/// these events make a public room.)
+pub fn private_room(room: &RoomName) -> String {
+    format!("{room} is a private room: a member must invite you")
+}
+
+/// `create-room` of a name some room has, whatever its kind.
+pub fn name_taken(room: &RoomName) -> String {
+    format!("The name {room} is taken: pick another")
+}
+
+/// Writing (messages, the board) in an archived room.
+pub fn archived(room: &RoomName) -> String {
+    format!("{room} is archived: it can be read, not written")
+}
+
+/// A guest writing in a room for accounts only.
+pub fn accounts_only(room: &RoomName) -> String {
+    format!("Only logged-in accounts may write in {room}: log in first")
+}
+
+/// An event that needs at least `role` in `room` from one with less.
+pub fn needs_role(room: &RoomName, role: Role) -> String {
+    match role {
+        Role::Member => format!("Only the members of {room} may do that"),
+        Role::Moderator => format!("Only the moderators of {room} may do that"),
+        Role::Owner => format!("Only the owner of {room} may do that"),
+    }
+}
+
+/// A room event of a guest that needs an account.
+pub const LOG_IN_FOR_ROOMS: &str = "Log in to do that: guests cannot create, own or manage rooms";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::parse_payload;
+    use serde_json::json;
+
+    fn refusal<E: ClientEvent + std::fmt::Debug>(payload: serde_json::Value) -> String {
+        match parse_payload::<E>(Some(payload)) {
+            Ok(event) => event.check().expect_err("refused"),
+            Err(e) => e.0,
+        }
+    }
+
+    #[test]
+    fn create_room_defaults_to_a_public_room_without_topic() {
+        let e = parse_payload::<CreateRoom>(Some(json!({"room": " dev "}))).unwrap();
+        assert_eq!(e.room.as_str(), "dev");
+        assert_eq!(e.kind(), RoomKind::Public);
+        assert_eq!(e.topic.as_str(), "");
+        assert!(!e.accounts_only);
+        assert!(e.check().is_ok());
+        let e = parse_payload::<CreateRoom>(Some(
+            json!({"room": "x", "private": true, "topic": "plans", "accountsOnly": true}),
+        ))
+        .unwrap();
+        assert_eq!(e.kind(), RoomKind::Private);
+        assert_eq!(e.topic.as_str(), "plans");
+    }
+
+    #[test]
+    fn create_room_refusals_name_the_field() {
+        assert_eq!(
+            refusal::<CreateRoom>(json!({"room": "x", "topic": "a".repeat(251)})),
+            "create-room: topic must be at most 250 characters (got 251)"
+        );
+        assert_eq!(
+            refusal::<CreateRoom>(json!({"room": "x", "topic": "two\nlines"})),
+            "create-room: topic must not contain control or invisible formatting characters"
+        );
+        assert_eq!(
+            refusal::<CreateRoom>(json!({"room": "x", "private": "yes"})),
+            "create-room: private must be true or false, got a string"
+        );
+        assert_eq!(
+            refusal::<CreateRoom>(json!({"room": "general"})),
+            "general exists on every server: pick another name"
+        );
+        assert_eq!(
+            refusal::<CreateRoom>(json!({})),
+            "create-room: missing field `room`"
+        );
+    }
+
+    #[test]
+    fn a_topic_of_250_characters_is_kept() {
+        let e = parse_payload::<CreateRoom>(Some(json!({"room": "x", "topic": "é".repeat(250)})));
+        assert_eq!(e.unwrap().topic.as_str().chars().count(), 250);
+    }
+
+    #[test]
+    fn set_role_takes_the_three_roles() {
+        let e = parse_payload::<SetRole>(Some(
+            json!({"room": "x", "username": "bob", "role": "moderator"}),
+        ))
+        .unwrap();
+        assert_eq!(e.role, Role::Moderator);
+        assert_eq!(
+            refusal::<SetRole>(json!({"room": "x", "username": "bob", "role": "admin"})),
+            "set-role: role must be member, moderator or owner, got \"admin\""
+        );
+        assert!(Role::Owner > Role::Moderator && Role::Moderator > Role::Member);
+    }
+
+    #[test]
+    fn room_settings_needs_something_to_change() {
+        assert_eq!(
+            refusal::<RoomSettings>(json!({"room": "x"})),
+            "give at least one of topic, accountsOnly, invitesBy, archived"
+        );
+        assert_eq!(
+            refusal::<RoomSettings>(json!({"room": "x", "invitesBy": "anyone"})),
+            "room-settings: invitesBy must be members or moderators, got \"anyone\""
+        );
+        assert_eq!(
+            refusal::<RoomSettings>(json!({"room": "general", "archived": true})),
+            "general cannot be archived"
+        );
+        let e = parse_payload::<RoomSettings>(Some(json!({"room": "x", "topic": ""}))).unwrap();
+        assert_eq!(e.topic, Some(Topic::empty()));
+        assert!(e.check().is_ok());
+    }
+
+    #[test]
+    fn the_directory_takes_no_payload_or_a_query() {
+        assert_eq!(
+            RoomDirectory::from_payload(None).unwrap(),
+            RoomDirectory::default()
+        );
+        let e = RoomDirectory::from_payload(Some(json!({"query": " de "}))).unwrap();
+        assert_eq!(e.query.unwrap().as_str(), "de");
+        assert_eq!(
+            RoomDirectory::from_payload(Some(json!({"query": "x".repeat(65)})))
+                .unwrap_err()
+                .0,
+            "room-directory: query must be at most 64 characters (got 65)"
+        );
+        assert_eq!(MyRooms::from_payload(Some(json!(5))).unwrap(), MyRooms {});
+    }
+
+    #[test]
+    fn room_info_has_the_protocol_shape() {
+        let info = RoomInfo {
+            room: RoomName::parse("dev").unwrap(),
+            kind: RoomKind::Private,
+            topic: Topic::parse("plans").unwrap(),
+            creator: Some(Username::parse("ann").unwrap()),
+            created_at: "2026-12-06T18:00:00.000Z".into(),
+            members: 2,
+            archived: false,
+            accounts_only: true,
+            invites_by: InvitesBy::Members,
+            role: Some(Role::Owner),
+        };
+        assert_eq!(
+            serde_json::to_value(&info).unwrap(),
+            json!({"room": "dev", "kind": "private", "topic": "plans", "creator": "ann",
+                   "createdAt": "2026-12-06T18:00:00.000Z", "members": 2, "archived": false,
+                   "accountsOnly": true, "invitesBy": "members", "role": "owner"})
+        );
+        assert_eq!(
+            serde_json::to_value(RoomAdded(info.clone())).unwrap(),
+            serde_json::to_value(&info).unwrap()
+        );
+    }
+
+    #[test]
+    fn the_refusals_read_well() {
+        let room = RoomName::parse("plans").unwrap();
+        assert_eq!(
+            no_such_room(&room),
+            "There is no room named plans that you can open"
+        );
+        assert_eq!(
+            role_set(&Username::parse("bob").unwrap(), Role::Moderator, &room),
+            "bob is now a moderator of plans"
+        );
+        assert_eq!(
+            role_set(&Username::parse("bob").unwrap(), Role::Owner, &room),
+            "bob is now the owner of plans"
+        );
+        assert_eq!(
+            role_set(&Username::parse("bob").unwrap(), Role::Member, &room),
+            "bob is now a member of plans"
+        );
+    }
+}

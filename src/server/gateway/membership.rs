@@ -1,0 +1,262 @@
+//! Rooms, memberships and roles, on `/chat` (issue #14): `create-room`,
+//! `room-directory`, `my-rooms`, `room-info`, `invite`, `set-role`,
+//! `room-settings`. Who may send each is its guard's business
+//! (`guards.rs`); the handlers only do it.
+
+use super::access::admitted;
+use super::emit::emit_to;
+use super::guards::{Drained, Inviter, Moderator, Owner, Reader, Signed};
+use super::pipeline::{on, Ctx};
+use super::rooms::{joined_rooms, user_room};
+use crate::protocol::ack::OkMessage;
+use crate::protocol::chat::NAMESPACE;
+use crate::protocol::limits::{MAX_DIRECTORY_ROOMS, MAX_JOINED_ROOMS};
+use crate::protocol::rooms::{
+    self, CreateRoom, Directory, Invite, MyRoomList, MyRooms, Role, RoomAdded, RoomDirectory,
+    RoomInfo, RoomInfoRequest, RoomKind, RoomSettings, SetRole,
+};
+use crate::protocol::{RoomName, Username};
+use crate::server::auth::identity::Identity;
+use crate::server::error::{Error, Internal};
+use crate::server::limits::{Reads, Rooms};
+use crate::server::store::{Added, Created, RoleSet, RoomMeta, User};
+use socketioxide::adapter::Adapter;
+use socketioxide::extract::SocketRef;
+
+/// Registers the room events on a `/chat` socket.
+pub fn attach<A: Adapter>(socket: &SocketRef<A>) {
+    on(socket, Rooms, create_room::<A>);
+    on(socket, Reads, room_directory::<A>);
+    on(socket, Reads, my_rooms::<A>);
+    on(socket, Reads, room_info::<A>);
+    on(socket, Rooms, invite::<A>);
+    on(socket, Rooms, set_role::<A>);
+    on(socket, Rooms, room_settings::<A>);
+}
+
+/// The refusal of a membership past [`MAX_JOINED_ROOMS`] of one's own.
+pub fn keeps_too_many() -> String {
+    format!(
+        "Your account keeps {MAX_JOINED_ROOMS} rooms besides general, the most it may: leave one first"
+    )
+}
+
+/// A room's [`RoomInfo`], with the role in it of `account`, if any.
+async fn info_of<A: Adapter>(
+    cx: &Ctx<A>,
+    meta: &RoomMeta,
+    account: Option<i64>,
+) -> Result<RoomInfo, Error> {
+    let store = &cx.state.store;
+    let Some(mut info) = store
+        .room_info(meta.id)
+        .await
+        .internal("cannot read a room")?
+    else {
+        return Err(Error::refused(rooms::no_such_room(&meta.name)));
+    };
+    if let Some(account) = account {
+        info.role = store
+            .role_of(meta.id, account)
+            .await
+            .internal("cannot look a membership up")?;
+    }
+    Ok(info)
+}
+
+/// Puts `socket` in `room` unless it is in as many rooms as one socket may
+/// be already (the room is then entered on its next `join`, or by
+/// `join-room`).
+fn enter<A: Adapter>(socket: &SocketRef<A>, meta: &RoomMeta) {
+    let (joined, already) = joined_rooms(socket, meta.name.as_str());
+    if already || joined < MAX_JOINED_ROOMS {
+        socket.join(meta.name.as_str().to_owned());
+    }
+    if meta.kind == RoomKind::Private {
+        if let Some(admitted) = admitted(socket) {
+            admitted.insert(meta.name.clone());
+        }
+    }
+}
+
+/// `create-room`: a new room, its creator its owner; the creating socket
+/// enters it.
+async fn create_room<A: Adapter>(
+    cx: Ctx<A>,
+    Signed(me): Signed,
+    create: CreateRoom,
+) -> Result<RoomInfo, Error> {
+    let made = cx
+        .state
+        .store
+        .create_room(crate::server::store::NewRoom {
+            name: &create.room,
+            kind: create.kind(),
+            topic: &create.topic,
+            accounts_only: create.accounts_only,
+            creator: me.id,
+        })
+        .await
+        .internal("cannot make a room")?;
+    let meta = match made {
+        Created::Yes(meta) => meta,
+        Created::Taken => return Err(Error::refused(rooms::name_taken(&create.room))),
+        Created::Full => return Err(Error::refused(keeps_too_many())),
+    };
+    enter(&cx.socket, &meta);
+    tracing::info!(sid = %cx.socket.id, kind = meta.kind.as_str(), "made a room");
+    info_of(&cx, &meta, Some(me.id)).await
+}
+
+async fn room_directory<A: Adapter>(
+    cx: Ctx<A>,
+    _: Drained,
+    RoomDirectory { query }: RoomDirectory,
+) -> Result<Directory, Error> {
+    let rooms = cx
+        .state
+        .store
+        .directory(query.as_ref(), MAX_DIRECTORY_ROOMS)
+        .await
+        .internal("cannot read the room directory")?;
+    Ok(Directory { rooms })
+}
+
+async fn my_rooms<A: Adapter>(
+    cx: Ctx<A>,
+    Signed(me): Signed,
+    _: MyRooms,
+) -> Result<MyRoomList, Error> {
+    let rooms = cx
+        .state
+        .store
+        .memberships_of(me.id)
+        .await
+        .internal("cannot read memberships")?;
+    Ok(MyRoomList { rooms })
+}
+
+async fn room_info<A: Adapter>(
+    cx: Ctx<A>,
+    Reader(meta): Reader,
+    _: RoomInfoRequest,
+) -> Result<RoomInfo, Error> {
+    let account = Identity::of(&cx.socket).user_id();
+    info_of(&cx, &meta, account).await
+}
+
+/// The account named `name`, or a refusal saying there is none.
+async fn account_named<A: Adapter>(cx: &Ctx<A>, name: &Username) -> Result<User, Error> {
+    cx.state
+        .store
+        .user_by_name(name)
+        .await
+        .internal("cannot look an account up")?
+        .ok_or_else(|| Error::refused(format!("No account is named {name}")))
+}
+
+/// `invite`: the account becomes a member; each of its logged-in `/chat`
+/// sockets enters the room and gets `room-added`.
+async fn invite<A: Adapter>(
+    cx: Ctx<A>,
+    (_, Inviter(meta)): (Signed, Inviter),
+    Invite { room, username }: Invite,
+) -> Result<OkMessage, Error> {
+    let them = account_named(&cx, &username).await?;
+    let added = cx
+        .state
+        .store
+        .add_member(meta.id, them.id)
+        .await
+        .internal("cannot add a member")?;
+    match added {
+        Added::Yes => {}
+        Added::Already => {
+            return Err(Error::refused(format!(
+                "{} is a member of {room} already",
+                them.username
+            )))
+        }
+        Added::Full => {
+            return Err(Error::refused(format!(
+            "{} keeps {MAX_JOINED_ROOMS} rooms, the most an account may: they must leave one first",
+            them.username
+        )))
+        }
+    }
+    let info = info_of(&cx, &meta, Some(them.id)).await?;
+    if let Some(chat) = cx.io.of(NAMESPACE) {
+        // In the room before they are told, so that nothing posted after
+        // `room-added` misses them.
+        if let Err(e) = chat
+            .clone()
+            .within(user_room(them.id))
+            .join(room.as_str().to_owned())
+            .await
+        {
+            tracing::warn!(error = %e, "cannot put an invited account's sockets in the room");
+        }
+        emit_to(chat.to(user_room(them.id)), &RoomAdded(info)).await;
+    }
+    Ok(OkMessage::new(rooms::invited(&them.username, &room)))
+}
+
+/// `set-role`: names a moderator, makes one a member again, or hands the
+/// room over.
+async fn set_role<A: Adapter>(
+    cx: Ctx<A>,
+    (_, Owner(meta)): (Signed, Owner),
+    SetRole {
+        room,
+        username,
+        role,
+    }: SetRole,
+) -> Result<OkMessage, Error> {
+    let them = account_named(&cx, &username).await?;
+    let set = cx
+        .state
+        .store
+        .set_role(meta.id, them.id, role)
+        .await
+        .internal("cannot change a role")?;
+    match set {
+        RoleSet::Yes => Ok(OkMessage::new(rooms::role_set(&them.username, role, &room))),
+        RoleSet::NotMember => Err(Error::refused(format!(
+            "{} is not a member of {room}: invite them first",
+            them.username
+        ))),
+        RoleSet::KeepsOwner => Err(Error::refused(format!(
+            "{} owns {room}: hand it over first (set-role {} to another member)",
+            them.username,
+            Role::Owner.as_str()
+        ))),
+    }
+}
+
+/// `room-settings`: changes what is given; answers the room as it is now.
+async fn room_settings<A: Adapter>(
+    cx: Ctx<A>,
+    (Signed(me), Moderator(meta)): (Signed, Moderator),
+    settings: RoomSettings,
+) -> Result<RoomInfo, Error> {
+    if meta.kind == RoomKind::Private && settings.accounts_only == Some(false) {
+        return Err(Error::refused(format!(
+            "{} is a private room, which is always for accounts only",
+            settings.room
+        )));
+    }
+    cx.state
+        .store
+        .change_settings(&meta, &settings)
+        .await
+        .internal("cannot change a room's settings")?;
+    info_of(&cx, &meta, Some(me.id)).await
+}
+
+/// Whether `room` is one no socket of this node is in (a room left by its
+/// last socket here may go, if it holds nothing).
+pub fn deserted<A: Adapter>(cx: &Ctx<A>, room: &RoomName) -> bool {
+    cx.io
+        .of(NAMESPACE)
+        .is_none_or(|chat| chat.within(room.as_str().to_owned()).sockets().is_empty())
+}

@@ -1,0 +1,966 @@
+//! Rooms as things people belong to (issue #14): a room's kind, topic,
+//! creator and flags (columns of `rooms`), who belongs to it with which
+//! role (`memberships`), the public directory, and server admins
+//! (`users.admin`).
+//!
+//! Memberships are what accounts used to keep as "remembered rooms": the
+//! rooms an account's sockets enter again on `join`, at most
+//! [`MAX_JOINED_ROOMS`] per account. A public room's row is made when it
+//! is first named (`join-room`, a message, `create-room`), so that
+//! memberships, history and the board can refer to it; a public room that
+//! holds nothing (no message, no member, no board, no topic) is deleted
+//! again when it is left ([`Store::drop_if_empty`]) or by the housekeeping
+//! a day after it was made.
+//!
+//! Every change of a room goes through here and updates the store's cache
+//! of what rooms are ([`RoomMetas`]), which the gateway's guards read.
+
+use super::room_ids::RoomMeta;
+use super::{now_text, Store, StoreError, User};
+use crate::protocol::limits::MAX_JOINED_ROOMS;
+use crate::protocol::rooms::{
+    DirectoryEntry, DirectoryQuery, InvitesBy, MyRoom, Role, RoomInfo, RoomKind, RoomSettings,
+    Topic,
+};
+use crate::protocol::{RoomName, Username};
+use crate::server::names;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+/// Deletes the public rooms that hold nothing: no message, no member, no
+/// board, no topic; never `general`. (A macro, so that the statements
+/// that add a condition to it are literals.)
+macro_rules! delete_empty_public {
+    () => {
+        "DELETE FROM rooms WHERE kind = 'public' \
+         AND name <> 'general' AND last_seq = 0 AND topic = '' \
+         AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.room_id = rooms.id) \
+         AND NOT EXISTS (SELECT 1 FROM boards b WHERE b.room = rooms.name)"
+    };
+}
+
+/// A room to make (`create-room`).
+#[derive(Debug, Clone)]
+pub struct NewRoom<'a> {
+    pub name: &'a RoomName,
+    pub kind: RoomKind,
+    pub topic: &'a Topic,
+    pub accounts_only: bool,
+    pub creator: i64,
+}
+
+/// What [`Store::create_room`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Created {
+    /// Made, its creator its owner.
+    Yes(RoomMeta),
+    /// A room of that name exists, of whatever kind.
+    Taken,
+    /// The creator belongs to [`MAX_JOINED_ROOMS`] rooms already.
+    Full,
+}
+
+/// What [`Store::enter_public`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Entered {
+    /// The public room (made now if there was none); the account, if one
+    /// was given, belongs to it (as its owner when it made it).
+    Public(RoomMeta),
+    /// The name is a private room's: nothing was done.
+    Private(RoomMeta),
+    /// The account belongs to [`MAX_JOINED_ROOMS`] rooms already: nothing
+    /// was done.
+    Full,
+}
+
+/// What [`Store::add_member`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Added {
+    Yes,
+    /// A member already.
+    Already,
+    /// The account belongs to [`MAX_JOINED_ROOMS`] rooms already.
+    Full,
+}
+
+/// What [`Store::set_role`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoleSet {
+    /// Done (the owner until now, on a hand-over, is a moderator).
+    Yes,
+    /// The account does not belong to the room.
+    NotMember,
+    /// The account is the owner: a room keeps its owner until it is
+    /// handed over to someone else.
+    KeepsOwner,
+}
+
+const META: &str =
+    "SELECT id, name, kind, archived, accounts_only, invites_by FROM rooms WHERE name = $1";
+
+impl Store {
+    /// What `room` is, or `None` when no room has that name. From the
+    /// cache when it is there (no query: the hot path), else from the
+    /// database, then cached.
+    pub async fn room_meta(&self, room: &RoomName) -> Result<Option<RoomMeta>, StoreError> {
+        if let Some(meta) = self.metas.get(room) {
+            return Ok(Some(meta));
+        }
+        let row = sqlx::query(META)
+            .bind(room.as_str())
+            .fetch_optional(&self.reader)
+            .await?;
+        let meta = row.map(|r| meta_of(&r)).transpose()?;
+        if let Some(meta) = &meta {
+            self.metas.put(meta.clone());
+        }
+        Ok(meta)
+    }
+
+    /// Reads `room` from the database (the writer's view: what was just
+    /// written) into the cache.
+    async fn refresh(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        room: &RoomName,
+    ) -> Result<Option<RoomMeta>, StoreError> {
+        let row = sqlx::query(META)
+            .bind(room.as_str())
+            .fetch_optional(&mut *conn)
+            .await?;
+        let meta = row.map(|r| meta_of(&r)).transpose()?;
+        match &meta {
+            Some(meta) => self.metas.put(meta.clone()),
+            None => self.metas.forget(room),
+        }
+        Ok(meta)
+    }
+
+    /// Makes a room, `room.creator` its owner; refused when a room of that
+    /// name exists, whatever its kind. One transaction.
+    pub async fn create_room(&self, room: NewRoom<'_>) -> Result<Created, StoreError> {
+        let now = now_text();
+        let mut tx = self.writer.begin().await?;
+        let made = sqlx::query(
+            "INSERT INTO rooms (name, kind, topic, creator_id, created_at, accounts_only) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+        )
+        .bind(room.name.as_str())
+        .bind(room.kind.as_str())
+        .bind(room.topic.as_str())
+        .bind(room.creator)
+        .bind(&now)
+        .bind(i64::from(
+            room.accounts_only || room.kind == RoomKind::Private,
+        ))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if made == 0 {
+            return Ok(Created::Taken);
+        }
+        if !insert_member(&mut tx, room.name, room.creator, Role::Owner, &now).await? {
+            tx.rollback().await?;
+            return Ok(Created::Full);
+        }
+        tx.commit().await?;
+        let mut conn = self.writer.acquire().await?;
+        match self.refresh(&mut conn, room.name).await? {
+            Some(meta) => Ok(Created::Yes(meta)),
+            None => Err(StoreError::Failed(format!("room {} vanished", room.name))),
+        }
+    }
+
+    /// `join-room` (and a first message) of a room that is not private:
+    /// makes the public room if no room has the name (`account` its owner,
+    /// if given), and makes `account` a member of it. Nothing for a
+    /// private room's name. One transaction.
+    pub async fn enter_public(
+        &self,
+        room: &RoomName,
+        account: Option<i64>,
+    ) -> Result<Entered, StoreError> {
+        let now = now_text();
+        let mut tx = self.writer.begin().await?;
+        let made = sqlx::query(
+            "INSERT INTO rooms (name, kind, creator_id, created_at) \
+             VALUES ($1, 'public', $2, $3) ON CONFLICT DO NOTHING",
+        )
+        .bind(room.as_str())
+        .bind(account)
+        .bind(&now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let kind: String = sqlx::query_scalar("SELECT kind FROM rooms WHERE name = $1")
+            .bind(room.as_str())
+            .fetch_one(&mut *tx)
+            .await?;
+        let public = kind == RoomKind::Public.as_str();
+        if let (true, Some(account)) = (public, account) {
+            let role = if made > 0 { Role::Owner } else { Role::Member };
+            if !insert_member(&mut tx, room, account, role, &now).await?
+                && !is_member(&mut tx, room, account).await?
+            {
+                tx.rollback().await?;
+                return Ok(Entered::Full);
+            }
+        }
+        tx.commit().await?;
+        let mut conn = self.writer.acquire().await?;
+        let Some(meta) = self.refresh(&mut conn, room).await? else {
+            return Err(StoreError::Failed(format!("room {room} vanished")));
+        };
+        Ok(match meta.kind {
+            RoomKind::Public => Entered::Public(meta),
+            RoomKind::Private => Entered::Private(meta),
+        })
+    }
+
+    /// Ends `account`'s membership of the public room `room` (`leave-room`).
+    /// An owner stays while the room has other members (a room keeps its
+    /// owner until it is handed over); the last member leaves, owner or not.
+    pub async fn leave_public(&self, room: &RoomName, account: i64) -> Result<(), StoreError> {
+        sqlx::query(
+            "DELETE FROM memberships WHERE user_id = $1 AND room_id = \
+             (SELECT id FROM rooms WHERE name = $2 AND kind = 'public') \
+             AND (role <> 'owner' OR NOT EXISTS (SELECT 1 FROM memberships o \
+             WHERE o.room_id = memberships.room_id AND o.user_id <> $3))",
+        )
+        .bind(account)
+        .bind(room.as_str())
+        .bind(account)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    /// Deletes the public room `room` if it holds nothing: no message, no
+    /// member, no board, no topic (not `general`). Whether it did.
+    pub async fn drop_if_empty(&self, room: &RoomName) -> Result<bool, StoreError> {
+        let gone = sqlx::query(concat!(delete_empty_public!(), " AND name = $1"))
+            .bind(room.as_str())
+            .execute(&self.writer)
+            .await?
+            .rows_affected();
+        if gone > 0 {
+            self.metas.forget(room);
+        }
+        Ok(gone > 0)
+    }
+
+    /// `account`'s role in the room with id `room`, if it belongs to it.
+    pub async fn role_of(&self, room: i64, account: i64) -> Result<Option<Role>, StoreError> {
+        let role: Option<String> =
+            sqlx::query_scalar("SELECT role FROM memberships WHERE room_id = $1 AND user_id = $2")
+                .bind(room)
+                .bind(account)
+                .fetch_optional(&self.reader)
+                .await?;
+        Ok(role.as_deref().and_then(Role::from_name))
+    }
+
+    /// Makes `account` a member of the room with id `room` (`invite`),
+    /// unless it belongs to [`MAX_JOINED_ROOMS`] rooms already.
+    pub async fn add_member(&self, room: i64, account: i64) -> Result<Added, StoreError> {
+        let added = sqlx::query(INSERT_MEMBER_BY_ID)
+            .bind(room)
+            .bind(account)
+            .bind(Role::Member.as_str())
+            .bind(now_text())
+            .bind(account)
+            .bind(MAX_JOINED_ROOMS as i64)
+            .execute(&self.writer)
+            .await?
+            .rows_affected();
+        if added > 0 {
+            return Ok(Added::Yes);
+        }
+        let there: Option<String> =
+            sqlx::query_scalar("SELECT role FROM memberships WHERE room_id = $1 AND user_id = $2")
+                .bind(room)
+                .bind(account)
+                .fetch_optional(&self.writer)
+                .await?;
+        Ok(if there.is_some() {
+            Added::Already
+        } else {
+            Added::Full
+        })
+    }
+
+    /// Gives `account` the role `role` in the room with id `room`. Handing
+    /// over (`Role::Owner`) makes the owner until now a moderator, in the
+    /// same transaction: a room never has two owners, and one that had an
+    /// owner never ends up without one.
+    pub async fn set_role(
+        &self,
+        room: i64,
+        account: i64,
+        role: Role,
+    ) -> Result<RoleSet, StoreError> {
+        let mut tx = self.writer.begin().await?;
+        let now: Option<String> =
+            sqlx::query_scalar("SELECT role FROM memberships WHERE room_id = $1 AND user_id = $2")
+                .bind(room)
+                .bind(account)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some(now) = now.as_deref().and_then(Role::from_name) else {
+            return Ok(RoleSet::NotMember);
+        };
+        if now == role {
+            return Ok(RoleSet::Yes);
+        }
+        if now == Role::Owner {
+            return Ok(RoleSet::KeepsOwner);
+        }
+        if role == Role::Owner {
+            sqlx::query("UPDATE memberships SET role = $1 WHERE room_id = $2 AND role = $3")
+                .bind(Role::Moderator.as_str())
+                .bind(room)
+                .bind(Role::Owner.as_str())
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query("UPDATE memberships SET role = $1 WHERE room_id = $2 AND user_id = $3")
+            .bind(role.as_str())
+            .bind(room)
+            .bind(account)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(RoleSet::Yes)
+    }
+
+    /// Changes what `settings` gives of the room with id `room`; its new
+    /// [`RoomMeta`] is cached.
+    pub async fn change_settings(
+        &self,
+        room: &RoomMeta,
+        settings: &RoomSettings,
+    ) -> Result<(), StoreError> {
+        let mut conn = self.writer.acquire().await?;
+        sqlx::query(
+            "UPDATE rooms SET topic = COALESCE($1, topic), \
+             accounts_only = COALESCE($2, accounts_only), \
+             invites_by = COALESCE($3, invites_by), archived = COALESCE($4, archived) \
+             WHERE id = $5",
+        )
+        .bind(settings.topic.as_ref().map(|t| t.as_str().to_owned()))
+        .bind(settings.accounts_only.map(i64::from))
+        .bind(settings.invites_by.map(|i| i.as_str().to_owned()))
+        .bind(settings.archived.map(i64::from))
+        .bind(room.id)
+        .execute(&mut *conn)
+        .await?;
+        self.refresh(&mut conn, &room.name).await?;
+        Ok(())
+    }
+
+    /// What the room with id `room` is, as `room-info` tells it (`role`
+    /// left for the caller).
+    pub async fn room_info(&self, room: i64) -> Result<Option<RoomInfo>, StoreError> {
+        let row = sqlx::query(
+            "SELECT r.id, r.name, r.kind, r.topic, u.username AS creator, r.created_at, r.archived, \
+             r.accounts_only, r.invites_by, \
+             (SELECT COUNT(*) FROM memberships m WHERE m.room_id = r.id) AS members \
+             FROM rooms r LEFT JOIN users u ON u.id = r.creator_id WHERE r.id = $1",
+        )
+        .bind(room)
+        .fetch_optional(&self.writer)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let meta = meta_of(&row)?;
+        let creator: Option<String> = row.try_get("creator")?;
+        let members: i64 = row.try_get("members")?;
+        Ok(Some(RoomInfo {
+            room: meta.name,
+            kind: meta.kind,
+            topic: topic_of(&row)?,
+            creator: creator.and_then(|c| Username::parse(&c).ok()),
+            created_at: row.try_get("created_at")?,
+            members: u64::try_from(members).unwrap_or(0),
+            archived: meta.archived,
+            accounts_only: meta.accounts_only,
+            invites_by: meta.invites_by,
+            role: None,
+        }))
+    }
+
+    /// The public rooms that are not archived, those whose name or topic
+    /// holds `query` (ASCII letters in any case on SQLite, every letter on
+    /// PostgreSQL), most members first, then by name; at most `limit`.
+    pub async fn directory(
+        &self,
+        query: Option<&DirectoryQuery>,
+        limit: usize,
+    ) -> Result<Vec<DirectoryEntry>, StoreError> {
+        let pattern = format!(
+            "%{}%",
+            query
+                .map(|q| like_escaped(&q.as_str().to_lowercase()))
+                .unwrap_or_default()
+        );
+        let rows = sqlx::query(
+            "SELECT r.name, r.topic, \
+             (SELECT COUNT(*) FROM memberships m WHERE m.room_id = r.id) AS members \
+             FROM rooms r WHERE r.kind = 'public' AND r.archived = 0 \
+             AND (LOWER(r.name) LIKE $1 ESCAPE '\\' OR LOWER(r.topic) LIKE $2 ESCAPE '\\') \
+             ORDER BY members DESC, r.name LIMIT $3",
+        )
+        .bind(&pattern)
+        .bind(&pattern)
+        .bind(limit as i64)
+        .fetch_all(&self.reader)
+        .await?;
+        let mut rooms = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let name: String = row.try_get("name")?;
+            let Ok(room) = RoomName::parse(&name) else {
+                continue;
+            };
+            let members: i64 = row.try_get("members")?;
+            rooms.push(DirectoryEntry {
+                room,
+                topic: topic_of(row)?,
+                members: u64::try_from(members).unwrap_or(0),
+            });
+        }
+        Ok(rooms)
+    }
+
+    /// The rooms `account` belongs to, by name, with their kind and its role.
+    pub async fn memberships_of(&self, account: i64) -> Result<Vec<MyRoom>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT r.name, r.kind, r.archived, m.role FROM memberships m \
+             JOIN rooms r ON r.id = m.room_id WHERE m.user_id = $1 ORDER BY r.name",
+        )
+        .bind(account)
+        .fetch_all(&self.reader)
+        .await?;
+        let mut rooms = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let name: String = row.try_get("name")?;
+            let kind: String = row.try_get("kind")?;
+            let role: String = row.try_get("role")?;
+            let archived: i64 = row.try_get("archived")?;
+            let (Ok(room), Some(kind), Some(role)) = (
+                RoomName::parse(&name),
+                RoomKind::from_name(&kind),
+                Role::from_name(&role),
+            ) else {
+                continue;
+            };
+            rooms.push(MyRoom {
+                room,
+                kind,
+                role,
+                archived: archived != 0,
+            });
+        }
+        Ok(rooms)
+    }
+
+    /// The names of the rooms `account` belongs to (what its sockets enter
+    /// on `join`).
+    pub async fn rooms_of(&self, account: i64) -> Result<Vec<RoomName>, StoreError> {
+        Ok(self
+            .memberships_of(account)
+            .await?
+            .into_iter()
+            .map(|m| m.room)
+            .collect())
+    }
+
+    /// Whether `account` is a server admin.
+    pub async fn is_admin(&self, account: i64) -> Result<bool, StoreError> {
+        let admin: Option<i64> = sqlx::query_scalar("SELECT admin FROM users WHERE id = $1")
+            .bind(account)
+            .fetch_optional(&self.reader)
+            .await?;
+        Ok(admin.is_some_and(|a| a != 0))
+    }
+
+    /// Makes the account named `name` (any case) a server admin (`huddle
+    /// admin grant`); `None` when no account has that name.
+    pub async fn grant_admin(&self, name: &Username) -> Result<Option<User>, StoreError> {
+        let row =
+            sqlx::query("UPDATE users SET admin = 1 WHERE name_key = $1 RETURNING id, username")
+                .bind(names::key(name.as_str()))
+                .fetch_optional(&self.writer)
+                .await?;
+        row.map(|r| {
+            let username: String = r.try_get("username")?;
+            Ok(User {
+                id: r.try_get("id")?,
+                username: Username::parse(&username)
+                    .map_err(|e| StoreError::Failed(e.to_string()))?,
+            })
+        })
+        .transpose()
+    }
+}
+
+/// Deletes the empty public rooms (see `delete_empty_public`) made before
+/// `before` (a stored time): the names guests joined and never left.
+pub(super) async fn purge_empty_rooms(
+    writer: &sqlx::AnyPool,
+    before: &str,
+) -> Result<u64, StoreError> {
+    let gone = sqlx::query(concat!(delete_empty_public!(), " AND created_at < $1"))
+        .bind(before)
+        .execute(writer)
+        .await?
+        .rows_affected();
+    Ok(gone)
+}
+
+/// Inserts a membership of the room named `room`, unless `account`
+/// belongs to [`MAX_JOINED_ROOMS`] rooms already or to this one; whether
+/// it did.
+async fn insert_member(
+    conn: &mut sqlx::AnyConnection,
+    room: &RoomName,
+    account: i64,
+    role: Role,
+    now: &str,
+) -> Result<bool, StoreError> {
+    let added = sqlx::query(
+        "INSERT INTO memberships (room_id, user_id, role, joined_at) \
+         SELECT id, $1, $2, $3 FROM rooms WHERE name = $4 \
+         AND (SELECT COUNT(*) FROM memberships WHERE user_id = $5) < $6 \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(account)
+    .bind(role.as_str())
+    .bind(now)
+    .bind(room.as_str())
+    .bind(account)
+    .bind(MAX_JOINED_ROOMS as i64)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok(added > 0)
+}
+
+async fn is_member(
+    conn: &mut sqlx::AnyConnection,
+    room: &RoomName,
+    account: i64,
+) -> Result<bool, StoreError> {
+    let row = sqlx::query(
+        "SELECT 1 FROM memberships m JOIN rooms r ON r.id = m.room_id \
+         WHERE r.name = $1 AND m.user_id = $2",
+    )
+    .bind(room.as_str())
+    .bind(account)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(row.is_some())
+}
+
+const INSERT_MEMBER_BY_ID: &str = "INSERT INTO memberships (room_id, user_id, role, joined_at) \
+     SELECT $1, $2, $3, $4 WHERE (SELECT COUNT(*) FROM memberships WHERE user_id = $5) < $6 \
+     ON CONFLICT DO NOTHING";
+
+fn meta_of(row: &AnyRow) -> Result<RoomMeta, StoreError> {
+    let name: String = row.try_get("name")?;
+    let kind: String = row.try_get("kind")?;
+    let invites_by: String = row.try_get("invites_by")?;
+    let archived: i64 = row.try_get("archived")?;
+    let accounts_only: i64 = row.try_get("accounts_only")?;
+    let bad = |what: &str| StoreError::Failed(format!("room {name} has a bad {what}"));
+    Ok(RoomMeta {
+        id: row.try_get("id")?,
+        name: RoomName::parse(&name).map_err(|_| bad("name"))?,
+        kind: RoomKind::from_name(&kind).ok_or_else(|| bad("kind"))?,
+        archived: archived != 0,
+        accounts_only: accounts_only != 0,
+        invites_by: InvitesBy::from_name(&invites_by).ok_or_else(|| bad("invites_by"))?,
+    })
+}
+
+fn topic_of(row: &AnyRow) -> Result<Topic, StoreError> {
+    let topic: String = row.try_get("topic")?;
+    Ok(Topic::parse(&topic).unwrap_or_default())
+}
+
+/// `text` with LIKE's wildcards (and the escape character) escaped by `\`.
+fn like_escaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::store::test_db::{name, room, text, ts, x};
+
+    fn new_room<'a>(name: &'a RoomName, kind: RoomKind, topic: &'a Topic, by: i64) -> NewRoom<'a> {
+        NewRoom {
+            name,
+            kind,
+            topic,
+            accounts_only: false,
+            creator: by,
+        }
+    }
+
+    async fn the_first_account_is_an_admin_and_admins_are_granted(s: Store) {
+        let ann = s.create_user(&name("ann"), "h").await.unwrap();
+        let bob = s.create_user(&name("bob"), "h").await.unwrap();
+        assert!(s.is_admin(ann.id).await.unwrap());
+        assert!(!s.is_admin(bob.id).await.unwrap());
+        let granted = s.grant_admin(&name("BOB")).await.unwrap().unwrap();
+        assert_eq!(granted, bob);
+        assert!(s.is_admin(bob.id).await.unwrap());
+        assert_eq!(s.grant_admin(&name("nobody")).await.unwrap(), None);
+    }
+
+    async fn a_room_is_made_once_whatever_its_kind(s: Store) {
+        let ann = s.create_user(&name("ann"), "h").await.unwrap();
+        let bob = s.create_user(&name("bob"), "h").await.unwrap();
+        let topic = Topic::parse("plans").unwrap();
+        let plans = room("plans");
+        let Created::Yes(meta) = s
+            .create_room(new_room(&plans, RoomKind::Private, &topic, ann.id))
+            .await
+            .unwrap()
+        else {
+            panic!("not made")
+        };
+        assert_eq!(meta.kind, RoomKind::Private);
+        assert!(meta.accounts_only, "a private room is for accounts only");
+        assert_eq!(s.role_of(meta.id, ann.id).await.unwrap(), Some(Role::Owner));
+        // Taken, whatever the kind asked for; a public room of the name is
+        // never made by entering it either.
+        for kind in [RoomKind::Public, RoomKind::Private] {
+            let again = s.create_room(new_room(&plans, kind, &topic, bob.id));
+            assert_eq!(again.await.unwrap(), Created::Taken);
+        }
+        assert_eq!(
+            s.enter_public(&plans, Some(bob.id)).await.unwrap(),
+            Entered::Private(meta.clone())
+        );
+        assert_eq!(s.role_of(meta.id, bob.id).await.unwrap(), None);
+        // A public room that exists (by a message) is taken too.
+        s.append_message(&room("dev"), &name("g"), &x(), &text("hi"), None, &ts())
+            .await
+            .unwrap();
+        let dev = room("dev");
+        let made = s.create_room(new_room(&dev, RoomKind::Private, &topic, ann.id));
+        assert_eq!(made.await.unwrap(), Created::Taken);
+
+        let info = s.room_info(meta.id).await.unwrap().unwrap();
+        assert_eq!(info.room, plans);
+        assert_eq!(info.topic, topic);
+        assert_eq!(info.creator, Some(name("ann")));
+        assert_eq!(info.members, 1);
+        assert!(!info.created_at.is_empty());
+    }
+
+    async fn entering_a_public_room_makes_a_member_and_its_maker_the_owner(s: Store) {
+        let ann = s.create_user(&name("ann"), "h").await.unwrap();
+        let bob = s.create_user(&name("bob"), "h").await.unwrap();
+        let dev = room("dev");
+        let Entered::Public(meta) = s.enter_public(&dev, Some(ann.id)).await.unwrap() else {
+            panic!("not public")
+        };
+        s.enter_public(&dev, Some(bob.id)).await.unwrap();
+        s.enter_public(&dev, Some(bob.id)).await.unwrap();
+        // A guest makes no member.
+        s.enter_public(&dev, None).await.unwrap();
+        assert_eq!(s.role_of(meta.id, ann.id).await.unwrap(), Some(Role::Owner));
+        assert_eq!(
+            s.role_of(meta.id, bob.id).await.unwrap(),
+            Some(Role::Member)
+        );
+        assert_eq!(s.room_info(meta.id).await.unwrap().unwrap().members, 2);
+        assert_eq!(
+            s.rooms_of(bob.id).await.unwrap(),
+            std::slice::from_ref(&dev)
+        );
+        // Leaving ends a membership; the owner's while others are members
+        // stays.
+        s.leave_public(&dev, ann.id).await.unwrap();
+        assert_eq!(
+            s.rooms_of(ann.id).await.unwrap(),
+            std::slice::from_ref(&dev)
+        );
+        s.leave_public(&dev, bob.id).await.unwrap();
+        assert_eq!(s.rooms_of(bob.id).await.unwrap(), []);
+        s.enter_public(&dev, Some(bob.id)).await.unwrap();
+        // A room a guest made, holding nothing, goes when left.
+        s.enter_public(&room("passing"), None).await.unwrap();
+        assert!(s.room_meta(&room("passing")).await.unwrap().is_some());
+        assert!(s.drop_if_empty(&room("passing")).await.unwrap());
+        assert_eq!(s.room_meta(&room("passing")).await.unwrap(), None);
+        assert!(!s.drop_if_empty(&dev).await.unwrap(), "it has members");
+        assert!(!s.drop_if_empty(&room("general")).await.unwrap());
+        // The last member leaves, the owner too; the room then goes.
+        s.leave_public(&dev, bob.id).await.unwrap();
+        s.leave_public(&dev, ann.id).await.unwrap();
+        assert_eq!(s.rooms_of(ann.id).await.unwrap(), []);
+        assert!(s.drop_if_empty(&dev).await.unwrap());
+    }
+
+    async fn an_account_belongs_to_a_bounded_number_of_rooms(s: Store) {
+        let ann = s.create_user(&name("ann"), "h").await.unwrap();
+        for i in 0..MAX_JOINED_ROOMS {
+            let entered = s.enter_public(&room(&format!("r{i}")), Some(ann.id)).await;
+            assert!(matches!(entered.unwrap(), Entered::Public(_)));
+        }
+        let more = s.enter_public(&room("one-more"), Some(ann.id)).await;
+        assert_eq!(more.unwrap(), Entered::Full);
+        assert_eq!(s.room_meta(&room("one-more")).await.unwrap(), None);
+        // One it belongs to already is still entered.
+        let again = s.enter_public(&room("r0"), Some(ann.id)).await.unwrap();
+        assert!(matches!(again, Entered::Public(_)));
+        let topic = Topic::empty();
+        let x = room("x");
+        let made = s.create_room(new_room(&x, RoomKind::Private, &topic, ann.id));
+        assert_eq!(made.await.unwrap(), Created::Full);
+        assert_eq!(s.room_meta(&room("x")).await.unwrap(), None);
+        let bob = s.create_user(&name("bob"), "h").await.unwrap();
+        let Created::Yes(bobs) = s
+            .create_room(new_room(&room("bobs"), RoomKind::Private, &topic, bob.id))
+            .await
+            .unwrap()
+        else {
+            panic!("not made")
+        };
+        assert_eq!(s.add_member(bobs.id, ann.id).await.unwrap(), Added::Full);
+    }
+
+    async fn members_are_added_once_and_roles_keep_one_owner(s: Store) {
+        let ann = s.create_user(&name("ann"), "h").await.unwrap();
+        let bob = s.create_user(&name("bob"), "h").await.unwrap();
+        let cat = s.create_user(&name("cat"), "h").await.unwrap();
+        let topic = Topic::empty();
+        let Created::Yes(meta) = s
+            .create_room(new_room(&room("plans"), RoomKind::Private, &topic, ann.id))
+            .await
+            .unwrap()
+        else {
+            panic!("not made")
+        };
+        let id = meta.id;
+        assert_eq!(s.add_member(id, bob.id).await.unwrap(), Added::Yes);
+        assert_eq!(s.add_member(id, bob.id).await.unwrap(), Added::Already);
+        assert_eq!(s.add_member(id, ann.id).await.unwrap(), Added::Already);
+        assert_eq!(s.role_of(id, ann.id).await.unwrap(), Some(Role::Owner));
+        assert_eq!(
+            s.set_role(id, cat.id, Role::Moderator).await.unwrap(),
+            RoleSet::NotMember
+        );
+        assert_eq!(
+            s.set_role(id, bob.id, Role::Moderator).await.unwrap(),
+            RoleSet::Yes
+        );
+        assert_eq!(s.role_of(id, bob.id).await.unwrap(), Some(Role::Moderator));
+        // The owner stays until it hands over.
+        assert_eq!(
+            s.set_role(id, ann.id, Role::Member).await.unwrap(),
+            RoleSet::KeepsOwner
+        );
+        assert_eq!(
+            s.set_role(id, bob.id, Role::Owner).await.unwrap(),
+            RoleSet::Yes
+        );
+        assert_eq!(s.role_of(id, bob.id).await.unwrap(), Some(Role::Owner));
+        assert_eq!(s.role_of(id, ann.id).await.unwrap(), Some(Role::Moderator));
+        let owners: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM memberships WHERE room_id = $1 AND role = 'owner'",
+        )
+        .bind(id)
+        .fetch_one(&s.reader)
+        .await
+        .unwrap();
+        assert_eq!(owners, 1);
+        let mine = s.memberships_of(ann.id).await.unwrap();
+        assert_eq!(
+            mine,
+            [MyRoom {
+                room: room("plans"),
+                kind: RoomKind::Private,
+                role: Role::Moderator,
+                archived: false
+            }]
+        );
+    }
+
+    async fn settings_change_and_the_cache_follows(s: Store) {
+        let ann = s.create_user(&name("ann"), "h").await.unwrap();
+        let Entered::Public(meta) = s.enter_public(&room("dev"), Some(ann.id)).await.unwrap()
+        else {
+            panic!("not public")
+        };
+        assert!(!meta.archived);
+        let settings = RoomSettings {
+            room: room("dev"),
+            topic: Some(Topic::parse("the dev room").unwrap()),
+            archived: Some(true),
+            invites_by: Some(InvitesBy::Moderators),
+            ..RoomSettings::of(room("dev"))
+        };
+        s.change_settings(&meta, &settings).await.unwrap();
+        let now = s.room_meta(&room("dev")).await.unwrap().unwrap();
+        assert!(now.archived);
+        assert!(!now.accounts_only, "what was not given stays");
+        assert_eq!(now.invites_by, InvitesBy::Moderators);
+        let info = s.room_info(meta.id).await.unwrap().unwrap();
+        assert_eq!(info.topic.as_str(), "the dev room");
+        let only = RoomSettings {
+            room: room("dev"),
+            accounts_only: Some(true),
+            archived: Some(false),
+            ..RoomSettings::of(room("dev"))
+        };
+        s.change_settings(&now, &only).await.unwrap();
+        let now = s.room_meta(&room("dev")).await.unwrap().unwrap();
+        assert!(now.accounts_only && !now.archived);
+    }
+
+    async fn the_directory_lists_public_rooms_by_members_and_searches(s: Store) {
+        let ann = s.create_user(&name("ann"), "h").await.unwrap();
+        let bob = s.create_user(&name("bob"), "h").await.unwrap();
+        for r in ["alpha", "beta", "100%_sure"] {
+            s.enter_public(&room(r), Some(ann.id)).await.unwrap();
+        }
+        s.enter_public(&room("beta"), Some(bob.id)).await.unwrap();
+        let topic = Topic::parse("Alpha plans").unwrap();
+        s.create_room(new_room(&room("secret"), RoomKind::Private, &topic, ann.id))
+            .await
+            .unwrap();
+        let Entered::Public(old) = s.enter_public(&room("old"), Some(ann.id)).await.unwrap() else {
+            panic!("not public")
+        };
+        let archive = RoomSettings {
+            room: room("old"),
+            archived: Some(true),
+            ..RoomSettings::of(room("dev"))
+        };
+        s.change_settings(&old, &archive).await.unwrap();
+        let all = s.directory(None, 50).await.unwrap();
+        let listed: Vec<(&str, u64)> = all.iter().map(|e| (e.room.as_str(), e.members)).collect();
+        assert_eq!(
+            listed,
+            [("beta", 2), ("100%_sure", 1), ("alpha", 1), ("general", 0)]
+        );
+        let q = |t: &str| DirectoryQuery::parse(t).unwrap();
+        let found = s.directory(Some(&q("ALP")), 50).await.unwrap();
+        assert_eq!(found.len(), 1, "the private room's topic is not searched");
+        assert_eq!(found[0].room, room("alpha"));
+        // LIKE's wildcards are searched as text.
+        let found = s.directory(Some(&q("%_")), 50).await.unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].room, room("100%_sure"));
+        assert_eq!(s.directory(None, 2).await.unwrap().len(), 2);
+    }
+
+    /// A database of the version before rooms had kinds (migration 0007)
+    /// with remembered rooms, upgraded: they are memberships of public
+    /// rooms, the first account is an admin, `general` exists.
+    async fn upgrade_from_0007(url: &str, before: &str, migrator: sqlx::migrate::Migrator) {
+        sqlx::any::install_default_drivers();
+        let old = sqlx::AnyPool::connect(before).await.unwrap();
+        migrator.run_to(7, &old).await.unwrap();
+        for sql in [
+            "INSERT INTO users (username, password_hash, created_at, name_key) \
+             VALUES ('ann', 'h', 't', 'ann')",
+            "INSERT INTO users (username, password_hash, created_at, name_key) \
+             VALUES ('bob', 'h', 't', 'bob')",
+            "INSERT INTO rooms (name, last_seq) VALUES ('ops', 3)",
+            "INSERT INTO remembered_rooms (user_id, room) SELECT id, 'dev' FROM users",
+            "INSERT INTO remembered_rooms (user_id, room) \
+             SELECT id, 'ops' FROM users WHERE username = 'bob'",
+        ] {
+            sqlx::query(sql).execute(&old).await.unwrap();
+        }
+        old.close().await;
+        let s = Store::connect(url).await.unwrap();
+        let ann = s.user_by_name(&name("ann")).await.unwrap().unwrap();
+        let bob = s.user_by_name(&name("bob")).await.unwrap().unwrap();
+        assert!(s.is_admin(ann.id).await.unwrap());
+        assert!(!s.is_admin(bob.id).await.unwrap());
+        assert_eq!(s.rooms_of(ann.id).await.unwrap(), [room("dev")]);
+        assert_eq!(
+            s.rooms_of(bob.id).await.unwrap(),
+            [room("dev"), room("ops")]
+        );
+        for r in ["dev", "ops", "general"] {
+            let meta = s.room_meta(&room(r)).await.unwrap().unwrap();
+            assert_eq!(meta.kind, RoomKind::Public, "{r}");
+            assert!(!meta.archived && !meta.accounts_only);
+        }
+        let ops = s.room_meta(&room("ops")).await.unwrap().unwrap();
+        assert_eq!(s.role_of(ops.id, bob.id).await.unwrap(), Some(Role::Member));
+        let info = s.room_info(ops.id).await.unwrap().unwrap();
+        assert_eq!((info.creator, info.members), (None, 1));
+        // The room keeps its numbering.
+        let stored = s
+            .append_message(&room("ops"), &name("g"), &x(), &text("hi"), None, &ts())
+            .await
+            .unwrap();
+        let crate::server::store::Appended::New(stored) = stored else {
+            panic!("not stored")
+        };
+        assert_eq!(stored.seq, 4);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite_databases_of_0007_are_upgraded() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("old.db").display());
+        let before = format!("{url}?mode=rwc");
+        upgrade_from_0007(&url, &before, sqlx::migrate!("./migrations/sqlite")).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres_databases_of_0007_are_upgraded() {
+        let db = crate::server::store::test_db::empty_postgres().await;
+        let url = db.url();
+        upgrade_from_0007(&url, &url, sqlx::migrate!("./migrations/postgres")).await;
+    }
+
+    async fn the_housekeeping_deletes_empty_public_rooms_a_day_old(s: Store) {
+        let ann = s.create_user(&name("ann"), "h").await.unwrap();
+        for r in ["old-empty", "new-empty", "old-kept"] {
+            s.enter_public(&room(r), None).await.unwrap();
+        }
+        s.enter_public(&room("old-kept"), Some(ann.id))
+            .await
+            .unwrap();
+        let old = crate::server::store::time_text(chrono::Utc::now() - chrono::Duration::days(2));
+        sqlx::query("UPDATE rooms SET created_at = $1 WHERE name LIKE 'old-%'")
+            .bind(&old)
+            .execute(&s.writer)
+            .await
+            .unwrap();
+        // Cached, as the guards would have it.
+        assert!(s.room_meta(&room("old-empty")).await.unwrap().is_some());
+        assert_eq!(s.housekeep().await.unwrap(), 1);
+        assert_eq!(s.room_meta(&room("old-empty")).await.unwrap(), None);
+        assert!(s.room_meta(&room("new-empty")).await.unwrap().is_some());
+        assert!(s.room_meta(&room("old-kept")).await.unwrap().is_some());
+        assert!(s.room_meta(&room("general")).await.unwrap().is_some());
+    }
+
+    crate::server::store::test_db::on_both_backends!(
+        the_housekeeping_deletes_empty_public_rooms_a_day_old,
+        the_first_account_is_an_admin_and_admins_are_granted,
+        a_room_is_made_once_whatever_its_kind,
+        entering_a_public_room_makes_a_member_and_its_maker_the_owner,
+        an_account_belongs_to_a_bounded_number_of_rooms,
+        members_are_added_once_and_roles_keep_one_owner,
+        settings_change_and_the_cache_follows,
+        the_directory_lists_public_rooms_by_members_and_searches
+    );
+}
