@@ -87,6 +87,14 @@ impl<A: Adapter, E: Sync> Guard<A, E> for Joined {
     }
 }
 
+/// The socket's account, or `refusal` for a guest.
+fn logged_in<A: Adapter>(cx: &Ctx<A>, refusal: &str) -> Result<User, Error> {
+    match Identity::of(&cx.socket) {
+        Identity::User { id, username, .. } => Ok(User { id, username }),
+        Identity::Guest => Err(Error::refused(refusal)),
+    }
+}
+
 /// A logged-in socket's account; a guest is refused before the payload is
 /// read.
 pub struct Account(pub User);
@@ -95,10 +103,7 @@ impl<A: Adapter, E: Sync> Guard<A, E> for Account {
     type Before = User;
 
     fn before(cx: &Ctx<A>, _: Option<&Value>) -> Result<User, Error> {
-        match Identity::of(&cx.socket) {
-            Identity::User { id, username, .. } => Ok(User { id, username }),
-            Identity::Guest => Err(Error::refused(LOG_IN_FOR_DMS)),
-        }
+        logged_in(cx, LOG_IN_FOR_DMS)
     }
 
     async fn admit(me: User, _: &Ctx<A>, _: &E) -> Result<Self, Error> {
@@ -328,10 +333,7 @@ impl<A: Adapter, E: Sync> Guard<A, E> for Signed {
     type Before = User;
 
     fn before(cx: &Ctx<A>, _: Option<&Value>) -> Result<User, Error> {
-        match Identity::of(&cx.socket) {
-            Identity::User { id, username, .. } => Ok(User { id, username }),
-            Identity::Guest => Err(Error::refused(LOG_IN_FOR_ROOMS)),
-        }
+        logged_in(cx, LOG_IN_FOR_ROOMS)
     }
 
     async fn admit(me: User, _: &Ctx<A>, _: &E) -> Result<Self, Error> {
