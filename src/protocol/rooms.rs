@@ -411,12 +411,17 @@ impl ClientEvent for RoomSettings {
     }
 }
 
-/// `room-added {RoomInfo}`: to every logged-in `/chat` socket of an
-/// account added to a room (by `invite`); those sockets are in the room
-/// already.
+/// `room-added {...RoomInfo, by?}`: to every logged-in `/chat` socket of
+/// an account added to a room (by `invite`); those sockets are in the room
+/// already. `by` names the account that added it, so the page can say who
+/// ("ann added you to #plans").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct RoomAdded(pub RoomInfo);
+pub struct RoomAdded {
+    #[serde(flatten)]
+    pub info: RoomInfo,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<Username>,
+}
 
 impl ServerEvent for RoomAdded {
     const NAMESPACE: &'static str = NAMESPACE;

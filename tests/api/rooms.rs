@@ -441,6 +441,7 @@ async fn an_invited_account_gets_the_room_on_every_socket() {
         assert_eq!(added["topic"], "Q3");
         assert_eq!(added["role"], "member");
         assert_eq!(added["members"], 2);
+        assert_eq!(added["by"], "ann");
     }
     // In the room without a join-room.
     ok(&ann

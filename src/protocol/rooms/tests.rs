@@ -125,9 +125,16 @@ fn room_info_has_the_protocol_shape() {
                "createdAt": "2026-12-06T18:00:00.000Z", "members": 2, "archived": false,
                "accountsOnly": true, "invitesBy": "members", "role": "owner"})
     );
+    let added = RoomAdded {
+        info: info.clone(),
+        by: Some(Username::parse("ann").unwrap()),
+    };
+    let mut expected = serde_json::to_value(&info).unwrap();
+    expected["by"] = json!("ann");
+    assert_eq!(serde_json::to_value(&added).unwrap(), expected);
     assert_eq!(
-        serde_json::to_value(RoomAdded(info.clone())).unwrap(),
-        serde_json::to_value(&info).unwrap()
+        serde_json::from_value::<RoomAdded>(expected).unwrap(),
+        added
     );
 }
 

@@ -159,7 +159,7 @@ async fn account_named<A: Adapter>(cx: &Ctx<A>, name: &Username) -> Result<User,
 /// sockets enters the room and gets `room-added`.
 async fn invite<A: Adapter>(
     cx: Ctx<A>,
-    (_, Inviter(meta)): (Signed, Inviter),
+    (Signed(me), Inviter(meta)): (Signed, Inviter),
     Invite { room, username }: Invite,
 ) -> Result<OkMessage, Error> {
     let them = account_named(&cx, &username).await?;
@@ -196,7 +196,11 @@ async fn invite<A: Adapter>(
         {
             tracing::warn!(error = %e, "cannot put an invited account's sockets in the room");
         }
-        emit_to(chat.to(user_room(them.id)), &RoomAdded(info)).await;
+        let added = RoomAdded {
+            info,
+            by: Some(me.username),
+        };
+        emit_to(chat.to(user_room(them.id)), &added).await;
     }
     Ok(OkMessage::new(rooms::invited(&them.username, &room)))
 }
