@@ -9,10 +9,13 @@ use super::connection_banner::ConnectionBanner;
 use super::login_form::LoginForm;
 use super::message_list::MessageList;
 use super::room_list::RoomList;
+use super::room_notices::RoomNotices;
+use super::room_settings::RoomSettingsDialog;
 use super::state::{ChatState, View};
 use super::sync::board::BoardState;
 use super::sync::history::load_what_is_shown;
 use super::sync::reconnect::resend_on_connect;
+use super::sync::rooms::follow_rooms;
 use super::sync::saved_login;
 use super::sync::session::{follow_the_session, join_account, sign_out};
 use super::user_list::UserList;
@@ -41,8 +44,11 @@ pub fn ChatPage() -> impl IntoView {
     // Changes only when the board shown changes (not on every room switch
     // while the messages are shown, which would rebuild them).
     let board_shown = Memo::new(move |_| board_room().filter(|_| show_board.get()));
+    let settings_open = RwSignal::new(false);
+    let has_settings = move || board_room().is_some_and(|room| !room.is_general());
     resend_on_connect(state);
     follow_the_session(state);
+    follow_rooms(state);
     load_what_is_shown(state);
     // After hydration: a saved login joins at once.
     Effect::new(move |_| {
@@ -67,6 +73,7 @@ pub fn ChatPage() -> impl IntoView {
         <div class="app">
             <ConnectionBanner state=client.state()/>
             <Alerts/>
+            <RoomNotices/>
             <Show
                 when=move || state.me.with(Option::is_some)
                 fallback=|| view! { <LoginForm/> }
@@ -75,7 +82,20 @@ pub fn ChatPage() -> impl IntoView {
                     <RoomList/>
                     <section class="room" aria-label="Messages">
                         <header class="room-header">
-                            <h2>{move || state.current.get().title()}</h2>
+                            <div class="room-title">
+                                <h2>{move || state.current.get().title()}</h2>
+                                <Show when=has_settings>
+                                    <button
+                                        type="button"
+                                        class="secondary small"
+                                        data-testid="open-room-settings"
+                                        aria-haspopup="dialog"
+                                        on:click=move |_| settings_open.set(true)
+                                    >
+                                        "Settings"
+                                    </button>
+                                </Show>
+                            </div>
                             <span class="me">
                                 {move || if state.account.with(Option::is_some) { "" } else { "Guest " }}
                                 <strong data-testid="me">
@@ -112,6 +132,7 @@ pub fn ChatPage() -> impl IntoView {
                         }}
                     </section>
                     <UserList/>
+                    <RoomSettingsDialog open=settings_open/>
                 </div>
             </Show>
         </div>

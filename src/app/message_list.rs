@@ -1,6 +1,7 @@
 //! The shown conversation's timeline, with older pages on demand. Every
 //! piece of user text is rendered as a text node, never as HTML.
 
+use super::message_actions::MessageActions;
 use super::state::{local_time, ChatState, Line};
 use super::sync::history::load_page;
 use leptos::html::Ol;
@@ -63,16 +64,27 @@ pub fn MessageList() -> impl IntoView {
             </Show>
             <For
                 each=move || timeline.with(|t| t.lines())
-                key=|(key, _)| *key
+                // A deletion changes a line in place: part of its key.
+                key=|(key, line)| (*key, matches!(line, Line::Message { deleted: true, .. }))
                 children=move |(_, line)| match line {
-                    Line::Message { username, text, timestamp, mine, seq } => {
+                    Line::Message { username, text, timestamp, mine, seq, id, deleted } => {
                         view! {
                             <li class="message" class:mine=mine data-testid="message" data-seq=seq>
                                 <div class="meta">
                                     <span class="author">{username.to_string()}</span>
                                     <time datetime=timestamp.0.clone()>{local_time(&timestamp)}</time>
+                                    <MessageActions id deleted/>
                                 </div>
-                                <p class="text">{text}</p>
+                                {if deleted {
+                                    view! {
+                                        <p class="text deleted" data-testid="deleted-message">
+                                            "This message was deleted by a moderator."
+                                        </p>
+                                    }
+                                        .into_any()
+                                } else {
+                                    view! { <p class="text">{text}</p> }.into_any()
+                                }}
                             </li>
                         }
                             .into_any()

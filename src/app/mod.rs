@@ -12,6 +12,9 @@
 //!   it and exports it.
 //! - `login_form`, `room_list`, `message_list`, `composer`, `user_list`,
 //!   `connection_banner`, `alerts`: the widgets.
+//! - Rooms (issue #14): `room_state` (kinds, roles, notices),
+//!   `room_directory`, `create_room`, `room_settings` and `room_members`
+//!   (dialogs, on `dialog`'s `Modal`), `room_notices`.
 
 mod alerts;
 mod board;
@@ -19,9 +22,17 @@ mod board_canvas;
 mod chat_page;
 mod composer;
 mod connection_banner;
+mod create_room;
+mod dialog;
 mod login_form;
+mod message_actions;
 mod message_list;
+mod room_directory;
 mod room_list;
+mod room_members;
+mod room_notices;
+mod room_settings;
+mod room_state;
 mod state;
 mod sync;
 mod text;

@@ -1,9 +1,12 @@
-//! The side bar: rooms (switch, join by name, leave) and, when logged in,
-//! direct conversations with their unread counts.
+//! The side bar: rooms (switch, join by name, leave; a padlock on private
+//! ones; the directory and "New room" dialogs) and, when logged in, direct
+//! conversations with their unread counts.
 
+use super::create_room::CreateRoomDialog;
+use super::room_directory::DirectoryDialog;
 use super::state::{ChatState, View};
+use super::sync::rooms::{join_room, leave_room};
 use super::text::capitalise;
-use crate::protocol::chat::{JoinRoom, LeaveRoom};
 use crate::protocol::limits::{MAX_ROOM_CHARS, MAX_USERNAME_CHARS};
 use crate::protocol::{RoomName, Username};
 use leptos::prelude::*;
@@ -14,6 +17,8 @@ pub fn RoomList() -> impl IntoView {
     let state = expect_context::<ChatState>();
     let draft = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
+    let directory_open = RwSignal::new(false);
+    let create_open = RwSignal::new(false);
 
     let join = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -22,20 +27,9 @@ pub fn RoomList() -> impl IntoView {
             Err(e) => return error.set(Some(capitalise(&e.to_string()))),
         };
         error.set(None);
-        if state.rooms.with_untracked(|r| r.contains(&room)) {
-            draft.set(String::new());
-            return state.open(View::Room(room));
-        }
         spawn_local(async move {
-            match state
-                .client
-                .emit_with_ack(&JoinRoom { room: room.clone() })
-                .await
-            {
-                Ok(_) => {
-                    draft.set(String::new());
-                    state.open(View::Room(room));
-                }
+            match join_room(state, room).await {
+                Ok(()) => draft.set(String::new()),
                 Err(e) => error.set(Some(e.to_string())),
             }
         });
@@ -43,13 +37,8 @@ pub fn RoomList() -> impl IntoView {
 
     let leave = move |room: RoomName| {
         spawn_local(async move {
-            match state
-                .client
-                .emit_with_ack(&LeaveRoom { room: room.clone() })
-                .await
-            {
-                Ok(_) => state.forget_room(&room),
-                Err(e) => error.set(Some(e.to_string())),
+            if let Err(e) = leave_room(state, room).await {
+                error.set(Some(e.to_string()));
             }
         });
     };
@@ -71,6 +60,10 @@ pub fn RoomList() -> impl IntoView {
                             let room = room.clone();
                             Memo::new(move |_| state.unread_in(&room))
                         };
+                        let private = {
+                            let room = room.clone();
+                            Memo::new(move |_| state.room_state.is_private(&room))
+                        };
                         let target = StoredValue::new(room);
                         view! {
                             <li class="room-item" class:current=is_current>
@@ -78,9 +71,13 @@ pub fn RoomList() -> impl IntoView {
                                     class="room-link"
                                     on:click=move |_| state.open(View::Room(target.get_value()))
                                     data-room=name.clone()
+                                    aria-current=move || is_current.get().then_some("page")
                                 >
-                                    <span class="hash">"#"</span>
+                                    <span class="hash" aria-hidden="true">"#"</span>
                                     <span class="room-name">{name.clone()}</span>
+                                    <Show when=move || private.get()>
+                                        <LockMark/>
+                                    </Show>
                                     <Show when=move || { unread.get() > 0 }>
                                         <span class="badge" aria-label="unread messages">
                                             {unread}
@@ -102,6 +99,28 @@ pub fn RoomList() -> impl IntoView {
                     }
                 />
             </ul>
+            <div class="room-actions">
+                <button
+                    type="button"
+                    class="side-button"
+                    data-testid="open-directory"
+                    aria-haspopup="dialog"
+                    on:click=move |_| directory_open.set(true)
+                >
+                    "Browse rooms"
+                </button>
+                <Show when=move || state.account.with(Option::is_some)>
+                    <button
+                        type="button"
+                        class="side-button"
+                        data-testid="open-create-room"
+                        aria-haspopup="dialog"
+                        on:click=move |_| create_open.set(true)
+                    >
+                        "New room"
+                    </button>
+                </Show>
+            </div>
             <form class="join-room" on:submit=join>
                 <input
                     data-testid="room-input"
@@ -114,14 +133,33 @@ pub fn RoomList() -> impl IntoView {
                 <button type="submit" data-testid="join-room">"Join"</button>
             </form>
             <Show when=move || error.with(Option::is_some)>
-                <p class="form-error" role="alert">{move || error.get().unwrap_or_default()}</p>
+                <p class="form-error" role="alert" data-testid="room-error">
+                    {move || error.get().unwrap_or_default()}
+                </p>
             </Show>
             <Show when=move || state.account.with(Option::is_some)>
                 <DmList/>
             </Show>
         </nav>
+        <DirectoryDialog open=directory_open/>
+        <CreateRoomDialog open=create_open/>
     }
     .into_any()
+}
+
+/// The mark of a private room: a padlock, named for screen readers.
+#[component]
+pub fn LockMark() -> impl IntoView {
+    view! {
+        <span class="lock" role="img" aria-label="private" title="Private room: invite only" data-testid="lock">
+            <svg viewBox="0 0 16 16" width="12" height="12" aria-hidden="true" focusable="false">
+                <path
+                    fill="currentColor"
+                    d="M4 7V5a4 4 0 1 1 8 0v2h.5A1.5 1.5 0 0 1 14 8.5v5a1.5 1.5 0 0 1-1.5 1.5h-9A1.5 1.5 0 0 1 2 13.5v-5A1.5 1.5 0 0 1 3.5 7H4zm2 0h4V5a2 2 0 1 0-4 0v2z"
+                ></path>
+            </svg>
+        </span>
+    }
 }
 
 #[component]

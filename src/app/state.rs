@@ -1,5 +1,6 @@
 //! What the chat screen knows, and how each server event changes it.
 
+use super::room_state::RoomsState;
 use crate::client::Client;
 pub use crate::model::timeline::{Line, Timeline};
 use crate::protocol::account::Session;
@@ -66,6 +67,8 @@ pub struct ChatState {
     next_alert: StoredValue<u64>,
     /// Why the last login ended, for the login form.
     pub signed_out_reason: RwSignal<Option<String>>,
+    /// Kinds, roles and notices of rooms (`room_state.rs`).
+    pub room_state: RoomsState,
 }
 
 impl ChatState {
@@ -83,6 +86,7 @@ impl ChatState {
             alerts: RwSignal::new(Vec::new()),
             next_alert: StoredValue::new(0),
             signed_out_reason: RwSignal::new(None),
+            room_state: RoomsState::new(),
         }
     }
 
@@ -130,20 +134,24 @@ impl ChatState {
     pub fn message_line(&self, m: &NewMessage) -> Line {
         Line::Message {
             seq: m.seq,
+            id: m.id,
             username: m.username.clone(),
             text: m.message.as_str().to_owned(),
             timestamp: m.timestamp.clone(),
             mine: self.is_me(&m.username),
+            deleted: false,
         }
     }
 
     pub fn dm_line(&self, m: &NewDm) -> Line {
         Line::Message {
             seq: m.seq,
+            id: m.id,
             username: m.from.clone(),
             text: m.message.as_str().to_owned(),
             timestamp: m.timestamp.clone(),
             mine: self.is_me(&m.from),
+            deleted: false,
         }
     }
 
@@ -285,6 +293,7 @@ impl ChatState {
         self.unread.update(|u| {
             u.remove(room);
         });
+        self.room_state.forget(room);
         if self.current.with_untracked(|c| *c == view) {
             self.current.set(View::general());
         }
@@ -298,6 +307,7 @@ impl ChatState {
         self.timelines.set(HashMap::new());
         self.unread.set(HashMap::new());
         self.users.set(Vec::new());
+        self.room_state.reset();
         self.current.set(View::general());
     }
 

@@ -11,10 +11,14 @@ use std::collections::BTreeMap;
 pub enum Line {
     Message {
         seq: i64,
+        /// The message's id (what `message-deleted` names).
+        id: i64,
         username: Username,
         text: String,
         timestamp: Timestamp,
         mine: bool,
+        /// A moderator deleted it: its place stays, its text is gone.
+        deleted: bool,
     },
     Notice {
         text: String,
@@ -77,6 +81,27 @@ impl Timeline {
         }
     }
 
+    /// Marks the message `id` deleted and forgets its text; whether it
+    /// was here (and not deleted already).
+    pub fn delete(&mut self, id: i64) -> bool {
+        for line in self.lines.values_mut() {
+            if let Line::Message {
+                id: this,
+                text,
+                deleted,
+                ..
+            } = line
+            {
+                if *this == id && !*deleted {
+                    *deleted = true;
+                    text.clear();
+                    return true;
+                }
+            }
+        }
+        false
+    }
+
     /// The lines in order, with a stable key each.
     pub fn lines(&self) -> Vec<((i64, u64), Line)> {
         self.lines.iter().map(|(k, l)| (*k, l.clone())).collect()
@@ -90,10 +115,12 @@ mod tests {
     fn msg(seq: i64) -> Line {
         Line::Message {
             seq,
+            id: seq * 10,
             username: Username::parse("a").unwrap(),
             text: format!("m{seq}"),
             timestamp: Timestamp(String::new()),
             mine: false,
+            deleted: false,
         }
     }
 
@@ -122,5 +149,24 @@ mod tests {
             .collect();
         assert_eq!(order, ["m3", "m4", "m5", "n", "m6", "p"]);
         assert_eq!((t.oldest_seq(), t.newest_seq()), (Some(3), Some(6)));
+    }
+
+    #[test]
+    fn a_deleted_message_keeps_its_place_not_its_text() {
+        let mut t = Timeline::default();
+        t.insert(msg(1));
+        t.insert(msg(2));
+        assert!(t.delete(20));
+        assert!(!t.delete(20), "deleted once");
+        assert!(!t.delete(99), "no such message");
+        // A history page bringing it again changes nothing.
+        assert!(!t.insert(msg(2)));
+        let lines = t.lines();
+        assert_eq!(lines.len(), 2);
+        assert!(matches!(
+            &lines[1].1,
+            Line::Message { deleted: true, text, .. } if text.is_empty()
+        ));
+        assert_eq!(t.newest_seq(), Some(2));
     }
 }

@@ -6,6 +6,8 @@
 //! - `history`: pages of history, and catching up after `seq`.
 //! - `lists`: the user list and the conversation list.
 //! - `saved_login`: the login kept across reloads (localStorage).
+//! - `rooms`: the account's rooms, rooms it is added to, the directory,
+//!   making, joining and leaving rooms, settings, members and roles.
 //! - `board`: the open whiteboard and its link to the server (joining,
 //!   catching up, sending and retrying ops, others' strokes and pointers).
 
@@ -13,5 +15,6 @@ pub mod board;
 pub mod history;
 pub mod lists;
 pub mod reconnect;
+pub mod rooms;
 pub mod saved_login;
 pub mod session;

@@ -3,6 +3,7 @@
 //! elsewhere, expiry, a refused token).
 
 use super::lists::{refresh_dms, refresh_users};
+use super::rooms::load_my_rooms;
 use super::saved_login;
 use crate::app::state::{ChatState, View};
 use crate::protocol::account::Session;
@@ -25,6 +26,7 @@ pub fn after_join(state: ChatState, username: Username, welcome: Welcome) {
     );
     state.rooms.set(rooms);
     state.open(View::general());
+    load_my_rooms(state);
     spawn_local(async move {
         refresh_users(state).await;
         refresh_dms(state).await;

@@ -1,0 +1,300 @@
+//! A room's settings, for the room shown: what it is (kind, creator,
+//! members, topic), its settings (accounts only, who may invite,
+//! archived), its members and roles (`room_members.rs`), and leaving it.
+//! Each control shows only to the roles that may use it; the server
+//! decides all the same, and its refusal is shown where it happened.
+
+use super::dialog::Modal;
+use super::room_members::RoomMembers;
+use super::state::{ChatState, View};
+use super::sync::rooms::{change_settings, leave_room, room_info};
+use super::text::capitalise;
+use crate::protocol::limits::MAX_TOPIC_CHARS;
+use crate::protocol::rooms::{InvitesBy, Role, RoomInfo, RoomKind, RoomSettings, Topic};
+use crate::protocol::RoomName;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+#[component]
+pub fn RoomSettingsDialog(open: RwSignal<bool>) -> impl IntoView {
+    let state = expect_context::<ChatState>();
+    let title = Signal::derive(move || format!("{} settings", state.current.get().title()));
+    view! {
+        <Modal open title id="room-settings-title" testid="room-settings-dialog">
+            <SettingsBody open/>
+        </Modal>
+    }
+}
+
+/// The state of one change sent to the server: none yet, on its way,
+/// done (what the server said), refused (why).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Progress {
+    Idle,
+    Busy,
+    Done(String),
+    Failed(String),
+}
+
+/// A change's progress as one line: polite when done, an alert when
+/// refused.
+#[component]
+pub fn ProgressLine(progress: RwSignal<Progress>, testid: &'static str) -> impl IntoView {
+    move || match progress.get() {
+        Progress::Idle => ().into_any(),
+        Progress::Busy => view! { <p class="field-note" role="status">"Saving…"</p> }.into_any(),
+        Progress::Done(text) => {
+            view! { <p class="field-ok" role="status" data-testid=testid>{text}</p> }.into_any()
+        }
+        Progress::Failed(text) => {
+            view! { <p class="form-error" role="alert" data-testid=testid>{text}</p> }.into_any()
+        }
+    }
+}
+
+#[component]
+fn SettingsBody(open: RwSignal<bool>) -> impl IntoView {
+    let state = expect_context::<ChatState>();
+    let View::Room(room) = state.current.get_untracked() else {
+        return view! { <p class="modal-body">"Open a room to see its settings."</p> }.into_any();
+    };
+    let info = RwSignal::new(None::<RoomInfo>);
+    let load_error = RwSignal::new(None::<String>);
+    {
+        let room = room.clone();
+        spawn_local(async move {
+            match room_info(state, room).await {
+                Ok(answer) => info.set(Some(answer)),
+                Err(e) => load_error.set(Some(format!(
+                    "Could not load the settings: {e} Close this and try again."
+                ))),
+            }
+        });
+    }
+    let room = StoredValue::new(room);
+    view! {
+        <div class="modal-body settings">
+            <Show when=move || info.with(Option::is_none) && load_error.with(Option::is_none)>
+                <p class="field-note" role="status">"Loading…"</p>
+            </Show>
+            <Show when=move || load_error.with(Option::is_some)>
+                <p class="form-error" role="alert" data-testid="settings-error">
+                    {move || load_error.get().unwrap_or_default()}
+                </p>
+            </Show>
+            <Show when=move || info.with(Option::is_some)>
+                <RoomAbout info/>
+                <RoomOptions info/>
+                <RoomMembers info/>
+                <LeaveRoom room=room.get_value() open/>
+            </Show>
+        </div>
+    }
+    .into_any()
+}
+
+/// A field of the loaded room (which is there once the sections show).
+pub fn field<T: Default>(info: RwSignal<Option<RoomInfo>>, f: impl Fn(&RoomInfo) -> T) -> T {
+    info.with(|i| i.as_ref().map(f).unwrap_or_default())
+}
+
+/// Whether this account is at least a `least` of the room.
+pub fn at_least(info: RwSignal<Option<RoomInfo>>, least: Role) -> bool {
+    info.with(|i| i.as_ref().and_then(|i| i.role).is_some_and(|r| r >= least))
+}
+
+/// Kind, creator, members, topic (a moderator edits it).
+#[component]
+fn RoomAbout(info: RwSignal<Option<RoomInfo>>) -> impl IntoView {
+    let state = expect_context::<ChatState>();
+    let kind = move || match field(info, |i| Some(i.kind)) {
+        Some(RoomKind::Private) => "Private room: invite only, hidden from the directory",
+        _ => "Public room: in the directory, anyone may join",
+    };
+    let facts = move || {
+        let members = field(info, |i| i.members);
+        let members = if members == 1 {
+            "1 member".to_owned()
+        } else {
+            format!("{members} members")
+        };
+        match field(info, |i| i.creator.as_ref().map(|c| c.to_string())) {
+            Some(creator) => format!("{members} · made by {creator}"),
+            None => members,
+        }
+    };
+    let role = move || match field(info, |i| i.role) {
+        Some(role) => format!("You are its {}.", role.as_str()),
+        None => "You are not a member.".to_owned(),
+    };
+    let draft = RwSignal::new(field(info, |i| i.topic.as_str().to_owned()));
+    let progress = RwSignal::new(Progress::Idle);
+    let save_topic = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let topic = match Topic::parse(&draft.get_untracked()) {
+            Ok(t) => t,
+            Err(e) => return progress.set(Progress::Failed(capitalise(&e.to_string()))),
+        };
+        let Some(room) = field(info, |i| Some(i.room.clone())) else {
+            return;
+        };
+        let mut change = RoomSettings::of(room);
+        change.topic = Some(topic);
+        send(state, info, progress, change, "Topic saved.");
+    };
+    view! {
+        <section class="settings-section" aria-labelledby="about-title">
+            <h3 id="about-title">"About"</h3>
+            <p data-testid="room-kind">{kind}</p>
+            <p class="field-note">{facts} " " {role}</p>
+            <Show
+                when=move || at_least(info, Role::Moderator)
+                fallback=move || {
+                    view! {
+                        <p data-testid="room-topic">
+                            {move || {
+                                let topic = field(info, |i| i.topic.as_str().to_owned());
+                                if topic.is_empty() { "No topic.".to_owned() } else { topic }
+                            }}
+                        </p>
+                    }
+                }
+            >
+                <form class="inline-form" on:submit=save_topic>
+                    <label for="room-topic">"Topic"</label>
+                    <div class="inline-row">
+                        <input
+                            id="room-topic"
+                            data-testid="room-topic-input"
+                            maxlength=MAX_TOPIC_CHARS
+                            prop:value=move || draft.get()
+                            on:input=move |ev| draft.set(event_target_value(&ev))
+                        />
+                        <button type="submit" class="secondary" disabled=move || progress.get() == Progress::Busy>
+                            "Save"
+                        </button>
+                    </div>
+                    <ProgressLine progress testid="topic-progress"/>
+                </form>
+            </Show>
+        </section>
+    }
+}
+
+/// Sends a settings change; the room as the server answers replaces ours.
+fn send(
+    state: ChatState,
+    info: RwSignal<Option<RoomInfo>>,
+    progress: RwSignal<Progress>,
+    change: RoomSettings,
+    done: &'static str,
+) {
+    progress.set(Progress::Busy);
+    spawn_local(async move {
+        match change_settings(state, change).await {
+            Ok(answer) => {
+                info.set(Some(answer));
+                progress.set(Progress::Done(done.to_owned()));
+            }
+            Err(e) => progress.set(Progress::Failed(e.to_string())),
+        }
+    });
+}
+
+/// Accounts only, who may invite, archived: for moderators.
+#[component]
+fn RoomOptions(info: RwSignal<Option<RoomInfo>>) -> impl IntoView {
+    let state = expect_context::<ChatState>();
+    let progress = RwSignal::new(Progress::Idle);
+    let change = move |edit: fn(&mut RoomSettings, bool), value: bool| {
+        let Some(room) = field(info, |i| Some(i.room.clone())) else {
+            return;
+        };
+        let mut settings = RoomSettings::of(room);
+        edit(&mut settings, value);
+        send(state, info, progress, settings, "Saved.");
+    };
+    let private = move || field(info, |i| i.kind == RoomKind::Private);
+    view! {
+        <Show when=move || at_least(info, Role::Moderator)>
+            <section class="settings-section" aria-labelledby="options-title">
+                <h3 id="options-title">"Settings"</h3>
+                <label class="check">
+                    <input
+                        type="checkbox"
+                        data-testid="accounts-only"
+                        prop:checked=move || field(info, |i| i.accounts_only)
+                        disabled=private
+                        on:change=move |ev| change(|s, v| s.accounts_only = Some(v), event_target_checked(&ev))
+                    />
+                    <span>
+                        "Accounts only: guests may read, not write"
+                        <Show when=private>" (always, for a private room)"</Show>
+                    </span>
+                </label>
+                <label for="invites-by">"Who may invite"</label>
+                <select
+                    id="invites-by"
+                    data-testid="invites-by"
+                    prop:value=move || field(info, |i| Some(i.invites_by)).unwrap_or(InvitesBy::Members).as_str()
+                    on:change=move |ev| {
+                        let moderators = event_target_value(&ev) == InvitesBy::Moderators.as_str();
+                        change(
+                            |s, m| s.invites_by = Some(if m { InvitesBy::Moderators } else { InvitesBy::Members }),
+                            moderators,
+                        )
+                    }
+                >
+                    <option value=InvitesBy::Members.as_str()>"Any member"</option>
+                    <option value=InvitesBy::Moderators.as_str()>"Moderators only"</option>
+                </select>
+                <label class="check">
+                    <input
+                        type="checkbox"
+                        data-testid="archived"
+                        prop:checked=move || field(info, |i| i.archived)
+                        on:change=move |ev| change(|s, v| s.archived = Some(v), event_target_checked(&ev))
+                    />
+                    <span>"Archived: read-only, out of the directory"</span>
+                </label>
+                <ProgressLine progress testid="options-progress"/>
+            </section>
+        </Show>
+    }
+}
+
+/// Leaving the room (not `general`).
+#[component]
+fn LeaveRoom(room: RoomName, open: RwSignal<bool>) -> impl IntoView {
+    let state = expect_context::<ChatState>();
+    let progress = RwSignal::new(Progress::Idle);
+    let private = state.room_state.is_private(&room);
+    let general = room.is_general();
+    let label = format!("Leave #{room}");
+    let room = StoredValue::new(room);
+    let leave = move |_| {
+        progress.set(Progress::Busy);
+        spawn_local(async move {
+            match leave_room(state, room.get_value()).await {
+                Ok(()) => open.set(false),
+                Err(e) => progress.set(Progress::Failed(e.to_string())),
+            }
+        });
+    };
+    view! {
+        <Show when=move || !general>
+            <section class="settings-section" aria-labelledby="leave-title">
+                <h3 id="leave-title">"Leave"</h3>
+                <Show when=move || private>
+                    <p class="field-note">
+                        "You stay a member of a private room: it is back in your list next time you log in."
+                    </p>
+                </Show>
+                <button type="button" class="danger" data-testid="leave-room" on:click=leave>
+                    {label.clone()}
+                </button>
+                <ProgressLine progress testid="leave-progress"/>
+            </section>
+        </Show>
+    }
+}
