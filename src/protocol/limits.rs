@@ -47,3 +47,15 @@ pub const MAX_MENTIONS_NOTIFIED: usize = 20;
 pub const MAX_WAITING_EVENTS: usize = 256;
 /// Most bytes of payload those waiting events may hold together.
 pub const MAX_WAITING_BYTES: usize = 1024 * 1024;
+/// Most characters of a moderator's reason (`remove-member`, `ban`, `mute`,
+/// `ban-account`, `delete-room`).
+pub const MAX_REASON_CHARS: usize = 500;
+/// Longest timed ban or mute, in minutes: a year. Without `minutes` a
+/// sanction has no end.
+pub const MAX_SANCTION_MINUTES: u32 = 525_600;
+/// Longest slow mode interval (`room-settings {slowSeconds}`): six hours.
+pub const MAX_SLOW_SECONDS: u32 = 21_600;
+/// Most members one `room-members` answer lists.
+pub const MAX_MEMBERS_LISTED: usize = 1000;
+/// Most entries one `audit-log` answer holds (page back with `before`).
+pub const MAX_AUDIT_ENTRIES: usize = 100;

@@ -16,6 +16,7 @@ pub mod chat;
 pub mod direct;
 pub mod history;
 pub mod limits;
+pub mod moderation;
 pub mod names;
 pub mod notifications;
 mod payload;

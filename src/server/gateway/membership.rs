@@ -3,23 +3,23 @@
 //! `room-settings`. Who may send each is its guard's business
 //! (`guards.rs`); the handlers only do it.
 
-use super::access::admitted;
 use super::emit::emit_to;
-use super::guards::{Drained, Inviter, Moderator, Owner, Reader, Signed};
+use super::guards::{account_named, Drained, Inviter, Moderator, Owner, Reader, Signed};
 use super::pipeline::{on, Ctx};
 use super::rooms::{joined_rooms, user_room};
 use crate::protocol::ack::OkMessage;
 use crate::protocol::chat::NAMESPACE;
 use crate::protocol::limits::{MAX_DIRECTORY_ROOMS, MAX_JOINED_ROOMS};
+use crate::protocol::moderation::AuditAction;
 use crate::protocol::rooms::{
     self, CreateRoom, Directory, Invite, MyRoomList, MyRooms, Role, RoomAdded, RoomDirectory,
     RoomInfo, RoomInfoRequest, RoomKind, RoomSettings, SetRole,
 };
-use crate::protocol::{RoomName, Username};
+use crate::protocol::RoomName;
 use crate::server::auth::identity::Identity;
 use crate::server::error::{Error, Internal};
 use crate::server::limits::{Reads, Rooms};
-use crate::server::store::{Added, Created, RoleSet, RoomMeta, User};
+use crate::server::store::{Added, Audit, Created, RoleSet, RoomMeta};
 use socketioxide::adapter::Adapter;
 use socketioxide::extract::SocketRef;
 
@@ -71,11 +71,6 @@ fn enter<A: Adapter>(socket: &SocketRef<A>, meta: &RoomMeta) {
     let (joined, already) = joined_rooms(socket, meta.name.as_str());
     if already || joined < MAX_JOINED_ROOMS {
         socket.join(meta.name.as_str().to_owned());
-    }
-    if meta.kind == RoomKind::Private {
-        if let Some(admitted) = admitted(socket) {
-            admitted.insert(meta.name.clone());
-        }
     }
 }
 
@@ -138,21 +133,11 @@ async fn my_rooms<A: Adapter>(
 
 async fn room_info<A: Adapter>(
     cx: Ctx<A>,
-    Reader(meta): Reader,
+    Reader(meta, _): Reader,
     _: RoomInfoRequest,
 ) -> Result<RoomInfo, Error> {
     let account = Identity::of(&cx.socket).user_id();
     info_of(&cx, &meta, account).await
-}
-
-/// The account named `name`, or a refusal saying there is none.
-async fn account_named<A: Adapter>(cx: &Ctx<A>, name: &Username) -> Result<User, Error> {
-    cx.state
-        .store
-        .user_by_name(name)
-        .await
-        .internal("cannot look an account up")?
-        .ok_or_else(|| Error::refused(format!("No account is named {name}")))
 }
 
 /// `invite`: the account becomes a member; each of its logged-in `/chat`
@@ -174,6 +159,12 @@ async fn invite<A: Adapter>(
         Added::Already => {
             return Err(Error::refused(format!(
                 "{} is a member of {room} already",
+                them.username
+            )))
+        }
+        Added::Banned => {
+            return Err(Error::refused(format!(
+                "{} is banned from {room}: lift the ban first (unban)",
                 them.username
             )))
         }
@@ -205,7 +196,7 @@ async fn invite<A: Adapter>(
 /// room over.
 async fn set_role<A: Adapter>(
     cx: Ctx<A>,
-    (_, Owner(meta)): (Signed, Owner),
+    (Signed(me), Owner(meta)): (Signed, Owner),
     SetRole {
         room,
         username,
@@ -213,10 +204,18 @@ async fn set_role<A: Adapter>(
     }: SetRole,
 ) -> Result<OkMessage, Error> {
     let them = account_named(&cx, &username).await?;
+    let audit = Audit {
+        actor: me.id,
+        action: AuditAction::SetRole,
+        room: Some((meta.id, &meta.name)),
+        target: Some(them.id),
+        reason: None,
+        detail: role.as_str().to_owned(),
+    };
     let set = cx
         .state
         .store
-        .set_role(meta.id, them.id, role)
+        .set_role(meta.id, them.id, role, Some(audit))
         .await
         .internal("cannot change a role")?;
     match set {
@@ -245,12 +244,45 @@ async fn room_settings<A: Adapter>(
             settings.room
         )));
     }
+    let audit = Audit {
+        actor: me.id,
+        action: AuditAction::Settings,
+        room: Some((meta.id, &meta.name)),
+        target: None,
+        reason: None,
+        detail: settings_detail(&settings),
+    };
     cx.state
         .store
-        .change_settings(&meta, &settings)
+        .change_settings(&meta, &settings, audit)
         .await
         .internal("cannot change a room's settings")?;
     info_of(&cx, &meta, Some(me.id)).await
+}
+
+/// What a `room-settings` changed, for the audit log: `topic, locked=true`.
+fn settings_detail(settings: &RoomSettings) -> String {
+    let mut changed = Vec::new();
+    if settings.topic.is_some() {
+        changed.push("topic".to_owned());
+    }
+    let flags = [
+        ("accountsOnly", settings.accounts_only),
+        ("archived", settings.archived),
+        ("locked", settings.locked),
+    ];
+    for (name, value) in flags {
+        if let Some(value) = value {
+            changed.push(format!("{name}={value}"));
+        }
+    }
+    if let Some(by) = settings.invites_by {
+        changed.push(format!("invitesBy={}", by.as_str()));
+    }
+    if let Some(seconds) = settings.slow_seconds {
+        changed.push(format!("slowSeconds={seconds}"));
+    }
+    changed.join(", ")
 }
 
 /// Whether `room` is one no socket of this node is in (a room left by its

@@ -3,6 +3,7 @@
 
 use super::cursors::Cursors;
 use super::expiry::SessionTimers;
+use super::slow::SlowMode;
 use super::turn::InFlight;
 use crate::server::auth::TokenKeys;
 use crate::server::cluster::roster::Roster;
@@ -29,4 +30,6 @@ pub struct GatewayState {
     pub in_flight: Arc<InFlight>,
     /// The expiry timers of logged-in sockets.
     pub session_timers: Arc<SessionTimers>,
+    /// When posters last posted in rooms in slow mode.
+    pub slow_mode: Arc<SlowMode>,
 }
