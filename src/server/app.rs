@@ -111,6 +111,7 @@ impl Application {
             cursors: Arc::default(),
             in_flight: Arc::default(),
             session_timers: Arc::default(),
+            public_url: config.public_url.clone(),
             roster: link
                 .as_ref()
                 .map(|link| Roster::start(link, &config.cluster_name)),

@@ -22,7 +22,8 @@
 //! - [`Writer`]: may post there: a reader, the room not archived, not a
 //!   guest in a room for accounts only (`send-message` of a new name makes
 //!   a public room, as in the tutorial).
-//! - [`Inviter`]: may invite (a member, or a moderator when the room says).
+//! - [`Inviter`]: may invite (a member, or a moderator when the room says),
+//!   by name or by making invite links.
 //! - [`Moderator`], [`Owner`]: holds that role in the room, or is a
 //!   server admin.
 //!
@@ -37,6 +38,7 @@ use crate::protocol::ack::texts;
 use crate::protocol::board::{BoardCursor, BoardDraw, BoardJoin, BoardOp};
 use crate::protocol::chat::{JoinRoom, SendMessage, TokenField};
 use crate::protocol::history::History;
+use crate::protocol::invites::{CreateInviteLink, InviteLinks, RevokeInviteLink};
 use crate::protocol::rooms::{
     self, no_such_room, private_room, Invite, Role, RoomInfoRequest, RoomKind, RoomSettings,
     SetRole, LOG_IN_FOR_ROOMS,
@@ -320,12 +322,15 @@ in_room!(
     RoomInfoRequest,
     Invite,
     SetRole,
-    RoomSettings
+    RoomSettings,
+    CreateInviteLink,
+    InviteLinks,
+    RevokeInviteLink
 );
 
 /// A logged-in socket's account, for the room events only accounts may
 /// send (`create-room`, `my-rooms`, `invite`, `set-role`,
-/// `room-settings`); a guest is refused before the payload is read, so
+/// `room-settings`, and the invite links'); a guest is refused before the payload is read, so
 /// the refusal says nothing of the room it names.
 pub struct Signed(pub User);
 

@@ -4,7 +4,8 @@
 //! - `direct`: direct messages, on `/chat`.
 //! - `board`: the rooms' whiteboards, on `/chat`; `cursors`: their pointers.
 //! - `membership`: rooms, memberships and roles, on `/chat`; `access`: who
-//!   may do what in a room (what the room guards ask).
+//!   may do what in a room (what the room guards ask); `invites`: invite
+//!   links to rooms.
 //! - `notifications`: `/notifications`, per-user pushes.
 //! - `connect`: the connect steps every namespace takes (limits, identity,
 //!   budgets); `expiry`: a logged-in socket's end when its token expires.
@@ -28,6 +29,7 @@ pub mod direct;
 pub mod emit;
 pub mod expiry;
 pub mod guards;
+pub mod invites;
 pub mod membership;
 pub mod notifications;
 pub mod pipeline;

@@ -2,11 +2,12 @@
 //! runs: sessions past their expiry (a revoked one stays until then, so
 //! that its token goes on being refused), the daily board counts of
 //! days gone by, and public rooms made more than a day ago that hold
-//! nothing (named by a guest who never sent a message there, say). Without
+//! nothing (named by a guest who never sent a message there, say), and
+//! invite links that expired or were revoked more than a day ago. Without
 //! it these tables grow for as long as the server lives.
 
 use super::room_ids::RoomMetas;
-use super::{board, membership, sessions, time_text, Store, StoreError};
+use super::{board, invites, membership, sessions, time_text, Store, StoreError};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -60,5 +61,6 @@ async fn housekeep(writer: &sqlx::AnyPool, metas: &Arc<RoomMetas>) -> Result<u64
         // The guards' cache may hold a room that is gone.
         metas.clear();
     }
-    Ok(sessions + writes + rooms)
+    let links = invites::purge_dead_links(writer, &day_ago).await?;
+    Ok(sessions + writes + rooms + links)
 }

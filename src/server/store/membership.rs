@@ -560,7 +560,8 @@ async fn is_member(
     Ok(row.is_some())
 }
 
-const INSERT_MEMBER_BY_ID: &str = "INSERT INTO memberships (room_id, user_id, role, joined_at) \
+pub(super) const INSERT_MEMBER_BY_ID: &str =
+    "INSERT INTO memberships (room_id, user_id, role, joined_at) \
      SELECT $1, $2, $3, $4 WHERE (SELECT COUNT(*) FROM memberships WHERE user_id = $5) < $6 \
      ON CONFLICT DO NOTHING";
 

@@ -7,7 +7,7 @@
 //! mapping beside them: `accounts` (users), `sessions`, `rooms` (a room's
 //! row as the message writer makes it), `membership` (rooms' kinds and
 //! settings, memberships and roles, the directory, server admins),
-//! `messages` (room history), `direct` (direct messages), `board`
+//! `invites` (invite links to rooms), `messages` (room history), `direct` (direct messages), `board`
 //! (whiteboards). Beneath them: `backend` (which
 //! database, its pools, settings and migrations), `writer` (the
 //! group-commit writer of room messages, and `room_ids`, its cache),
@@ -23,6 +23,7 @@ mod backend;
 mod board;
 mod direct;
 mod housekeeping;
+mod invites;
 mod membership;
 mod message_rows;
 mod messages;
@@ -38,6 +39,7 @@ pub use accounts::{NameClash, User};
 pub use backend::{SqliteSynchronous, StoreOptions};
 pub use board::{BoardApplied, BoardClient, BoardLimits, BoardUsage};
 pub use housekeeping::HOUSEKEEPING_EVERY;
+pub use invites::{Accepted, LinkMade, MadeLink, NewInviteLink, Revoked};
 pub use membership::{Added, Created, Entered, NewRoom, RoleSet};
 pub use room_ids::RoomMeta;
 
