@@ -26,6 +26,8 @@
 //!   by name or by making invite links.
 //! - [`Moderator`], [`Owner`]: holds that role in the room, or is a
 //!   server admin.
+//! - `LinkKeeper` (in `invites.rs`, the one event that needs it):
+//!   `revoke-invite-link` by a moderator, or by the link's creator.
 //!
 //! A room a socket may not read, or that does not exist, is refused with
 //! one text ([`no_such_room`]), so that a private room's existence does

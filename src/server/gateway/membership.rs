@@ -189,8 +189,8 @@ async fn invite<A: Adapter>(
 }
 
 /// What follows an account's becoming a member of `meta` (`invite`,
-/// `accept-invite`): each of its logged-in `/chat` sockets, on every node,
-/// enters the room and gets `room-added`. Gives the room's [`RoomInfo`]
+/// `accept-invite`): each of its logged-in `/chat` sockets enters the
+/// room and gets `room-added`. Gives the room's [`RoomInfo`]
 /// with the account's role.
 pub async fn welcome<A: Adapter>(
     cx: &Ctx<A>,
