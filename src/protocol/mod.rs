@@ -15,6 +15,7 @@ pub mod board;
 pub mod chat;
 pub mod direct;
 pub mod history;
+pub mod invites;
 pub mod limits;
 pub mod moderation;
 pub mod names;

@@ -114,6 +114,7 @@ impl Application {
             in_flight: Arc::default(),
             session_timers: Arc::default(),
             slow_mode: Arc::default(),
+            public_url: config.public_url.clone(),
             roster: link
                 .as_ref()
                 .map(|link| Roster::start(link, &config.cluster_name)),

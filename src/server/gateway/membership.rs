@@ -42,7 +42,7 @@ pub fn keeps_too_many() -> String {
 }
 
 /// A room's [`RoomInfo`], with the role in it of `account`, if any.
-async fn info_of<A: Adapter>(
+pub async fn info_of<A: Adapter>(
     cx: &Ctx<A>,
     meta: &RoomMeta,
     account: Option<i64>,
@@ -175,21 +175,34 @@ async fn invite<A: Adapter>(
         )))
         }
     }
-    let info = info_of(&cx, &meta, Some(them.id)).await?;
+    welcome(&cx, &meta, them.id).await?;
+    Ok(OkMessage::new(rooms::invited(&them.username, &room)))
+}
+
+/// What follows an account's becoming a member of `meta` (`invite`,
+/// `accept-invite`): each of its logged-in `/chat` sockets enters the
+/// room and gets `room-added`. Gives the room's [`RoomInfo`]
+/// with the account's role.
+pub async fn welcome<A: Adapter>(
+    cx: &Ctx<A>,
+    meta: &RoomMeta,
+    account: i64,
+) -> Result<RoomInfo, Error> {
+    let info = info_of(cx, meta, Some(account)).await?;
     if let Some(chat) = cx.io.of(NAMESPACE) {
         // In the room before they are told, so that nothing posted after
         // `room-added` misses them.
         if let Err(e) = chat
             .clone()
-            .within(user_room(them.id))
-            .join(room.as_str().to_owned())
+            .within(user_room(account))
+            .join(meta.name.as_str().to_owned())
             .await
         {
             tracing::warn!(error = %e, "cannot put an invited account's sockets in the room");
         }
-        emit_to(chat.to(user_room(them.id)), &RoomAdded(info)).await;
+        emit_to(chat.to(user_room(account)), &RoomAdded(info.clone())).await;
     }
-    Ok(OkMessage::new(rooms::invited(&them.username, &room)))
+    Ok(info)
 }
 
 /// `set-role`: names a moderator, makes one a member again, or hands the

@@ -4,7 +4,8 @@
 //! - `direct`: direct messages, on `/chat`.
 //! - `board`: the rooms' whiteboards, on `/chat`; `cursors`: their pointers.
 //! - `membership`: rooms, memberships and roles, on `/chat`; `access`: who
-//!   may do what in a room (what the room guards ask); `moderation`:
+//!   may do what in a room (what the room guards ask); `invites`: invite
+//!   links to rooms; `moderation`:
 //!   removing, banning, muting, deleting, the audit log; `slow`: slow
 //!   mode's turns; `changes`: each node's reading of the room changes.
 //! - `notifications`: `/notifications`, per-user pushes.
@@ -31,6 +32,7 @@ pub mod direct;
 pub mod emit;
 pub mod expiry;
 pub mod guards;
+pub mod invites;
 pub mod membership;
 pub mod moderation;
 pub mod notifications;

@@ -4,11 +4,14 @@
 //! days gone by, public rooms made more than a day ago that hold
 //! nothing (named by a guest who never sent a message there, say), bans
 //! and mutes that ended, and room changes older than an hour (every node
-//! read them long before). Without
+//! read them long before), and invite links that expired or were revoked
+//! more than a day ago. Without
 //! it these tables grow for as long as the server lives.
 
 use super::room_ids::RoomMetas;
-use super::{board, changes, membership, moderation, sessions, time_text, Store, StoreError};
+use super::{
+    board, changes, invites, membership, moderation, sessions, time_text, Store, StoreError,
+};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -65,5 +68,6 @@ async fn housekeep(writer: &sqlx::AnyPool, metas: &Arc<RoomMetas>) -> Result<u64
     let sanctions = moderation::purge_ended_sanctions(writer).await?;
     let hour_ago = time_text(chrono::Utc::now() - chrono::Duration::hours(1));
     let changes = changes::purge_changes(writer, &hour_ago).await?;
-    Ok(sessions + writes + rooms + sanctions + changes)
+    let links = invites::purge_dead_links(writer, &day_ago).await?;
+    Ok(sessions + writes + rooms + sanctions + changes + links)
 }

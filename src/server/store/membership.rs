@@ -609,7 +609,8 @@ async fn is_member(
 
 /// A membership, unless the account belongs to too many rooms or is
 /// banned from this one.
-const INSERT_MEMBER_BY_ID: &str = "INSERT INTO memberships (room_id, user_id, role, joined_at) \
+pub(super) const INSERT_MEMBER_BY_ID: &str =
+    "INSERT INTO memberships (room_id, user_id, role, joined_at) \
      SELECT $1, $2, $3, $4 WHERE (SELECT COUNT(*) FROM memberships WHERE user_id = $5) < $6 \
      AND NOT EXISTS (SELECT 1 FROM room_sanctions WHERE room_id = $7 AND user_id = $8 \
      AND kind = 'ban' AND (until_ms IS NULL OR until_ms > $9)) \

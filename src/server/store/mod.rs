@@ -7,7 +7,7 @@
 //! mapping beside them: `accounts` (users), `sessions`, `rooms` (a room's
 //! row as the message writer makes it), `membership` (rooms' kinds and
 //! settings, memberships and roles, the directory, server admins),
-//! `messages` (room history), `direct` (direct messages), `board`
+//! `invites` (invite links to rooms), `messages` (room history), `direct` (direct messages), `board`
 //! (whiteboards). Beneath them: `backend` (which
 //! database, its pools, settings and migrations), `writer` (the
 //! group-commit writer of room messages, and `room_ids`, its cache),
@@ -25,6 +25,7 @@ mod board;
 mod changes;
 mod direct;
 mod housekeeping;
+mod invites;
 mod membership;
 mod message_rows;
 mod messages;
@@ -44,6 +45,7 @@ pub use backend::{SqliteSynchronous, StoreOptions};
 pub use board::{BoardApplied, BoardClient, BoardLimits, BoardUsage};
 pub use changes::RoomChange;
 pub use housekeeping::HOUSEKEEPING_EVERY;
+pub use invites::{Accepted, LinkMade, MadeLink, NewInviteLink, Revoked};
 pub use membership::{Added, Created, Entered, NewRoom, RoleSet};
 pub use moderation::{DeletedMessage, SanctionKind};
 pub use room_ids::RoomMeta;

@@ -24,9 +24,12 @@
 //!   guest in a room for accounts only, not muted, the room not locked (or
 //!   a moderator), and in slow mode its turn has come (`send-message` of
 //!   a new name makes a public room, as in the tutorial).
-//! - [`Inviter`]: may invite (a member, or a moderator when the room says).
+//! - [`Inviter`]: may invite (a member, or a moderator when the room says),
+//!   by name or by making invite links.
 //! - [`Moderator`], [`Owner`]: holds that role in the room, or is a
 //!   server admin.
+//! - `LinkKeeper` (in `invites.rs`, the one event that needs it):
+//!   `revoke-invite-link` by a moderator, or by the link's creator.
 //!
 //! Moderation (in `moderation.rs`):
 //!

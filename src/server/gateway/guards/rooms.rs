@@ -7,6 +7,7 @@ use crate::protocol::ack::texts;
 use crate::protocol::board::{BoardCursor, BoardDraw, BoardJoin, BoardOp};
 use crate::protocol::chat::{JoinRoom, SendMessage};
 use crate::protocol::history::History;
+use crate::protocol::invites::{CreateInviteLink, InviteLinks, RevokeInviteLink};
 use crate::protocol::moderation::{
     self, Ban, DeleteMessage, DeleteRoom, Mute, RemoveMember, RoomBans, RoomMembers, Unban, Unmute,
 };
@@ -83,7 +84,10 @@ in_room!(
     RemoveMember,
     RoomBans,
     DeleteMessage,
-    DeleteRoom
+    DeleteRoom,
+    CreateInviteLink,
+    InviteLinks,
+    RevokeInviteLink
 );
 
 macro_rules! in_room_sanction {
@@ -100,7 +104,7 @@ in_room_sanction!(Ban, Mute, Unban, Unmute);
 
 /// A logged-in socket's account, for the room events only accounts may
 /// send (`create-room`, `my-rooms`, `invite`, `set-role`,
-/// `room-settings`); a guest is refused before the payload is read, so
+/// `room-settings`, the invite links', moderation's); a guest is refused before the payload is read, so
 /// the refusal says nothing of the room it names.
 pub struct Signed(pub User);
 
