@@ -28,6 +28,7 @@ fn message() -> NewMessage {
         id: 123_456,
         seq: 7_890,
         client_id: None,
+        deleted: false,
     }
 }
 

@@ -35,6 +35,7 @@ fn message() -> NewMessage {
         id: 123_456,
         seq: 7_890,
         client_id: None,
+        deleted: false,
     }
 }
 

@@ -226,6 +226,10 @@ pub struct NewMessage {
     /// The sender's id for this send, echoed so it can match its copy.
     #[serde(rename = "clientId", default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<ClientMessageId>,
+    /// Deleted (`delete-message`): a tombstone, its `message` empty
+    /// (Huddle's addition, in `history` pages only; absent when false).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deleted: bool,
 }
 
 impl ServerEvent for NewMessage {
@@ -354,6 +358,7 @@ mod tests {
             id: 7,
             seq: 3,
             client_id: None,
+            deleted: false,
         };
         assert_eq!(
             serde_json::to_value(m).unwrap(),

@@ -47,3 +47,32 @@ pub const MAX_MENTIONS_NOTIFIED: usize = 20;
 pub const MAX_WAITING_EVENTS: usize = 256;
 /// Most bytes of payload those waiting events may hold together.
 pub const MAX_WAITING_BYTES: usize = 1024 * 1024;
+/// Most characters of a moderator's reason (`remove-member`, `ban`, `mute`,
+/// `ban-account`, `delete-room`).
+pub const MAX_REASON_CHARS: usize = 500;
+/// Longest timed ban or mute, in minutes: a year. Without `minutes` a
+/// sanction has no end.
+pub const MAX_SANCTION_MINUTES: u32 = 525_600;
+/// Longest slow mode interval (`room-settings {slowSeconds}`): six hours.
+pub const MAX_SLOW_SECONDS: u32 = 21_600;
+/// Most members one `room-members` answer lists.
+pub const MAX_MEMBERS_LISTED: usize = 1000;
+/// Most entries one `audit-log` answer holds (page back with `before`).
+pub const MAX_AUDIT_ENTRIES: usize = 100;
+/// Shortest life of an invite link (`create-invite-link`'s
+/// `expiresInMinutes`), in minutes.
+pub const MIN_INVITE_MINUTES: u32 = 1;
+/// Longest life of an invite link, in minutes: 30 days. A link outlives
+/// its sharing; one that never expires would be a standing key to the
+/// room.
+pub const MAX_INVITE_MINUTES: u32 = 30 * 24 * 60;
+/// An invite link's life when `create-invite-link` does not say: 7 days.
+pub const DEFAULT_INVITE_MINUTES: u32 = 7 * 24 * 60;
+/// Most accounts one invite link may let in (`maxUses`; none: unlimited).
+pub const MAX_INVITE_USES: u32 = 1000;
+/// Most live invite links (not expired, revoked or used up) one room may
+/// have at once: what `invite-links` lists stays bounded.
+pub const MAX_LIVE_INVITE_LINKS: usize = 100;
+/// Longest invite code `accept-invite` reads, in characters (the server's
+/// codes have 32).
+pub const MAX_INVITE_CODE_CHARS: usize = 64;

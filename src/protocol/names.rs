@@ -191,6 +191,12 @@ impl RoomName {
 }
 
 impl MessageText {
+    /// The empty text of a deleted message's tombstone (never accepted
+    /// from a client: `parse` refuses an empty message).
+    pub fn tombstone() -> Self {
+        Self(String::new())
+    }
+
     pub fn parse(raw: &str) -> Result<Self, NameError> {
         let what = "message";
         if raw.trim().is_empty() {

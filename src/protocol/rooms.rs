@@ -10,7 +10,7 @@
 //! [`RoomSettings`]. Server → client: [`RoomAdded`].
 
 use super::chat::NAMESPACE;
-use super::limits::{MAX_DIRECTORY_QUERY_CHARS, MAX_TOPIC_CHARS};
+use super::limits::{MAX_DIRECTORY_QUERY_CHARS, MAX_SLOW_SECONDS, MAX_TOPIC_CHARS};
 use super::names::{is_forbidden_in_name, validated_string, NameError, RoomName, Username};
 use super::{ClientEvent, ServerEvent};
 use serde::{Deserialize, Serialize};
@@ -190,6 +190,13 @@ pub struct RoomInfo {
     pub accounts_only: bool,
     #[serde(rename = "invitesBy")]
     pub invites_by: InvitesBy,
+    /// Slow mode: each member may post once per this many seconds (0: off;
+    /// moderators are not slowed).
+    #[serde(rename = "slowSeconds", default)]
+    pub slow_seconds: u32,
+    /// Locked: only its moderators may post (everyone may still read).
+    #[serde(default)]
+    pub locked: bool,
     /// The asking account's role in it, if it belongs to it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<Role>,
@@ -358,9 +365,10 @@ pub fn role_set(username: &Username, role: Role, room: &RoomName) -> String {
     }
 }
 
-/// `room-settings {room, topic?, accountsOnly?, invitesBy?, archived?}`:
-/// changes what is given (at least one). Ack: the room's [`RoomInfo`]
-/// after the change.
+/// `room-settings {room, topic?, accountsOnly?, invitesBy?, archived?,
+/// slowSeconds?, locked?}`: changes what is given (at least one). The
+/// topic, the flags and who may invite take a moderator; archiving, slow
+/// mode and the lock too. Ack: the room's [`RoomInfo`] after the change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoomSettings {
     pub room: RoomName,
@@ -376,6 +384,14 @@ pub struct RoomSettings {
     pub invites_by: Option<InvitesBy>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub archived: Option<bool>,
+    #[serde(
+        rename = "slowSeconds",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub slow_seconds: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locked: Option<bool>,
 }
 
 impl RoomSettings {
@@ -387,6 +403,8 @@ impl RoomSettings {
             accounts_only: None,
             invites_by: None,
             archived: None,
+            slow_seconds: None,
+            locked: None,
         }
     }
 }
@@ -401,8 +419,18 @@ impl ClientEvent for RoomSettings {
             && self.accounts_only.is_none()
             && self.invites_by.is_none()
             && self.archived.is_none()
+            && self.slow_seconds.is_none()
+            && self.locked.is_none()
         {
-            return Err("give at least one of topic, accountsOnly, invitesBy, archived".into());
+            return Err(
+                "give at least one of topic, accountsOnly, invitesBy, archived, slowSeconds, locked"
+                    .into(),
+            );
+        }
+        if self.slow_seconds.is_some_and(|s| s > MAX_SLOW_SECONDS) {
+            return Err(format!(
+                "slowSeconds must be at most {MAX_SLOW_SECONDS} (six hours; 0 turns slow mode off)"
+            ));
         }
         if self.room.is_general() && self.archived == Some(true) {
             return Err("general cannot be archived".into());

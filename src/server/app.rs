@@ -48,6 +48,8 @@ pub struct Application {
     stall_timeout: std::time::Duration,
     /// The task that ends sockets of sessions revoked elsewhere.
     revocations: tokio::task::JoinHandle<()>,
+    /// The task that reads the room changes made on other nodes.
+    room_changes: tokio::task::JoinHandle<()>,
 }
 
 impl Application {
@@ -111,6 +113,8 @@ impl Application {
             cursors: Arc::default(),
             in_flight: Arc::default(),
             session_timers: Arc::default(),
+            slow_mode: Arc::default(),
+            public_url: config.public_url.clone(),
             roster: link
                 .as_ref()
                 .map(|link| Roster::start(link, &config.cluster_name)),
@@ -162,6 +166,7 @@ impl Application {
             gateway.store.clone(),
             std::time::Duration::from_secs(config.session_recheck_secs),
         );
+        let room_changes = gateway::changes::watch(io.clone(), gateway.store.clone());
         if let Some(roster) = &gateway.roster {
             announce_vanished(roster, io.clone());
         }
@@ -247,6 +252,7 @@ impl Application {
             state,
             stall_timeout: heartbeat * 2,
             revocations,
+            room_changes,
         })
     }
 
@@ -317,6 +323,7 @@ impl Application {
         let io = self.state.io.clone();
         let store = self.state.gateway.store.clone();
         let revocations = self.revocations.abort_handle();
+        let room_changes = self.room_changes.abort_handle();
         let in_flight = self.state.gateway.in_flight.clone();
         let drained = async move {
             shutdown.await;
@@ -331,6 +338,7 @@ impl Application {
         .with_graceful_shutdown(drained)
         .await;
         revocations.abort();
+        room_changes.abort();
         if let Some(metrics_server) = metrics_server {
             metrics_server.abort();
         }

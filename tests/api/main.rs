@@ -11,6 +11,7 @@ mod direct;
 mod growth;
 mod helpers;
 mod history;
+mod invite_links;
 mod limits;
 mod names;
 mod notifications;

@@ -1,11 +1,13 @@
-//! Private rooms, memberships and roles (issue #14, phase 1): the
+//! Private rooms, memberships, roles and moderation (issue #14): the
 //! authorization matrix, every per-room event x {guest, non-member
-//! account, member, moderator, owner, server admin} x {public room,
-//! private room}, each cell allowed or refused with its exact text, and a
-//! refusal changing nothing; then the room events one by one.
+//! account, member, muted member, banned account, moderator, owner, server
+//! admin} x {public room, private room}, each cell allowed or refused with
+//! its exact text, and a refusal changing nothing; then the room events
+//! one by one.
 
 use crate::helpers::{joined_with, spawn_app, Sock, TestApp, QUIET};
 use serde_json::{json, Value};
+use std::collections::HashMap;
 
 const LOG_IN: &str = "Log in to do that: guests cannot create, own or manage rooms";
 
@@ -22,15 +24,21 @@ enum Who {
     Guest,
     Outsider,
     Member,
+    /// A member muted in both rooms.
+    Muted,
+    /// An account banned from both rooms (for an hour).
+    Banned,
     Moderator,
     Owner,
     Admin,
 }
 
-const EVERYONE: [Who; 6] = [
+const EVERYONE: [Who; 8] = [
     Who::Guest,
     Who::Outsider,
     Who::Member,
+    Who::Muted,
+    Who::Banned,
     Who::Moderator,
     Who::Owner,
     Who::Admin,
@@ -42,6 +50,8 @@ impl Who {
             Who::Guest => "guest",
             Who::Outsider => "out",
             Who::Member => "mem",
+            Who::Muted => "mute",
+            Who::Banned => "ban",
             Who::Moderator => "mod",
             Who::Owner => "own",
             Who::Admin => "root",
@@ -52,8 +62,8 @@ impl Who {
     /// (a server admin has an owner's powers everywhere).
     fn rank(self) -> u8 {
         match self {
-            Who::Guest | Who::Outsider => 0,
-            Who::Member => 1,
+            Who::Guest | Who::Outsider | Who::Banned => 0,
+            Who::Member | Who::Muted => 1,
             Who::Moderator => 2,
             Who::Owner | Who::Admin => 3,
         }
@@ -73,7 +83,14 @@ enum Expect {
 /// Who may do what: the rules of the README, written out once.
 fn expect(event: &str, who: Who, room: &str) -> Expect {
     let public = room == "pub";
-    let reads = public || who.rank() > 0;
+    // Banned from a public room, which it could otherwise read; from a
+    // private room it is just not a member.
+    let banned = who == Who::Banned && public;
+    let reads = (public && !banned) || who.rank() > 0;
+    let muted = who == Who::Muted;
+    let refused = |text: String| Expect::Refused(text);
+    let banned_text = || refused(format!("You are banned from {room} until"));
+    let muted_text = || refused(format!("You are muted in {room}: you can read, not post"));
     let needs = |least: u8, what: &str| {
         if who == Who::Guest {
             Expect::Refused(LOG_IN.into())
@@ -85,21 +102,43 @@ fn expect(event: &str, who: Who, room: &str) -> Expect {
             Expect::Ok
         }
     };
+    let read = |allowed: Expect| match (banned, reads) {
+        (true, _) => banned_text(),
+        (false, true) => allowed,
+        (false, false) => Expect::Refused(no_room(room)),
+    };
+    let write = |allowed: Expect| match read(allowed) {
+        allowed @ (Expect::Ok | Expect::Quiet) if muted => {
+            let _ = allowed;
+            muted_text()
+        }
+        other => other,
+    };
     match event {
-        "history" | "board-join" | "room-info" | "board-op" => match reads {
-            true => Expect::Ok,
-            false => Expect::Refused(no_room(room)),
+        "history" | "board-join" | "room-info" | "room-members" => read(Expect::Ok),
+        "board-cursor" => read(Expect::Quiet),
+        "board-op" => write(Expect::Ok),
+        "board-draw" => write(Expect::Quiet),
+        "send-message" | "join-room" => match (banned, reads) {
+            (true, _) => banned_text(),
+            (false, false) => Expect::Refused(private(room)),
+            (false, true) if muted && event == "send-message" => muted_text(),
+            (false, true) => Expect::Ok,
         },
-        "board-draw" | "board-cursor" => match reads {
-            true => Expect::Quiet,
-            false => Expect::Refused(no_room(room)),
-        },
-        "send-message" | "join-room" => match reads {
-            true => Expect::Ok,
-            false => Expect::Refused(private(room)),
+        "delete-message" => match who {
+            Who::Guest => {
+                refused("Log in to delete messages: a guest's messages cannot be told apart".into())
+            }
+            _ => read(match who.rank() >= 2 {
+                true => Expect::Ok,
+                false => refused(format!(
+                    "Only its author or a moderator of {room} may delete this message"
+                )),
+            }),
         },
         "invite" => needs(1, "members"),
-        "room-settings" => needs(2, "moderators"),
+        "room-settings" | "room-bans" | "audit-log" | "mute" | "unmute" | "remove-member"
+        | "ban" | "unban" => needs(2, "moderators"),
         "set-role" => needs(3, "owner"),
         other => panic!("no rule for {other}"),
     }
@@ -107,9 +146,10 @@ fn expect(event: &str, who: Who, room: &str) -> Expect {
 
 /// The events of the matrix, in the order they are tried (`join-room`
 /// last: it makes an account a member of a public room).
-const EVENTS: [&str; 12] = [
+const EVENTS: [&str; 21] = [
     "history",
     "room-info",
+    "room-members",
     "send-message",
     "board-join",
     "board-op",
@@ -118,15 +158,31 @@ const EVENTS: [&str; 12] = [
     "invite",
     "set-role",
     "room-settings",
+    "room-bans",
+    "audit-log",
+    "delete-message",
+    // On the cell's own target, a member: muted, unmuted, removed, banned
+    // (for an hour), unbanned.
+    "mute",
+    "unmute",
+    "remove-member",
+    "ban",
+    "unban",
     "join-room",
     // Listed twice: a second `history` once all else was tried.
     "history",
 ];
 
-fn payload(event: &str, who: Who, room: &str) -> Value {
-    let cell = format!("{}-{room}", who.name());
+/// The cell of `who` in `room`: names what it sends.
+fn cell(who: Who, room: &str) -> String {
+    format!("{}-{room}", who.name())
+}
+
+fn payload(event: &str, who: Who, room: &str, messages: &HashMap<String, i64>) -> Value {
+    let cell = cell(who, room);
     match event {
-        "history" | "room-info" | "board-join" | "join-room" => json!({ "room": room }),
+        "history" | "room-info" | "board-join" | "join-room" | "room-members" | "room-bans"
+        | "audit-log" => json!({ "room": room }),
         "send-message" => json!({"room": room, "message": format!("from {cell}")}),
         "board-op" => json!({"room": room, "op": {"type": "add", "shape": {
             "id": format!("s-{cell}"), "tool": "line", "color": "#112233", "width": 2,
@@ -139,6 +195,11 @@ fn payload(event: &str, who: Who, room: &str) -> Value {
         // What mem is already: allowed, it changes nothing.
         "set-role" => json!({"room": room, "username": "mem", "role": "member"}),
         "room-settings" => json!({"room": room, "topic": "the topic"}),
+        "delete-message" => json!({"room": room, "id": messages[&cell]}),
+        "mute" | "unmute" | "remove-member" | "unban" => {
+            json!({"room": room, "username": format!("v-{cell}"), "reason": "the matrix"})
+        }
+        "ban" => json!({"room": room, "username": format!("v-{cell}"), "minutes": 60}),
         other => panic!("no payload for {other}"),
     }
 }
@@ -163,17 +224,24 @@ async fn snapshot(probe: &Sock, member: &Sock, room: &str) -> Value {
     let history = probe.request("history", json!({ "room": room })).await;
     let board = probe.request("board-join", json!({ "room": room })).await;
     let mine = member.request("my-rooms", json!({})).await;
+    let members = probe.request("room-members", json!({ "room": room })).await;
+    let bans = probe.request("room-bans", json!({ "room": room })).await;
+    let audit = probe.request("audit-log", json!({ "room": room })).await;
     json!({"info": info, "messages": history["messages"], "board": board["seq"],
-           "shapes": board["shapes"], "mine": mine})
+           "shapes": board["shapes"], "mine": mine, "members": members, "bans": bans,
+           "audit": audit})
 }
 
 /// A server with root (the first account: an admin), own (the owner of
-/// `pub` and `priv`), mod (their moderator), mem (their member), out (an
-/// account of neither), a guest; and the accounts the invites add.
+/// `pub` and `priv`), mod (their moderator), mem (their member), mute (a
+/// member muted in both), ban (banned from both), out (an account of
+/// neither), a guest; the accounts the invites add, each cell's target
+/// member, and each cell's message to delete (by own).
 struct World {
     app: TestApp,
     socks: Vec<(Who, Sock)>,
     probe: Sock,
+    messages: HashMap<String, i64>,
 }
 
 impl World {
@@ -183,6 +251,8 @@ impl World {
         let (own, own_token) = account(&app, "own").await;
         let (moderator, _) = account(&app, "mod").await;
         let (mem, _) = account(&app, "mem").await;
+        let (muted, _) = account(&app, "mute").await;
+        let (banned, _) = account(&app, "ban").await;
         let (out, _) = account(&app, "out").await;
         let guest = joined_with(&app.url(), "guest", None).await;
         for who in EVERYONE {
@@ -194,12 +264,36 @@ impl World {
         ok(&own
             .request("create-room", json!({"room": "priv", "private": true}))
             .await);
+        let mut messages = HashMap::new();
         for room in ["pub", "priv"] {
-            for name in ["mod", "mem"] {
+            for who in EVERYONE {
+                let target = format!("v-{}", cell(who, room));
+                app.register(&target).await;
+                ok(&own
+                    .request("invite", json!({"room": room, "username": target}))
+                    .await);
+                let sent = own
+                    .request(
+                        "send-message",
+                        json!({"room": room, "message": format!("delete {}", cell(who, room))}),
+                    )
+                    .await;
+                messages.insert(cell(who, room), ok(&sent)["id"].as_i64().expect("an id"));
+            }
+            for name in ["mod", "mem", "mute", "ban"] {
                 ok(&own
                     .request("invite", json!({"room": room, "username": name}))
                     .await);
             }
+            ok(&own
+                .request("mute", json!({"room": room, "username": "mute"}))
+                .await);
+            ok(&own
+                .request(
+                    "ban",
+                    json!({"room": room, "username": "ban", "minutes": 60}),
+                )
+                .await);
             ok(&own
                 .request(
                     "set-role",
@@ -214,11 +308,14 @@ impl World {
                 (Who::Guest, guest),
                 (Who::Outsider, out),
                 (Who::Member, mem),
+                (Who::Muted, muted),
+                (Who::Banned, banned),
                 (Who::Moderator, moderator),
                 (Who::Owner, own),
                 (Who::Admin, root),
             ],
             probe,
+            messages,
         }
     }
 
@@ -246,6 +343,16 @@ impl World {
     }
 }
 
+/// A refusal's text, a timed ban's end cut off (`… until <time>` is
+/// compared up to `until`).
+fn refusal(message: &Value) -> String {
+    let text = message.as_str().unwrap_or("");
+    match text.find(" until ") {
+        Some(at) if text.starts_with("You are banned") => text[..at + " until".len()].to_owned(),
+        _ => text.to_owned(),
+    }
+}
+
 #[tokio::test]
 async fn the_authorization_matrix() {
     let mut world = World::new().await;
@@ -261,7 +368,7 @@ async fn the_authorization_matrix() {
                     true => Some(world.snapshot(room).await),
                     false => None,
                 };
-                let sent = payload(event, who, room);
+                let sent = payload(event, who, room, &world.messages);
                 let sock = world.sock_mut(who);
                 let got = if matches!(event, "board-draw" | "board-cursor") {
                     // Answered only when refused, as `exception` when sent
@@ -271,13 +378,13 @@ async fn the_authorization_matrix() {
                     sock.emit(event, sent).await;
                     match sock.try_next("exception", QUIET).await {
                         None => Expect::Quiet,
-                        Some(e) => Expect::Refused(e["message"].as_str().unwrap_or("").into()),
+                        Some(e) => Expect::Refused(refusal(&e["message"])),
                     }
                 } else {
                     let ack = sock.request(event, sent).await;
                     match ack["status"].as_str() {
                         Some("ok") => Expect::Ok,
-                        _ => Expect::Refused(ack["message"].as_str().unwrap_or("").into()),
+                        _ => Expect::Refused(refusal(&ack["message"])),
                     }
                 };
                 if got != want {
@@ -298,7 +405,7 @@ async fn the_authorization_matrix() {
             }
         }
     }
-    assert_eq!(cells, EVENTS.len() * 12);
+    assert_eq!(cells, EVENTS.len() * 16);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 
     // What the allowed cells did: every invite added its account, every

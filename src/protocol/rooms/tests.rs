@@ -73,8 +73,19 @@ fn set_role_takes_the_three_roles() {
 fn room_settings_needs_something_to_change() {
     assert_eq!(
         refusal::<RoomSettings>(json!({"room": "x"})),
-        "give at least one of topic, accountsOnly, invitesBy, archived"
+        "give at least one of topic, accountsOnly, invitesBy, archived, slowSeconds, locked"
     );
+    assert_eq!(
+        refusal::<RoomSettings>(json!({"room": "x", "slowSeconds": 21601})),
+        "slowSeconds must be at most 21600 (six hours; 0 turns slow mode off)"
+    );
+    assert_eq!(
+        refusal::<RoomSettings>(json!({"room": "x", "slowSeconds": -1})),
+        "room-settings: slowSeconds must be a whole number from 0 to 4294967295, got -1"
+    );
+    let e = parse_payload::<RoomSettings>(Some(json!({"room": "x", "locked": true}))).unwrap();
+    assert_eq!(e.locked, Some(true));
+    assert!(e.check().is_ok());
     assert_eq!(
         refusal::<RoomSettings>(json!({"room": "x", "invitesBy": "anyone"})),
         "room-settings: invitesBy must be members or moderators, got \"anyone\""
@@ -117,13 +128,16 @@ fn room_info_has_the_protocol_shape() {
         archived: false,
         accounts_only: true,
         invites_by: InvitesBy::Members,
+        slow_seconds: 30,
+        locked: false,
         role: Some(Role::Owner),
     };
     assert_eq!(
         serde_json::to_value(&info).unwrap(),
         json!({"room": "dev", "kind": "private", "topic": "plans", "creator": "ann",
                "createdAt": "2026-12-06T18:00:00.000Z", "members": 2, "archived": false,
-               "accountsOnly": true, "invitesBy": "members", "role": "owner"})
+               "accountsOnly": true, "invitesBy": "members", "slowSeconds": 30,
+               "locked": false, "role": "owner"})
     );
     let added = RoomAdded {
         info: info.clone(),

@@ -140,6 +140,17 @@ pub async fn login(
             Error::with_status(StatusCode::UNAUTHORIZED, "Wrong username or password").into(),
         );
     };
+    let ban = state
+        .store()
+        .account_ban(user.id)
+        .await
+        .internal("looking up a server ban failed")?;
+    if let Some(reason) = ban {
+        // Only after the right password: a ban says nothing to a guesser.
+        tracing::info!(user = user.id, "a banned account's log-in refused");
+        let why = crate::protocol::moderation::account_banned(reason.as_ref());
+        return Err(Error::with_status(StatusCode::FORBIDDEN, why).into());
+    }
     tracing::info!(user = user.id, "logged in");
     Ok(Json(open_session(&state, user).await?))
 }

@@ -1,62 +1,26 @@
 //! Who may do what in a room: what the room guards (`guards.rs`) ask.
 //!
 //! Kept fast for the hot path: what a room is (its kind and flags) comes
-//! from the store's cache (`Store::room_meta`: no query once a room is
-//! cached, the store updates it with every change it makes), and the
-//! private rooms a socket was found to belong to are kept on the socket
-//! ([`Admitted`], like its open boards). So a message to a public room, or
-//! to a private room the socket was admitted to, costs no query. Nobody
-//! loses a membership in this phase (no removal yet, and leaving a private
-//! room keeps it), so an admission stays right for the socket's life.
+//! from the store's cache (`Store::room_meta`), and so do an account's
+//! standing in it (role, ban, mute: `Store::standing`) and whether it is a
+//! server admin (`Store::is_admin`). The store drops an entry with every
+//! change it makes, and every node drops its entries for the changes it
+//! reads from the database's feed of room changes (`changes.rs`), so a
+//! message to a room costs no query once these are cached, and a ban or a
+//! removal holds on every node within that feed's period.
 
 use super::pipeline::Ctx;
 use crate::protocol::rooms::{Role, RoomKind};
-use crate::protocol::RoomName;
 use crate::server::auth::identity::Identity;
 use crate::server::error::{Error, Internal};
-use crate::server::store::RoomMeta;
+use crate::server::store::{now_ms, RoomMeta, Standing, Store, StoreError, Until};
 use socketioxide::adapter::Adapter;
-use socketioxide::extract::SocketRef;
-use std::collections::HashSet;
-use std::sync::{Arc, Mutex, MutexGuard};
 
-/// Most private rooms one socket keeps admissions for (a member belongs
-/// to at most 100; an admin may read any number, and is looked up again
-/// once past this).
-const MOST_ADMITTED: usize = 256;
-
-/// The private rooms a socket may read, found so: kept in its extensions.
-#[derive(Debug, Default)]
-pub struct Admitted(Mutex<HashSet<RoomName>>);
-
-impl Admitted {
-    fn lock(&self) -> MutexGuard<'_, HashSet<RoomName>> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    pub fn contains(&self, room: &RoomName) -> bool {
-        self.lock().contains(room)
-    }
-
-    pub fn insert(&self, room: RoomName) {
-        let mut admitted = self.lock();
-        if admitted.len() >= MOST_ADMITTED {
-            admitted.clear();
-        }
-        admitted.insert(room);
-    }
-}
-
-/// The admissions of `socket` (made with it, by `chat::attach`).
-pub fn admitted<A: Adapter>(socket: &SocketRef<A>) -> Option<Arc<Admitted>> {
-    socket.extensions.get::<Arc<Admitted>>()
-}
-
-/// What `room` is, or `None` when no room has that name. Should the
+/// What a room is, or `None` when no room has that name. Should the
 /// database fail, the client is told `unavailable`.
 pub async fn meta<A: Adapter>(
     cx: &Ctx<A>,
-    room: &RoomName,
+    room: &crate::protocol::RoomName,
     unavailable: &'static str,
 ) -> Result<Option<RoomMeta>, Error> {
     cx.state
@@ -66,43 +30,73 @@ pub async fn meta<A: Adapter>(
         .internal_answer("cannot look a room up", unavailable)
 }
 
-/// Whether the socket may read the room `meta`: any room that is public;
-/// a private one if its account belongs to it or is a server admin.
-pub async fn may_read<A: Adapter>(cx: &Ctx<A>, meta: &RoomMeta) -> Result<bool, Error> {
-    if meta.kind == RoomKind::Public {
-        return Ok(true);
-    }
-    if Identity::of(&cx.socket).user_id().is_none() {
-        return Ok(false);
-    }
-    let admitted = admitted(&cx.socket);
-    if admitted.as_ref().is_some_and(|a| a.contains(&meta.name)) {
-        return Ok(true);
-    }
-    let may = rank(cx, meta).await?.is_some();
-    if let (true, Some(admitted)) = (may, admitted) {
-        admitted.insert(meta.name.clone());
-    }
-    Ok(may)
+/// How a socket stands in a room.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct View {
+    /// Its account's powers there: its role, or an owner's for a server
+    /// admin; `None` for a guest or an account with no role.
+    pub rank: Option<Role>,
+    /// Its account's standing (all `None` for a guest).
+    pub standing: Standing,
+    /// Its account is a server admin.
+    pub admin: bool,
 }
 
-/// The socket's account's powers in the room `meta`: its role there, or an
-/// owner's for a server admin; `None` for a guest or a non-member.
-pub async fn rank<A: Adapter>(cx: &Ctx<A>, meta: &RoomMeta) -> Result<Option<Role>, Error> {
-    let Some(account) = Identity::of(&cx.socket).user_id() else {
-        return Ok(None);
-    };
-    let store = &cx.state.store;
-    let role = store
-        .role_of(meta.id, account)
-        .await
-        .internal("cannot look a membership up")?;
-    if role == Some(Role::Owner) {
-        return Ok(role);
+impl View {
+    /// The ban in force, unless a server admin (whom nothing keeps out).
+    pub fn ban(&self) -> Option<Until> {
+        (!self.admin).then(|| self.standing.ban(now_ms())).flatten()
     }
-    let admin = store
-        .is_admin(account)
+
+    /// The mute in force, unless a moderator or above.
+    pub fn mute(&self) -> Option<Until> {
+        match self.rank {
+            Some(r) if r >= Role::Moderator => None,
+            _ => self.standing.mute(now_ms()),
+        }
+    }
+
+    /// Whether it may read `meta` at all: a public room unless banned, a
+    /// private room with a role there (or as a server admin).
+    pub fn may_read(&self, meta: &RoomMeta) -> bool {
+        match meta.kind {
+            RoomKind::Public => self.ban().is_none(),
+            RoomKind::Private => self.rank.is_some(),
+        }
+    }
+
+    /// Whether its posts are exempt from the lock and slow mode.
+    pub fn moderates(&self) -> bool {
+        self.rank.is_some_and(|r| r >= Role::Moderator)
+    }
+}
+
+/// How `account` (`None`: a guest) stands in the room `meta`.
+pub async fn view_of(
+    store: &Store,
+    meta: &RoomMeta,
+    account: Option<i64>,
+) -> Result<View, StoreError> {
+    let Some(account) = account else {
+        return Ok(View::default());
+    };
+    let standing = store.standing(meta.id, account).await?;
+    let admin = store.is_admin(account).await?;
+    Ok(View {
+        rank: if admin {
+            Some(Role::Owner)
+        } else {
+            standing.role
+        },
+        standing,
+        admin,
+    })
+}
+
+/// How the socket stands in the room `meta`.
+pub async fn view<A: Adapter>(cx: &Ctx<A>, meta: &RoomMeta) -> Result<View, Error> {
+    let account = Identity::of(&cx.socket).user_id();
+    view_of(&cx.state.store, meta, account)
         .await
-        .internal("cannot look an account up")?;
-    Ok(if admin { Some(Role::Owner) } else { role })
+        .internal("cannot look a membership up")
 }

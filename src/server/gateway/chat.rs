@@ -3,7 +3,6 @@
 //! the `protocol::chat` type and its guard checked before it runs; what
 //! refuses is answered with the reason, and nothing changes on the server.
 
-use super::access::{admitted, Admitted};
 use super::emit::{emit_to, everyone, now};
 use super::guards::{Anyone, Drained, Entrant, Joined, Reader, Token, Writer};
 use super::membership::{deserted, keeps_too_many};
@@ -11,7 +10,7 @@ use super::pipeline::{on, Ctx};
 use super::rooms::joined_rooms;
 use super::state::GatewayState;
 use super::turn::{Sequencer, Turn};
-use super::{board, direct, membership};
+use super::{board, direct, invites, membership, moderation};
 use crate::protocol::ack::{texts, OkMessage};
 use crate::protocol::chat::{
     self, GetUsers, Join, JoinRoom, LeaveRoom, MessageSent, NewProtectedMessage, ProtectedMessage,
@@ -45,9 +44,6 @@ pub async fn attach<A: Adapter>(
     State(state): State<GatewayState>,
 ) -> Result<(), std::convert::Infallible> {
     Sequencer::attach(&socket, &state.in_flight);
-    socket
-        .extensions
-        .insert(std::sync::Arc::new(Admitted::default()));
     let s = &socket;
     on(s, Rooms, join::<A>);
     on(s, Sends, send_message::<A>);
@@ -59,6 +55,8 @@ pub async fn attach<A: Adapter>(
     direct::attach(s);
     board::attach(s);
     membership::attach(s);
+    moderation::attach(s);
+    invites::attach(s);
     socket.on_fallback(super::reply::unknown_event::<A>);
     socket.on_disconnect(on_disconnect::<A>);
     Ok(())
@@ -75,17 +73,9 @@ async fn join<A: Adapter>(cx: Ctx<A>, _: Anyone, join: Join) -> Result<Welcome, 
                     "You are logged in as {username}: join with that name"
                 )));
             }
-            // The rooms it belongs to; the private ones are admitted.
+            // The rooms it belongs to.
             match state.store.memberships_of(id).await {
-                Ok(rooms) => {
-                    if let Some(admitted) = admitted(&socket) {
-                        rooms
-                            .iter()
-                            .filter(|r| r.kind == RoomKind::Private)
-                            .for_each(|r| admitted.insert(r.room.clone()));
-                    }
-                    (username, Some(rooms.into_iter().map(|r| r.room).collect()))
-                }
+                Ok(rooms) => (username, Some(rooms.into_iter().map(|r| r.room).collect())),
                 Err(e) => {
                     tracing::error!(error = %e, "cannot read memberships");
                     (username, Some(Vec::new()))

@@ -3,23 +3,23 @@
 //! `room-settings`. Who may send each is its guard's business
 //! (`guards.rs`); the handlers only do it.
 
-use super::access::admitted;
 use super::emit::emit_to;
-use super::guards::{Drained, Inviter, Moderator, Owner, Reader, Signed};
+use super::guards::{account_named, Drained, Inviter, Moderator, Owner, Reader, Signed};
 use super::pipeline::{on, Ctx};
 use super::rooms::{joined_rooms, user_room};
 use crate::protocol::ack::OkMessage;
 use crate::protocol::chat::NAMESPACE;
 use crate::protocol::limits::{MAX_DIRECTORY_ROOMS, MAX_JOINED_ROOMS};
+use crate::protocol::moderation::AuditAction;
 use crate::protocol::rooms::{
     self, CreateRoom, Directory, Invite, MyRoomList, MyRooms, Role, RoomAdded, RoomDirectory,
     RoomInfo, RoomInfoRequest, RoomKind, RoomSettings, SetRole,
 };
-use crate::protocol::{RoomName, Username};
+use crate::protocol::RoomName;
 use crate::server::auth::identity::Identity;
 use crate::server::error::{Error, Internal};
 use crate::server::limits::{Reads, Rooms};
-use crate::server::store::{Added, Created, RoleSet, RoomMeta, User};
+use crate::server::store::{Added, Audit, Created, RoleSet, RoomMeta};
 use socketioxide::adapter::Adapter;
 use socketioxide::extract::SocketRef;
 
@@ -42,7 +42,7 @@ pub fn keeps_too_many() -> String {
 }
 
 /// A room's [`RoomInfo`], with the role in it of `account`, if any.
-async fn info_of<A: Adapter>(
+pub async fn info_of<A: Adapter>(
     cx: &Ctx<A>,
     meta: &RoomMeta,
     account: Option<i64>,
@@ -71,11 +71,6 @@ fn enter<A: Adapter>(socket: &SocketRef<A>, meta: &RoomMeta) {
     let (joined, already) = joined_rooms(socket, meta.name.as_str());
     if already || joined < MAX_JOINED_ROOMS {
         socket.join(meta.name.as_str().to_owned());
-    }
-    if meta.kind == RoomKind::Private {
-        if let Some(admitted) = admitted(socket) {
-            admitted.insert(meta.name.clone());
-        }
     }
 }
 
@@ -138,21 +133,11 @@ async fn my_rooms<A: Adapter>(
 
 async fn room_info<A: Adapter>(
     cx: Ctx<A>,
-    Reader(meta): Reader,
+    Reader(meta, _): Reader,
     _: RoomInfoRequest,
 ) -> Result<RoomInfo, Error> {
     let account = Identity::of(&cx.socket).user_id();
     info_of(&cx, &meta, account).await
-}
-
-/// The account named `name`, or a refusal saying there is none.
-async fn account_named<A: Adapter>(cx: &Ctx<A>, name: &Username) -> Result<User, Error> {
-    cx.state
-        .store
-        .user_by_name(name)
-        .await
-        .internal("cannot look an account up")?
-        .ok_or_else(|| Error::refused(format!("No account is named {name}")))
 }
 
 /// `invite`: the account becomes a member; each of its logged-in `/chat`
@@ -177,6 +162,12 @@ async fn invite<A: Adapter>(
                 them.username
             )))
         }
+        Added::Banned => {
+            return Err(Error::refused(format!(
+                "{} is banned from {room}: lift the ban first (unban)",
+                them.username
+            )))
+        }
         Added::Full => {
             return Err(Error::refused(format!(
             "{} keeps {MAX_JOINED_ROOMS} rooms, the most an account may: they must leave one first",
@@ -184,32 +175,46 @@ async fn invite<A: Adapter>(
         )))
         }
     }
-    let info = info_of(&cx, &meta, Some(them.id)).await?;
+    welcome(&cx, &meta, them.id, Some(me.username)).await?;
+    Ok(OkMessage::new(rooms::invited(&them.username, &room)))
+}
+
+/// What follows an account's becoming a member of `meta` (`invite`,
+/// `accept-invite`): each of its logged-in `/chat` sockets enters the
+/// room and gets `room-added` (with `by`, who added it, if someone did).
+/// Gives the room's [`RoomInfo`] with the account's role.
+pub async fn welcome<A: Adapter>(
+    cx: &Ctx<A>,
+    meta: &RoomMeta,
+    account: i64,
+    by: Option<Username>,
+) -> Result<RoomInfo, Error> {
+    let info = info_of(cx, meta, Some(account)).await?;
     if let Some(chat) = cx.io.of(NAMESPACE) {
         // In the room before they are told, so that nothing posted after
         // `room-added` misses them.
         if let Err(e) = chat
             .clone()
-            .within(user_room(them.id))
-            .join(room.as_str().to_owned())
+            .within(user_room(account))
+            .join(meta.name.as_str().to_owned())
             .await
         {
             tracing::warn!(error = %e, "cannot put an invited account's sockets in the room");
         }
         let added = RoomAdded {
-            info,
-            by: Some(me.username),
+            info: info.clone(),
+            by,
         };
-        emit_to(chat.to(user_room(them.id)), &added).await;
+        emit_to(chat.to(user_room(account)), &added).await;
     }
-    Ok(OkMessage::new(rooms::invited(&them.username, &room)))
+    Ok(info)
 }
 
 /// `set-role`: names a moderator, makes one a member again, or hands the
 /// room over.
 async fn set_role<A: Adapter>(
     cx: Ctx<A>,
-    (_, Owner(meta)): (Signed, Owner),
+    (Signed(me), Owner(meta)): (Signed, Owner),
     SetRole {
         room,
         username,
@@ -217,10 +222,18 @@ async fn set_role<A: Adapter>(
     }: SetRole,
 ) -> Result<OkMessage, Error> {
     let them = account_named(&cx, &username).await?;
+    let audit = Audit {
+        actor: me.id,
+        action: AuditAction::SetRole,
+        room: Some((meta.id, &meta.name)),
+        target: Some(them.id),
+        reason: None,
+        detail: role.as_str().to_owned(),
+    };
     let set = cx
         .state
         .store
-        .set_role(meta.id, them.id, role)
+        .set_role(meta.id, them.id, role, Some(audit))
         .await
         .internal("cannot change a role")?;
     match set {
@@ -249,12 +262,45 @@ async fn room_settings<A: Adapter>(
             settings.room
         )));
     }
+    let audit = Audit {
+        actor: me.id,
+        action: AuditAction::Settings,
+        room: Some((meta.id, &meta.name)),
+        target: None,
+        reason: None,
+        detail: settings_detail(&settings),
+    };
     cx.state
         .store
-        .change_settings(&meta, &settings)
+        .change_settings(&meta, &settings, audit)
         .await
         .internal("cannot change a room's settings")?;
     info_of(&cx, &meta, Some(me.id)).await
+}
+
+/// What a `room-settings` changed, for the audit log: `topic, locked=true`.
+fn settings_detail(settings: &RoomSettings) -> String {
+    let mut changed = Vec::new();
+    if settings.topic.is_some() {
+        changed.push("topic".to_owned());
+    }
+    let flags = [
+        ("accountsOnly", settings.accounts_only),
+        ("archived", settings.archived),
+        ("locked", settings.locked),
+    ];
+    for (name, value) in flags {
+        if let Some(value) = value {
+            changed.push(format!("{name}={value}"));
+        }
+    }
+    if let Some(by) = settings.invites_by {
+        changed.push(format!("invitesBy={}", by.as_str()));
+    }
+    if let Some(seconds) = settings.slow_seconds {
+        changed.push(format!("slowSeconds={seconds}"));
+    }
+    changed.join(", ")
 }
 
 /// Whether `room` is one no socket of this node is in (a room left by its

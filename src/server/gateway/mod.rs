@@ -4,7 +4,10 @@
 //! - `direct`: direct messages, on `/chat`.
 //! - `board`: the rooms' whiteboards, on `/chat`; `cursors`: their pointers.
 //! - `membership`: rooms, memberships and roles, on `/chat`; `access`: who
-//!   may do what in a room (what the room guards ask).
+//!   may do what in a room (what the room guards ask); `invites`: invite
+//!   links to rooms; `moderation`:
+//!   removing, banning, muting, deleting, the audit log; `slow`: slow
+//!   mode's turns; `changes`: each node's reading of the room changes.
 //! - `notifications`: `/notifications`, per-user pushes.
 //! - `connect`: the connect steps every namespace takes (limits, identity,
 //!   budgets); `expiry`: a logged-in socket's end when its token expires.
@@ -21,6 +24,7 @@
 
 pub mod access;
 pub mod board;
+pub mod changes;
 pub mod chat;
 pub mod connect;
 pub mod cursors;
@@ -28,13 +32,16 @@ pub mod direct;
 pub mod emit;
 pub mod expiry;
 pub mod guards;
+pub mod invites;
 pub mod membership;
+pub mod moderation;
 pub mod notifications;
 pub mod pipeline;
 pub mod reply;
 pub mod request_head;
 pub mod rooms;
 pub mod sessions;
+pub mod slow;
 pub mod state;
 pub mod turn;
 

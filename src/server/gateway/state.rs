@@ -3,10 +3,12 @@
 
 use super::cursors::Cursors;
 use super::expiry::SessionTimers;
+use super::slow::SlowMode;
 use super::turn::InFlight;
 use crate::server::auth::TokenKeys;
 use crate::server::cluster::roster::Roster;
 use crate::server::limits::Limits;
+use crate::server::origin::PublicOrigin;
 use crate::server::presence::Presence;
 use crate::server::store::Store;
 use std::sync::Arc;
@@ -29,4 +31,10 @@ pub struct GatewayState {
     pub in_flight: Arc<InFlight>,
     /// The expiry timers of logged-in sockets.
     pub session_timers: Arc<SessionTimers>,
+    /// When posters last posted in rooms in slow mode.
+    pub slow_mode: Arc<SlowMode>,
+    /// The address users open (`HUDDLE_PUBLIC_URL`), for the links the
+    /// server hands out (invite links); when unset, the origin a socket
+    /// came from.
+    pub public_url: Option<PublicOrigin>,
 }

@@ -1,12 +1,17 @@
 //! Deleting what nothing needs any more, now and then while the server
 //! runs: sessions past their expiry (a revoked one stays until then, so
 //! that its token goes on being refused), the daily board counts of
-//! days gone by, and public rooms made more than a day ago that hold
-//! nothing (named by a guest who never sent a message there, say). Without
+//! days gone by, public rooms made more than a day ago that hold
+//! nothing (named by a guest who never sent a message there, say), bans
+//! and mutes that ended, and room changes older than an hour (every node
+//! read them long before), and invite links that expired or were revoked
+//! more than a day ago. Without
 //! it these tables grow for as long as the server lives.
 
 use super::room_ids::RoomMetas;
-use super::{board, membership, sessions, time_text, Store, StoreError};
+use super::{
+    board, changes, invites, membership, moderation, sessions, time_text, Store, StoreError,
+};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -60,5 +65,9 @@ async fn housekeep(writer: &sqlx::AnyPool, metas: &Arc<RoomMetas>) -> Result<u64
         // The guards' cache may hold a room that is gone.
         metas.clear();
     }
-    Ok(sessions + writes + rooms)
+    let sanctions = moderation::purge_ended_sanctions(writer).await?;
+    let hour_ago = time_text(chrono::Utc::now() - chrono::Duration::hours(1));
+    let changes = changes::purge_changes(writer, &hour_ago).await?;
+    let links = invites::purge_dead_links(writer, &day_ago).await?;
+    Ok(sessions + writes + rooms + sanctions + changes + links)
 }

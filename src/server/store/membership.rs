@@ -16,6 +16,7 @@
 //! of what rooms are ([`RoomMetas`]), which the gateway's guards read.
 
 use super::room_ids::RoomMeta;
+use super::standing::now_ms;
 use super::{now_text, Store, StoreError, User};
 use crate::protocol::limits::MAX_JOINED_ROOMS;
 use crate::protocol::rooms::{
@@ -81,6 +82,8 @@ pub enum Added {
     Already,
     /// The account belongs to [`MAX_JOINED_ROOMS`] rooms already.
     Full,
+    /// The account is banned from the room.
+    Banned,
 }
 
 /// What [`Store::set_role`] did.
@@ -95,8 +98,8 @@ pub enum RoleSet {
     KeepsOwner,
 }
 
-const META: &str =
-    "SELECT id, name, kind, archived, accounts_only, invites_by FROM rooms WHERE name = $1";
+const META: &str = "SELECT id, name, kind, archived, accounts_only, invites_by, slow_seconds, \
+     locked FROM rooms WHERE name = $1";
 
 impl Store {
     /// What `room` is, or `None` when no room has that name. From the
@@ -197,11 +200,12 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?;
         let public = kind == RoomKind::Public.as_str();
+        let mut joined = None;
         if let (true, Some(account)) = (public, account) {
             let role = if made > 0 { Role::Owner } else { Role::Member };
-            if !insert_member(&mut tx, room, account, role, &now).await?
-                && !is_member(&mut tx, room, account).await?
-            {
+            if insert_member(&mut tx, room, account, role, &now).await? {
+                joined = Some(account);
+            } else if !is_member(&mut tx, room, account).await? {
                 tx.rollback().await?;
                 return Ok(Entered::Full);
             }
@@ -211,6 +215,10 @@ impl Store {
         let Some(meta) = self.refresh(&mut conn, room).await? else {
             return Err(StoreError::Failed(format!("room {room} vanished")));
         };
+        drop(conn);
+        if let Some(account) = joined {
+            self.changed(meta.id, None, Some(account)).await?;
+        }
         Ok(match meta.kind {
             RoomKind::Public => Entered::Public(meta),
             RoomKind::Private => Entered::Private(meta),
@@ -221,17 +229,20 @@ impl Store {
     /// An owner stays while the room has other members (a room keeps its
     /// owner until it is handed over); the last member leaves, owner or not.
     pub async fn leave_public(&self, room: &RoomName, account: i64) -> Result<(), StoreError> {
-        sqlx::query(
+        let left: Option<i64> = sqlx::query_scalar(
             "DELETE FROM memberships WHERE user_id = $1 AND room_id = \
              (SELECT id FROM rooms WHERE name = $2 AND kind = 'public') \
              AND (role <> 'owner' OR NOT EXISTS (SELECT 1 FROM memberships o \
-             WHERE o.room_id = memberships.room_id AND o.user_id <> $3))",
+             WHERE o.room_id = memberships.room_id AND o.user_id <> $3)) RETURNING room_id",
         )
         .bind(account)
         .bind(room.as_str())
         .bind(account)
-        .execute(&self.writer)
+        .fetch_optional(&self.writer)
         .await?;
+        if let Some(room_id) = left {
+            self.changed(room_id, None, Some(account)).await?;
+        }
         Ok(())
     }
 
@@ -247,6 +258,15 @@ impl Store {
             self.metas.forget(room);
         }
         Ok(gone > 0)
+    }
+
+    /// The name of the room with id `room`, if it exists.
+    pub async fn room_name(&self, room: i64) -> Result<Option<RoomName>, StoreError> {
+        let name: Option<String> = sqlx::query_scalar("SELECT name FROM rooms WHERE id = $1")
+            .bind(room)
+            .fetch_optional(&self.reader)
+            .await?;
+        Ok(name.and_then(|n| RoomName::parse(&n).ok()))
     }
 
     /// `account`'s role in the room with id `room`, if it belongs to it.
@@ -270,10 +290,14 @@ impl Store {
             .bind(now_text())
             .bind(account)
             .bind(MAX_JOINED_ROOMS as i64)
+            .bind(room)
+            .bind(account)
+            .bind(now_ms())
             .execute(&self.writer)
             .await?
             .rows_affected();
         if added > 0 {
+            self.changed(room, None, Some(account)).await?;
             return Ok(Added::Yes);
         }
         let there: Option<String> =
@@ -282,22 +306,24 @@ impl Store {
                 .bind(account)
                 .fetch_optional(&self.writer)
                 .await?;
-        Ok(if there.is_some() {
-            Added::Already
-        } else {
-            Added::Full
-        })
+        if there.is_some() {
+            return Ok(Added::Already);
+        }
+        let banned = self.standing(room, account).await?.ban(now_ms()).is_some();
+        Ok(if banned { Added::Banned } else { Added::Full })
     }
 
     /// Gives `account` the role `role` in the room with id `room`. Handing
     /// over (`Role::Owner`) makes the owner until now a moderator, in the
     /// same transaction: a room never has two owners, and one that had an
     /// owner never ends up without one.
+    /// `audit`, if given, is recorded in the same transaction.
     pub async fn set_role(
         &self,
         room: i64,
         account: i64,
         role: Role,
+        audit: Option<super::audit::Audit<'_>>,
     ) -> Result<RoleSet, StoreError> {
         let mut tx = self.writer.begin().await?;
         let now: Option<String> =
@@ -315,13 +341,17 @@ impl Store {
         if now == Role::Owner {
             return Ok(RoleSet::KeepsOwner);
         }
+        let mut changed = vec![account];
         if role == Role::Owner {
-            sqlx::query("UPDATE memberships SET role = $1 WHERE room_id = $2 AND role = $3")
-                .bind(Role::Moderator.as_str())
-                .bind(room)
-                .bind(Role::Owner.as_str())
-                .execute(&mut *tx)
-                .await?;
+            let owners: Vec<i64> = sqlx::query_scalar(
+                "UPDATE memberships SET role = $1 WHERE room_id = $2 AND role = $3 RETURNING user_id",
+            )
+            .bind(Role::Moderator.as_str())
+            .bind(room)
+            .bind(Role::Owner.as_str())
+            .fetch_all(&mut *tx)
+            .await?;
+            changed.extend(owners);
         }
         sqlx::query("UPDATE memberships SET role = $1 WHERE room_id = $2 AND user_id = $3")
             .bind(role.as_str())
@@ -329,7 +359,16 @@ impl Store {
             .bind(account)
             .execute(&mut *tx)
             .await?;
+        if let Some(audit) = audit {
+            super::audit::record(&mut tx, audit).await?;
+        }
+        for &one in &changed {
+            super::changes::record(&mut tx, room, None, Some(one)).await?;
+        }
         tx.commit().await?;
+        for one in changed {
+            self.forget_change(room, None, Some(one));
+        }
         Ok(RoleSet::Yes)
     }
 
@@ -339,21 +378,29 @@ impl Store {
         &self,
         room: &RoomMeta,
         settings: &RoomSettings,
+        audit: super::audit::Audit<'_>,
     ) -> Result<(), StoreError> {
-        let mut conn = self.writer.acquire().await?;
+        let mut tx = self.writer.begin().await?;
         sqlx::query(
             "UPDATE rooms SET topic = COALESCE($1, topic), \
              accounts_only = COALESCE($2, accounts_only), \
-             invites_by = COALESCE($3, invites_by), archived = COALESCE($4, archived) \
-             WHERE id = $5",
+             invites_by = COALESCE($3, invites_by), archived = COALESCE($4, archived), \
+             slow_seconds = COALESCE($5, slow_seconds), locked = COALESCE($6, locked) \
+             WHERE id = $7",
         )
         .bind(settings.topic.as_ref().map(|t| t.as_str().to_owned()))
         .bind(settings.accounts_only.map(i64::from))
         .bind(settings.invites_by.map(|i| i.as_str().to_owned()))
         .bind(settings.archived.map(i64::from))
+        .bind(settings.slow_seconds.map(i64::from))
+        .bind(settings.locked.map(i64::from))
         .bind(room.id)
-        .execute(&mut *conn)
+        .execute(&mut *tx)
         .await?;
+        super::audit::record(&mut tx, audit).await?;
+        super::changes::record(&mut tx, room.id, Some(&room.name), None).await?;
+        tx.commit().await?;
+        let mut conn = self.writer.acquire().await?;
         self.refresh(&mut conn, &room.name).await?;
         Ok(())
     }
@@ -363,7 +410,7 @@ impl Store {
     pub async fn room_info(&self, room: i64) -> Result<Option<RoomInfo>, StoreError> {
         let row = sqlx::query(
             "SELECT r.id, r.name, r.kind, r.topic, u.username AS creator, r.created_at, r.archived, \
-             r.accounts_only, r.invites_by, \
+             r.accounts_only, r.invites_by, r.slow_seconds, r.locked, \
              (SELECT COUNT(*) FROM memberships m WHERE m.room_id = r.id) AS members \
              FROM rooms r LEFT JOIN users u ON u.id = r.creator_id WHERE r.id = $1",
         )
@@ -384,6 +431,8 @@ impl Store {
             archived: meta.archived,
             accounts_only: meta.accounts_only,
             invites_by: meta.invites_by,
+            slow_seconds: meta.slow_seconds,
+            locked: meta.locked,
             role: None,
         }))
     }
@@ -473,15 +522,6 @@ impl Store {
             .collect())
     }
 
-    /// Whether `account` is a server admin.
-    pub async fn is_admin(&self, account: i64) -> Result<bool, StoreError> {
-        let admin: Option<i64> = sqlx::query_scalar("SELECT admin FROM users WHERE id = $1")
-            .bind(account)
-            .fetch_optional(&self.reader)
-            .await?;
-        Ok(admin.is_some_and(|a| a != 0))
-    }
-
     /// Makes the account named `name` (any case) a server admin (`huddle
     /// admin grant`); `None` when no account has that name.
     pub async fn grant_admin(&self, name: &Username) -> Result<Option<User>, StoreError> {
@@ -490,15 +530,22 @@ impl Store {
                 .bind(names::key(name.as_str()))
                 .fetch_optional(&self.writer)
                 .await?;
-        row.map(|r| {
-            let username: String = r.try_get("username")?;
-            Ok(User {
-                id: r.try_get("id")?,
-                username: Username::parse(&username)
-                    .map_err(|e| StoreError::Failed(e.to_string()))?,
+        let user = row
+            .map(|r| {
+                let username: String = r.try_get("username")?;
+                Ok::<_, StoreError>(User {
+                    id: r.try_get("id")?,
+                    username: Username::parse(&username)
+                        .map_err(|e| StoreError::Failed(e.to_string()))?,
+                })
             })
-        })
-        .transpose()
+            .transpose()?;
+        if let Some(user) = &user {
+            // Room 0 is no room: the change is the account's admin flag,
+            // which every running node drops from its cache.
+            self.changed(0, None, Some(user.id)).await?;
+        }
+        Ok(user)
     }
 }
 
@@ -560,8 +607,13 @@ async fn is_member(
     Ok(row.is_some())
 }
 
-const INSERT_MEMBER_BY_ID: &str = "INSERT INTO memberships (room_id, user_id, role, joined_at) \
+/// A membership, unless the account belongs to too many rooms or is
+/// banned from this one.
+pub(super) const INSERT_MEMBER_BY_ID: &str =
+    "INSERT INTO memberships (room_id, user_id, role, joined_at) \
      SELECT $1, $2, $3, $4 WHERE (SELECT COUNT(*) FROM memberships WHERE user_id = $5) < $6 \
+     AND NOT EXISTS (SELECT 1 FROM room_sanctions WHERE room_id = $7 AND user_id = $8 \
+     AND kind = 'ban' AND (until_ms IS NULL OR until_ms > $9)) \
      ON CONFLICT DO NOTHING";
 
 fn meta_of(row: &AnyRow) -> Result<RoomMeta, StoreError> {
@@ -570,6 +622,8 @@ fn meta_of(row: &AnyRow) -> Result<RoomMeta, StoreError> {
     let invites_by: String = row.try_get("invites_by")?;
     let archived: i64 = row.try_get("archived")?;
     let accounts_only: i64 = row.try_get("accounts_only")?;
+    let slow_seconds: i64 = row.try_get("slow_seconds")?;
+    let locked: i64 = row.try_get("locked")?;
     let bad = |what: &str| StoreError::Failed(format!("room {name} has a bad {what}"));
     Ok(RoomMeta {
         id: row.try_get("id")?,
@@ -578,6 +632,8 @@ fn meta_of(row: &AnyRow) -> Result<RoomMeta, StoreError> {
         archived: archived != 0,
         accounts_only: accounts_only != 0,
         invites_by: InvitesBy::from_name(&invites_by).ok_or_else(|| bad("invites_by"))?,
+        slow_seconds: u32::try_from(slow_seconds).map_err(|_| bad("slow_seconds"))?,
+        locked: locked != 0,
     })
 }
 
@@ -587,7 +643,7 @@ fn topic_of(row: &AnyRow) -> Result<Topic, StoreError> {
 }
 
 /// `text` with LIKE's wildcards (and the escape character) escaped by `\`.
-fn like_escaped(text: &str) -> String {
+pub(super) fn like_escaped(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if matches!(c, '\\' | '%' | '_') {

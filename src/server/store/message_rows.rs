@@ -16,7 +16,8 @@ pub(super) async fn select_by_client_id(
     client_id: &str,
 ) -> Result<Option<StoredMessage>, StoreError> {
     let row = sqlx::query(
-        "SELECT m.id, m.seq, m.username, m.body, m.created_at, m.client_id, r.name AS room \
+        "SELECT m.id, m.seq, m.username, m.body, m.created_at, m.client_id, m.deleted_at, \
+         r.name AS room \
          FROM messages m JOIN rooms r ON r.id = m.room_id \
          WHERE m.room_id = $1 AND m.author_key = $2 AND m.client_id = $3",
     )
@@ -37,15 +38,21 @@ pub(super) fn message_from_row(r: &AnyRow, room: &RoomName) -> Result<StoredMess
     let decode = |e: crate::protocol::NameError| sqlx::Error::Decode(e.into());
     let username: String = r.try_get("username")?;
     let body: String = r.try_get("body")?;
+    let deleted = r.try_get::<Option<String>, _>("deleted_at")?.is_some();
+    let message = match deleted {
+        true => MessageText::tombstone(),
+        false => MessageText::parse(&body).map_err(decode)?,
+    };
     Ok(StoredMessage {
         id: r.try_get("id")?,
         seq: r.try_get("seq")?,
         room: room.clone(),
         username: Username::parse(&username).map_err(decode)?,
-        message: MessageText::parse(&body).map_err(decode)?,
+        message,
         timestamp: Timestamp(r.try_get("created_at")?),
         client_id: r
             .try_get::<Option<String>, _>("client_id")?
             .and_then(|c| ClientMessageId::parse(&c).ok()),
+        deleted,
     })
 }

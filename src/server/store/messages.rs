@@ -13,7 +13,7 @@ use crate::protocol::{MessageText, RoomName, Username};
 /// The start of every history query; `concat!` keeps the SQL static.
 macro_rules! page_query {
     () => {
-        "SELECT m.id, m.seq, m.username, m.body, m.created_at, m.client_id \
+        "SELECT m.id, m.seq, m.username, m.body, m.created_at, m.client_id, m.deleted_at \
          FROM messages m JOIN rooms r ON r.id = m.room_id WHERE r.name = $1"
     };
 }

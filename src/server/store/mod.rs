@@ -7,7 +7,7 @@
 //! mapping beside them: `accounts` (users), `sessions`, `rooms` (a room's
 //! row as the message writer makes it), `membership` (rooms' kinds and
 //! settings, memberships and roles, the directory, server admins),
-//! `messages` (room history), `direct` (direct messages), `board`
+//! `invites` (invite links to rooms), `messages` (room history), `direct` (direct messages), `board`
 //! (whiteboards). Beneath them: `backend` (which
 //! database, its pools, settings and migrations), `writer` (the
 //! group-commit writer of room messages, and `room_ids`, its cache),
@@ -19,27 +19,37 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 mod accounts;
+mod audit;
 mod backend;
 mod board;
+mod changes;
 mod direct;
 mod housekeeping;
+mod invites;
 mod membership;
 mod message_rows;
 mod messages;
+mod moderation;
 mod page;
 mod room_ids;
 mod rooms;
 mod sessions;
+mod standing;
 #[cfg(test)]
 pub(crate) mod test_db;
 mod writer;
 
 pub use accounts::{NameClash, User};
+pub use audit::Audit;
 pub use backend::{SqliteSynchronous, StoreOptions};
 pub use board::{BoardApplied, BoardClient, BoardLimits, BoardUsage};
+pub use changes::RoomChange;
 pub use housekeeping::HOUSEKEEPING_EVERY;
+pub use invites::{Accepted, LinkMade, MadeLink, NewInviteLink, Revoked};
 pub use membership::{Added, Created, Entered, NewRoom, RoleSet};
+pub use moderation::{DeletedMessage, SanctionKind};
 pub use room_ids::RoomMeta;
+pub use standing::{now_ms, Standing, Until};
 
 use backend::{checkpoints, Backend, Pools};
 use writer::AppendJob;
@@ -144,6 +154,13 @@ pub struct Store {
     board_limits: BoardLimits,
     /// What rooms are (kind, flags), for the guards: see `membership.rs`.
     metas: std::sync::Arc<room_ids::RoomMetas>,
+    /// Accounts' standings in rooms, for the guards: see `standing.rs`.
+    standings: std::sync::Arc<standing::Standings>,
+    /// Whether accounts are server admins: see `standing.rs`.
+    admins: std::sync::Arc<standing::Admins>,
+    /// Counts the rooms changed or deleted, for the message writer's cache
+    /// of room ids (see `writer::start`).
+    changed_rooms: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl std::fmt::Debug for Store {
@@ -168,7 +185,8 @@ impl Store {
             writer,
         } = backend::open(url, options).await?;
         accounts::fill_name_keys(&writer).await?;
-        let appends = writer::start(backend, writer.clone());
+        let changed_rooms = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let appends = writer::start(backend, writer.clone(), changed_rooms.clone());
         if backend == Backend::Sqlite {
             tokio::spawn(checkpoints(reader.clone(), writer.clone()));
         }
@@ -178,6 +196,9 @@ impl Store {
             appends,
             board_limits: BoardLimits::DEFAULT,
             metas: Default::default(),
+            standings: Default::default(),
+            admins: Default::default(),
+            changed_rooms,
         })
     }
 

@@ -61,6 +61,10 @@ pub struct RoomMeta {
     pub archived: bool,
     pub accounts_only: bool,
     pub invites_by: InvitesBy,
+    /// Slow mode: seconds between two posts of a member (0: off).
+    pub slow_seconds: u32,
+    /// Only moderators may post.
+    pub locked: bool,
 }
 
 /// The store's cache of [`RoomMeta`]s, by name, least recently used going
@@ -111,6 +115,8 @@ mod tests {
             archived: false,
             accounts_only: false,
             invites_by: InvitesBy::Members,
+            slow_seconds: 0,
+            locked: false,
         };
         let metas = RoomMetas::default();
         for i in 0..=CACHED_ROOMS {

@@ -1,5 +1,19 @@
 use super::*;
+use crate::protocol::moderation::AuditAction;
 use crate::server::store::test_db::{name, room, text, ts, x};
+use crate::server::store::Audit;
+
+/// An audit entry for a settings change of `meta` by `actor`.
+fn audit_of(meta: &RoomMeta, actor: i64) -> Audit<'_> {
+    Audit {
+        actor,
+        action: AuditAction::Settings,
+        room: Some((meta.id, &meta.name)),
+        target: None,
+        reason: None,
+        detail: String::new(),
+    }
+}
 
 fn new_room<'a>(name: &'a RoomName, kind: RoomKind, topic: &'a Topic, by: i64) -> NewRoom<'a> {
     NewRoom {
@@ -155,21 +169,21 @@ async fn members_are_added_once_and_roles_keep_one_owner(s: Store) {
     assert_eq!(s.add_member(id, ann.id).await.unwrap(), Added::Already);
     assert_eq!(s.role_of(id, ann.id).await.unwrap(), Some(Role::Owner));
     assert_eq!(
-        s.set_role(id, cat.id, Role::Moderator).await.unwrap(),
+        s.set_role(id, cat.id, Role::Moderator, None).await.unwrap(),
         RoleSet::NotMember
     );
     assert_eq!(
-        s.set_role(id, bob.id, Role::Moderator).await.unwrap(),
+        s.set_role(id, bob.id, Role::Moderator, None).await.unwrap(),
         RoleSet::Yes
     );
     assert_eq!(s.role_of(id, bob.id).await.unwrap(), Some(Role::Moderator));
     // The owner stays until it hands over.
     assert_eq!(
-        s.set_role(id, ann.id, Role::Member).await.unwrap(),
+        s.set_role(id, ann.id, Role::Member, None).await.unwrap(),
         RoleSet::KeepsOwner
     );
     assert_eq!(
-        s.set_role(id, bob.id, Role::Owner).await.unwrap(),
+        s.set_role(id, bob.id, Role::Owner, None).await.unwrap(),
         RoleSet::Yes
     );
     assert_eq!(s.role_of(id, bob.id).await.unwrap(), Some(Role::Owner));
@@ -207,7 +221,9 @@ async fn settings_change_and_the_cache_follows(s: Store) {
         invites_by: Some(InvitesBy::Moderators),
         ..RoomSettings::of(room("dev"))
     };
-    s.change_settings(&meta, &settings).await.unwrap();
+    s.change_settings(&meta, &settings, audit_of(&meta, ann.id))
+        .await
+        .unwrap();
     let now = s.room_meta(&room("dev")).await.unwrap().unwrap();
     assert!(now.archived);
     assert!(!now.accounts_only, "what was not given stays");
@@ -220,7 +236,9 @@ async fn settings_change_and_the_cache_follows(s: Store) {
         archived: Some(false),
         ..RoomSettings::of(room("dev"))
     };
-    s.change_settings(&now, &only).await.unwrap();
+    s.change_settings(&now, &only, audit_of(&now, ann.id))
+        .await
+        .unwrap();
     let now = s.room_meta(&room("dev")).await.unwrap().unwrap();
     assert!(now.accounts_only && !now.archived);
 }
@@ -244,7 +262,9 @@ async fn the_directory_lists_public_rooms_by_members_and_searches(s: Store) {
         archived: Some(true),
         ..RoomSettings::of(room("dev"))
     };
-    s.change_settings(&old, &archive).await.unwrap();
+    s.change_settings(&old, &archive, audit_of(&old, ann.id))
+        .await
+        .unwrap();
     let all = s.directory(None, 50).await.unwrap();
     let listed: Vec<(&str, u64)> = all.iter().map(|e| (e.room.as_str(), e.members)).collect();
     assert_eq!(

@@ -18,6 +18,8 @@ use crate::protocol::{MessageText, RoomName, Username};
 use postgres::store_batch;
 use sqlite::{store_batch_sqlite, SqliteScripts};
 use sqlx::AnyPool;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
 /// One message waiting for the writer task (`id` and `seq` not yet set).
@@ -51,6 +53,7 @@ impl AppendJob {
                 message: body.clone(),
                 timestamp: timestamp.clone(),
                 client_id: client_id.cloned(),
+                deleted: false,
             },
             user_id: by.account(),
             author_key: by.key(),
@@ -65,18 +68,37 @@ const MAX_BATCH: usize = 256;
 
 /// Starts a store's writer task on `writer`: it stores the jobs sent to
 /// the returned sender, and ends once every clone of it is dropped.
-pub(super) fn start(backend: Backend, writer: AnyPool) -> mpsc::Sender<AppendJob> {
+pub(super) fn start(
+    backend: Backend,
+    writer: AnyPool,
+    changed_rooms: Arc<AtomicU64>,
+) -> mpsc::Sender<AppendJob> {
     let (appends, jobs) = mpsc::channel(4 * MAX_BATCH);
-    tokio::spawn(write_appends(backend, writer, jobs));
+    tokio::spawn(write_appends(backend, writer, jobs, changed_rooms));
     appends
 }
 
 /// The writer task: batches of appends, one transaction each.
-async fn write_appends(backend: Backend, writer: AnyPool, mut jobs: mpsc::Receiver<AppendJob>) {
+/// `changed_rooms` counts the rooms changed or deleted (see
+/// `Store::forget_change`): when it moved since the last batch, the room
+/// ids this task cached are dropped, so that no message goes to the id of
+/// a deleted room.
+async fn write_appends(
+    backend: Backend,
+    writer: AnyPool,
+    mut jobs: mpsc::Receiver<AppendJob>,
+    changed_rooms: Arc<AtomicU64>,
+) {
     let mut rooms = RoomIds::default();
     let mut scripts = SqliteScripts::default();
     let mut batch = Vec::with_capacity(MAX_BATCH);
+    let mut seen = changed_rooms.load(Ordering::Acquire);
     while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let now = changed_rooms.load(Ordering::Acquire);
+        if now != seen {
+            rooms.clear();
+            seen = now;
+        }
         let started = std::time::Instant::now();
         let stored = match backend {
             Backend::Sqlite => store_batch_sqlite(&writer, &mut rooms, &mut scripts, &batch).await,

@@ -11,40 +11,47 @@
 //! - [`Token`]: the payload carries a valid login token of an open session
 //!   (`protected-message`, answered with `exception` as in the tutorial).
 //!
-//! Rooms (issue #14), for the events that name one ([`InRoom`]); what a
-//! socket may do in a room is worked out in `access.rs`:
+//! Rooms (issue #14), for the events that name one ([`InRoom`], in
+//! `rooms.rs`); how a socket stands in a room is worked out in
+//! `access.rs`:
 //!
 //! - [`Signed`]: logged in (a room event only an account may send).
-//! - [`Entrant`]: may enter the room (`join-room`): a public room or a new
-//!   name, or a private room it belongs to.
-//! - [`Reader`]: may read the room: a public one, or a private one it
-//!   belongs to (or a server admin).
+//! - [`Entrant`]: may enter the room (`join-room`): a public room it is
+//!   not banned from or a new name, or a private room it belongs to.
+//! - [`Reader`]: may read the room: a public one it is not banned from, or
+//!   a private one it belongs to (or a server admin).
 //! - [`Writer`]: may post there: a reader, the room not archived, not a
-//!   guest in a room for accounts only (`send-message` of a new name makes
-//!   a public room, as in the tutorial).
-//! - [`Inviter`]: may invite (a member, or a moderator when the room says).
+//!   guest in a room for accounts only, not muted, the room not locked (or
+//!   a moderator), and in slow mode its turn has come (`send-message` of
+//!   a new name makes a public room, as in the tutorial).
+//! - [`Inviter`]: may invite (a member, or a moderator when the room says),
+//!   by name or by making invite links.
 //! - [`Moderator`], [`Owner`]: holds that role in the room, or is a
 //!   server admin.
+//! - `LinkKeeper` (in `invites.rs`, the one event that needs it):
+//!   `revoke-invite-link` by a moderator, or by the link's creator.
+//!
+//! Moderation (in `moderation.rs`):
+//!
+//! - [`Sanctioner`]: a moderator of the room acting on an account below
+//!   it (`remove-member`, `ban`, `mute`, `unban`, `unmute`).
+//! - [`Deleter`]: the author of the message, or a moderator of its room.
+//! - [`Admin`]: a server admin.
+//! - [`AuditReader`]: a room's moderator, or for the whole log an admin.
 //!
 //! A room a socket may not read, or that does not exist, is refused with
-//! one text ([`no_such_room`]), so that a private room's existence does
-//! not leak.
+//! one text (`rooms::no_such_room`), so that a private room's existence
+//! does not leak.
 
-use super::access::{self, may_read, rank};
 use super::pipeline::{Ctx, Guard};
 use super::rooms::OpenBoards;
 use crate::protocol::ack::texts;
-use crate::protocol::board::{BoardCursor, BoardDraw, BoardJoin, BoardOp};
-use crate::protocol::chat::{JoinRoom, SendMessage, TokenField};
-use crate::protocol::history::History;
-use crate::protocol::rooms::{
-    self, no_such_room, private_room, Invite, Role, RoomInfoRequest, RoomKind, RoomSettings,
-    SetRole, LOG_IN_FOR_ROOMS,
-};
+use crate::protocol::board::{BoardCursor, BoardDraw, BoardOp};
+use crate::protocol::chat::TokenField;
 use crate::protocol::{payload_object, ClientEvent, RoomName, Username};
 use crate::server::auth::identity::Identity;
 use crate::server::error::{Error, Internal};
-use crate::server::store::{RoomMeta, User};
+use crate::server::store::User;
 use serde_json::Value;
 use socketioxide::adapter::Adapter;
 use std::sync::Arc;
@@ -88,7 +95,7 @@ impl<A: Adapter, E: Sync> Guard<A, E> for Joined {
 }
 
 /// The socket's account, or `refusal` for a guest.
-fn logged_in<A: Adapter>(cx: &Ctx<A>, refusal: &str) -> Result<User, Error> {
+pub(super) fn logged_in<A: Adapter>(cx: &Ctx<A>, refusal: &str) -> Result<User, Error> {
     match Identity::of(&cx.socket) {
         Identity::User { id, username, .. } => Ok(User { id, username }),
         Identity::Guest => Err(Error::refused(refusal)),
@@ -270,232 +277,8 @@ impl<A: Adapter, E: ClientEvent + Sync> Guard<A, E> for Token {
     }
 }
 
-/// An event about one room: the room it names.
-pub trait InRoom {
-    /// Whether the event makes a public room of a name no room has
-    /// (`join-room`, `send-message`, as in the tutorial). Such an event
-    /// cannot hide that a private room has the name; the others can.
-    const MAKES_ROOM: bool = false;
+mod moderation;
+mod rooms;
 
-    /// What the client is told when the room cannot be looked up (the
-    /// database is down).
-    const UNAVAILABLE: &'static str = texts::TRY_AGAIN;
-
-    fn room(&self) -> &RoomName;
-}
-
-macro_rules! in_room {
-    ($($event:ty),*) => {$(
-        impl InRoom for $event {
-            fn room(&self) -> &RoomName {
-                &self.room
-            }
-        }
-    )*};
-}
-
-impl InRoom for SendMessage {
-    const MAKES_ROOM: bool = true;
-    const UNAVAILABLE: &'static str = texts::NOT_STORED;
-
-    fn room(&self) -> &RoomName {
-        &self.room
-    }
-}
-
-impl InRoom for JoinRoom {
-    const MAKES_ROOM: bool = true;
-
-    fn room(&self) -> &RoomName {
-        &self.room
-    }
-}
-
-in_room!(
-    History,
-    BoardJoin,
-    BoardOp,
-    BoardDraw,
-    BoardCursor,
-    RoomInfoRequest,
-    Invite,
-    SetRole,
-    RoomSettings
-);
-
-/// A logged-in socket's account, for the room events only accounts may
-/// send (`create-room`, `my-rooms`, `invite`, `set-role`,
-/// `room-settings`); a guest is refused before the payload is read, so
-/// the refusal says nothing of the room it names.
-pub struct Signed(pub User);
-
-impl<A: Adapter, E: Sync> Guard<A, E> for Signed {
-    type Before = User;
-
-    fn before(cx: &Ctx<A>, _: Option<&Value>) -> Result<User, Error> {
-        logged_in(cx, LOG_IN_FOR_ROOMS)
-    }
-
-    async fn admit(me: User, _: &Ctx<A>, _: &E) -> Result<Self, Error> {
-        Ok(Signed(me))
-    }
-}
-
-/// The room the event names, which the socket may read: public, or
-/// private and its account belongs to it (or is a server admin). Else,
-/// and when there is no such room, [`no_such_room`].
-pub struct Reader(pub RoomMeta);
-
-impl<A: Adapter, E: InRoom + Sync> Guard<A, E> for Reader {
-    type Before = ();
-
-    fn before(_: &Ctx<A>, _: Option<&Value>) -> Result<(), Error> {
-        Ok(())
-    }
-
-    async fn admit(_: (), cx: &Ctx<A>, event: &E) -> Result<Self, Error> {
-        let room = event.room();
-        match access::meta(cx, room, E::UNAVAILABLE).await? {
-            Some(meta) if may_read(cx, &meta).await? => Ok(Reader(meta)),
-            _ => Err(Error::refused(no_such_room(room))),
-        }
-    }
-}
-
-/// `join-room`: a room the socket may enter: a new name (the handler makes
-/// it a public room), a public room, or a private room it may read. A
-/// private room it may not read is refused with [`private_room`]: here its
-/// existence cannot be hidden, since the same name would otherwise make a
-/// public room. Gives what the room is, if it exists.
-pub struct Entrant(pub Option<RoomMeta>);
-
-impl<A: Adapter, E: InRoom + Sync> Guard<A, E> for Entrant {
-    type Before = ();
-
-    fn before(_: &Ctx<A>, _: Option<&Value>) -> Result<(), Error> {
-        Ok(())
-    }
-
-    async fn admit(_: (), cx: &Ctx<A>, event: &E) -> Result<Self, Error> {
-        let room = event.room();
-        match access::meta(cx, room, E::UNAVAILABLE).await? {
-            Some(meta) if !may_read(cx, &meta).await? => Err(Error::refused(private_room(room))),
-            meta => Ok(Entrant(meta)),
-        }
-    }
-}
-
-/// A room the socket may post in: it may read it, the room is not
-/// archived, and a guest is not posting in a room for accounts only. For
-/// an event that makes a room ([`InRoom::MAKES_ROOM`]: `send-message`) a
-/// name no room has passes (`None`: the message makes the public room, as
-/// in the tutorial), and a private room it may not read is refused with
-/// [`private_room`]; for the others (the board's) both are
-/// [`no_such_room`].
-pub struct Writer(pub Option<RoomMeta>);
-
-impl<A: Adapter, E: InRoom + Sync> Guard<A, E> for Writer {
-    type Before = ();
-
-    fn before(_: &Ctx<A>, _: Option<&Value>) -> Result<(), Error> {
-        Ok(())
-    }
-
-    async fn admit(_: (), cx: &Ctx<A>, event: &E) -> Result<Self, Error> {
-        let room = event.room();
-        let unseen = || match E::MAKES_ROOM {
-            true => Error::refused(private_room(room)),
-            false => Error::refused(no_such_room(room)),
-        };
-        let Some(meta) = access::meta(cx, room, E::UNAVAILABLE).await? else {
-            return match E::MAKES_ROOM {
-                true => Ok(Writer(None)),
-                false => Err(unseen()),
-            };
-        };
-        if !may_read(cx, &meta).await? {
-            return Err(unseen());
-        }
-        if meta.archived {
-            return Err(Error::refused(rooms::archived(room)));
-        }
-        if meta.accounts_only && Identity::of(&cx.socket).user_id().is_none() {
-            return Err(Error::refused(rooms::accounts_only(room)));
-        }
-        Ok(Writer(Some(meta)))
-    }
-}
-
-/// The room the event names, in which the socket's account has at least
-/// `least` (a server admin has an owner's powers everywhere). One it may
-/// not read, or none, is [`no_such_room`]; one it may read without the
-/// role, [`rooms::needs_role`].
-async fn ranked<A: Adapter>(cx: &Ctx<A>, room: &RoomName, least: Role) -> Result<RoomMeta, Error> {
-    let Some(meta) = access::meta(cx, room, texts::TRY_AGAIN).await? else {
-        return Err(Error::refused(no_such_room(room)));
-    };
-    let role = rank(cx, &meta).await?;
-    if role.is_none() && meta.kind == RoomKind::Private {
-        return Err(Error::refused(no_such_room(room)));
-    }
-    if role.is_none_or(|r| r < least) {
-        return Err(Error::refused(rooms::needs_role(room, least)));
-    }
-    Ok(meta)
-}
-
-/// A room in which the socket's account may invite: a member (or, when
-/// the room says so, a moderator) of it, or a server admin.
-pub struct Inviter(pub RoomMeta);
-
-impl<A: Adapter, E: InRoom + Sync> Guard<A, E> for Inviter {
-    type Before = ();
-
-    fn before(_: &Ctx<A>, _: Option<&Value>) -> Result<(), Error> {
-        Ok(())
-    }
-
-    async fn admit(_: (), cx: &Ctx<A>, event: &E) -> Result<Self, Error> {
-        let room = event.room();
-        // What the room asks is known only once it is found; a room the
-        // socket may not see says nothing more than `no_such_room`.
-        let least = match access::meta(cx, room, E::UNAVAILABLE).await? {
-            Some(meta) => meta.invites_by.least(),
-            None => Role::Member,
-        };
-        ranked(cx, room, least).await.map(Inviter)
-    }
-}
-
-/// A room of which the socket's account is a moderator (or its owner, or
-/// a server admin).
-pub struct Moderator(pub RoomMeta);
-
-impl<A: Adapter, E: InRoom + Sync> Guard<A, E> for Moderator {
-    type Before = ();
-
-    fn before(_: &Ctx<A>, _: Option<&Value>) -> Result<(), Error> {
-        Ok(())
-    }
-
-    async fn admit(_: (), cx: &Ctx<A>, event: &E) -> Result<Self, Error> {
-        ranked(cx, event.room(), Role::Moderator)
-            .await
-            .map(Moderator)
-    }
-}
-
-/// A room of which the socket's account is the owner (or a server admin).
-pub struct Owner(pub RoomMeta);
-
-impl<A: Adapter, E: InRoom + Sync> Guard<A, E> for Owner {
-    type Before = ();
-
-    fn before(_: &Ctx<A>, _: Option<&Value>) -> Result<(), Error> {
-        Ok(())
-    }
-
-    async fn admit(_: (), cx: &Ctx<A>, event: &E) -> Result<Self, Error> {
-        ranked(cx, event.room(), Role::Owner).await.map(Owner)
-    }
-}
+pub use moderation::{account_named, Admin, AuditReader, Deleter, Sanctioner, Targets};
+pub use rooms::{Entrant, InRoom, Inviter, Moderator, Owner, Reader, Signed, Writer};
