@@ -4,21 +4,23 @@
 
 use super::alerts::Alerts;
 use super::board::Board;
-use super::composer::Composer;
 use super::connection_banner::ConnectionBanner;
 use super::login_form::LoginForm;
 use super::message_list::MessageList;
 use super::room_list::RoomList;
 use super::room_notices::RoomNotices;
 use super::room_settings::RoomSettingsDialog;
+use super::room_state::Hold;
 use super::state::{ChatState, View};
 use super::sync::board::BoardState;
 use super::sync::history::load_what_is_shown;
+use super::sync::moderation::follow_moderation;
 use super::sync::reconnect::resend_on_connect;
-use super::sync::rooms::follow_rooms;
+use super::sync::rooms::{follow_current_room, follow_rooms};
 use super::sync::saved_login;
 use super::sync::session::{follow_the_session, join_account, sign_out};
 use super::user_list::UserList;
+use super::write_area::WriteArea;
 use crate::client::{http, Client};
 use crate::protocol::{chat, notifications};
 use leptos::prelude::*;
@@ -45,10 +47,17 @@ pub fn ChatPage() -> impl IntoView {
     // while the messages are shown, which would rebuild them).
     let board_shown = Memo::new(move |_| board_room().filter(|_| show_board.get()));
     let settings_open = RwSignal::new(false);
-    let has_settings = move || board_room().is_some_and(|room| !room.is_general());
+    // Not for general (nothing to set), nor for a room one was removed from.
+    let has_settings = move || {
+        board_room().is_some_and(|room| {
+            !room.is_general() && !matches!(state.room_state.hold(&room), Some(Hold::Removed(_)))
+        })
+    };
     resend_on_connect(state);
     follow_the_session(state);
     follow_rooms(state);
+    follow_moderation(state);
+    follow_current_room(state);
     load_what_is_shown(state);
     // After hydration: a saved login joins at once.
     Effect::new(move |_| {
@@ -128,7 +137,7 @@ pub fn ChatPage() -> impl IntoView {
                         </Show>
                         {move || match board_shown.get() {
                             Some(room) => view! { <Board room/> }.into_any(),
-                            None => view! { <MessageList/><Composer/> }.into_any(),
+                            None => view! { <MessageList/><WriteArea/> }.into_any(),
                         }}
                     </section>
                     <UserList/>

@@ -2,7 +2,9 @@
 //! send shows why and gives the text back.
 
 use super::state::{ChatState, View};
+use super::sync::moderation::{after_refusal, after_send};
 use super::text::capitalise;
+use super::write_area::slow_countdown;
 use crate::client::{new_client_message_id, EmitError};
 use crate::protocol::chat::SendMessage;
 use crate::protocol::direct::SendDm;
@@ -60,9 +62,11 @@ pub fn Composer() -> impl IntoView {
     // Set while the server's rate limit holds sends back: the button is
     // disabled until the wait it named is over.
     let held = RwSignal::new(false);
+    // Slow mode: seconds until the room shown takes this page's next message.
+    let wait = slow_countdown(state);
 
     let send = move || {
-        if held.get_untracked() {
+        if held.get_untracked() || wait.get_untracked() > 0 {
             return;
         }
         let raw = text.get_untracked();
@@ -78,6 +82,10 @@ pub fn Composer() -> impl IntoView {
         let client_id = new_client_message_id();
         let has_id = client_id.is_some();
         let view = state.current.get_untracked();
+        let room = match &view {
+            View::Room(room) => Some(room.clone()),
+            View::Dm(_) => None,
+        };
         spawn_local(async move {
             let result = match view {
                 View::Room(room) => {
@@ -97,6 +105,11 @@ pub fn Composer() -> impl IntoView {
                     send_with_retries(state, &send, has_id).await
                 }
             };
+            match (&result, &room) {
+                (Ok(()), Some(room)) => after_send(state, room),
+                (Err(EmitError::Refused(text)), Some(room)) => after_refusal(state, room, text),
+                _ => {}
+            }
             if let Err(e) = result {
                 let shown = format!("Not sent: {e}");
                 if let EmitError::RateLimited(ms) = e {
@@ -134,6 +147,12 @@ pub fn Composer() -> impl IntoView {
                     {move || error.get().unwrap_or_default()}
                 </p>
             </Show>
+            <Show when=move || { wait.get() > 0 }>
+                // A timer: its count is not read out on every tick.
+                <p class="field-note" role="timer" data-testid="slow-wait">
+                    {move || format!("Slow mode: you can send again in {} s", wait.get())}
+                </p>
+            </Show>
             <div class="composer-row">
                 <textarea
                     data-testid="composer"
@@ -153,8 +172,10 @@ pub fn Composer() -> impl IntoView {
                 <button
                     type="submit"
                     data-testid="send"
-                    disabled=move || held.get()
-                    title=move || held.get().then_some("Wait: sending too fast")
+                    disabled=move || { held.get() || wait.get() > 0 }
+                    title=move || {
+                        (held.get() || wait.get() > 0).then_some("Wait: sending too fast")
+                    }
                 >
                     "Send"
                 </button>

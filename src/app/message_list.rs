@@ -73,7 +73,7 @@ pub fn MessageList() -> impl IntoView {
                                 <div class="meta">
                                     <span class="author">{username.to_string()}</span>
                                     <time datetime=timestamp.0.clone()>{local_time(&timestamp)}</time>
-                                    <MessageActions id deleted/>
+                                    <MessageActions id deleted mine/>
                                 </div>
                                 {if deleted {
                                     view! {

@@ -13,10 +13,13 @@
 //! - `login_form`, `room_list`, `message_list`, `composer`, `user_list`,
 //!   `connection_banner`, `alerts`: the widgets.
 //! - Rooms (issue #14): `room_state` (kinds, roles, notices),
-//!   `room_directory`, `create_room`, `room_settings` and `room_members`
-//!   (dialogs, on `dialog`'s `Modal`), `room_notices`.
+//!   `room_directory`, `create_room`, `room_settings`, `room_options`, `room_members`,
+//!   `member_row`, `audit_log` (dialogs, on `dialog`'s `Modal`),
+//!   `room_notices`, `message_actions` (a moderator's delete),
+//!   `write_area` (the composer, or why one may not write; slow mode).
 
 mod alerts;
+mod audit_log;
 mod board;
 mod board_canvas;
 mod chat_page;
@@ -25,18 +28,21 @@ mod connection_banner;
 mod create_room;
 mod dialog;
 mod login_form;
+mod member_row;
 mod message_actions;
 mod message_list;
 mod room_directory;
 mod room_list;
 mod room_members;
 mod room_notices;
+mod room_options;
 mod room_settings;
 mod room_state;
 mod state;
 mod sync;
 mod text;
 mod user_list;
+mod write_area;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Meta, MetaTags, Stylesheet, Title};

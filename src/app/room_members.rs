@@ -1,23 +1,82 @@
-//! A room's people in its settings: invite an account by name (members,
-//! or only moderators if the room says so), and, for the owner, name
-//! moderators and hand the room over.
+//! A room's people in its settings: the members with their roles (and
+//! mutes), inviting an account by name (members, or only moderators if
+//! the room says so); each member's row (`member_row.rs`) has what the
+//! viewer may do to them.
 
+use super::member_row::MemberRow;
 use super::room_settings::{at_least, field, Progress, ProgressLine};
 use super::state::ChatState;
-use super::sync::rooms::{invite, room_info, set_role};
+use super::sync::moderation::room_members;
+use super::sync::rooms::{invite, room_info};
 use super::text::capitalise;
 use crate::protocol::limits::MAX_USERNAME_CHARS;
+use crate::protocol::moderation::MemberEntry;
 use crate::protocol::rooms::{Role, RoomInfo};
-use crate::protocol::Username;
+use crate::protocol::{RoomName, Username};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+/// The loaded room's name.
+pub fn room_of(info: RwSignal<Option<RoomInfo>>) -> Option<RoomName> {
+    field(info, |i| Some(i.room.clone()))
+}
+
+/// The members as last loaded, and a way to load them again (after a
+/// change), with the room's info.
+#[derive(Clone, Copy)]
+pub struct Members {
+    pub list: RwSignal<Option<Vec<MemberEntry>>>,
+    pub total: RwSignal<u64>,
+    pub error: RwSignal<Option<String>>,
+    /// What the last change to a member came to.
+    pub progress: RwSignal<Progress>,
+    info: RwSignal<Option<RoomInfo>>,
+}
+
+impl Members {
+    fn new(info: RwSignal<Option<RoomInfo>>) -> Self {
+        Self {
+            list: RwSignal::new(None),
+            total: RwSignal::new(0),
+            error: RwSignal::new(None),
+            progress: RwSignal::new(Progress::Idle),
+            info,
+        }
+    }
+
+    /// Loads the members and the room's info again.
+    pub fn reload(self, state: ChatState) {
+        let Some(room) = room_of(self.info) else {
+            return;
+        };
+        spawn_local(async move {
+            match room_members(state, room.clone()).await {
+                Ok((list, total)) => {
+                    self.error.set(None);
+                    self.list.set(Some(list));
+                    self.total.set(total);
+                }
+                Err(e) => self
+                    .error
+                    .set(Some(format!("Could not list the members: {e}"))),
+            }
+            if let Ok(answer) = room_info(state, room).await {
+                self.info.set(Some(answer));
+            }
+        });
+    }
+}
+
 #[component]
 pub fn RoomMembers(info: RwSignal<Option<RoomInfo>>) -> impl IntoView {
+    let state = expect_context::<ChatState>();
+    let members = Members::new(info);
+    members.reload(state);
     let may_invite = move || {
         let least = field(info, |i| Some(i.invites_by.least())).unwrap_or(Role::Owner);
         at_least(info, least)
     };
+    let shown = move || members.list.with(|l| l.as_ref().map_or(0, Vec::len) as u64);
     view! {
         <section class="settings-section" aria-labelledby="members-title">
             <h3 id="members-title">"Members"</h3>
@@ -25,34 +84,33 @@ pub fn RoomMembers(info: RwSignal<Option<RoomInfo>>) -> impl IntoView {
                 when=may_invite
                 fallback=move || view! { <p class="field-note">"Only the room's moderators may invite."</p> }
             >
-                <InviteForm info/>
+                <InviteForm members/>
             </Show>
-            <Show when=move || at_least(info, Role::Owner)>
-                <RoleForm info/>
+            <Show when=move || members.error.with(Option::is_some)>
+                <p class="form-error" role="alert">{move || members.error.get().unwrap_or_default()}</p>
+            </Show>
+            <Show when=move || members.list.with(Option::is_none) && members.error.with(Option::is_none)>
+                <p class="field-note" role="status">"Loading the members…"</p>
+            </Show>
+            <ul class="members" data-testid="member-list">
+                <For
+                    each=move || members.list.get().unwrap_or_default()
+                    key=|m| (m.username.clone(), m.role, m.muted_until.clone())
+                    children=move |member| view! { <MemberRow member members info/> }
+                />
+            </ul>
+            <ProgressLine progress=members.progress testid="member-progress"/>
+            <Show when=move || { members.total.get() > shown() }>
+                <p class="field-note">
+                    {move || format!("…and {} more.", members.total.get() - shown())}
+                </p>
             </Show>
         </section>
     }
 }
 
-/// The room's name, once loaded.
-fn room_of(info: RwSignal<Option<RoomInfo>>) -> Option<crate::protocol::RoomName> {
-    field(info, |i| Some(i.room.clone()))
-}
-
-/// After a change the member count (and roles) may differ: reload.
-fn reload(state: ChatState, info: RwSignal<Option<RoomInfo>>) {
-    let Some(room) = room_of(info) else {
-        return;
-    };
-    spawn_local(async move {
-        if let Ok(answer) = room_info(state, room).await {
-            info.set(Some(answer));
-        }
-    });
-}
-
 #[component]
-fn InviteForm(info: RwSignal<Option<RoomInfo>>) -> impl IntoView {
+fn InviteForm(members: Members) -> impl IntoView {
     let state = expect_context::<ChatState>();
     let name = RwSignal::new(String::new());
     let progress = RwSignal::new(Progress::Idle);
@@ -65,7 +123,7 @@ fn InviteForm(info: RwSignal<Option<RoomInfo>>) -> impl IntoView {
             Ok(u) => u,
             Err(e) => return progress.set(Progress::Failed(capitalise(&e.to_string()))),
         };
-        let Some(room) = room_of(info) else {
+        let Some(room) = room_of(members.info) else {
             return;
         };
         progress.set(Progress::Busy);
@@ -74,7 +132,7 @@ fn InviteForm(info: RwSignal<Option<RoomInfo>>) -> impl IntoView {
                 Ok(said) => {
                     name.set(String::new());
                     progress.set(Progress::Done(format!("{said}.")));
-                    reload(state, info);
+                    members.reload(state);
                 }
                 Err(e) => progress.set(Progress::Failed(e.to_string())),
             }
@@ -89,7 +147,6 @@ fn InviteForm(info: RwSignal<Option<RoomInfo>>) -> impl IntoView {
                     data-testid="invite-name"
                     autocomplete="off"
                     maxlength=MAX_USERNAME_CHARS
-                    aria-describedby="invite-progress"
                     prop:value=move || name.get()
                     on:input=move |ev| name.set(event_target_value(&ev))
                 />
@@ -97,76 +154,7 @@ fn InviteForm(info: RwSignal<Option<RoomInfo>>) -> impl IntoView {
                     "Invite"
                 </button>
             </div>
-            <div id="invite-progress">
-                <ProgressLine progress testid="invite-progress"/>
-            </div>
-        </form>
-    }
-}
-
-/// The owner names a moderator, makes one a member again, or hands the
-/// room over (they become a moderator).
-#[component]
-fn RoleForm(info: RwSignal<Option<RoomInfo>>) -> impl IntoView {
-    let state = expect_context::<ChatState>();
-    let name = RwSignal::new(String::new());
-    let role = RwSignal::new(Role::Moderator);
-    let progress = RwSignal::new(Progress::Idle);
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        if progress.get_untracked() == Progress::Busy {
-            return;
-        }
-        let username = match Username::parse(&name.get_untracked()) {
-            Ok(u) => u,
-            Err(e) => return progress.set(Progress::Failed(capitalise(&e.to_string()))),
-        };
-        let Some(room) = room_of(info) else {
-            return;
-        };
-        let role = role.get_untracked();
-        progress.set(Progress::Busy);
-        spawn_local(async move {
-            match set_role(state, room, username, role).await {
-                Ok(said) => {
-                    progress.set(Progress::Done(format!("{said}.")));
-                    reload(state, info);
-                }
-                Err(e) => progress.set(Progress::Failed(e.to_string())),
-            }
-        });
-    };
-    view! {
-        <form class="inline-form" on:submit=submit>
-            <label for="role-name">"Change a member's role"</label>
-            <div class="inline-row">
-                <input
-                    id="role-name"
-                    data-testid="role-name"
-                    autocomplete="off"
-                    placeholder="Account name"
-                    maxlength=MAX_USERNAME_CHARS
-                    prop:value=move || name.get()
-                    on:input=move |ev| name.set(event_target_value(&ev))
-                />
-                <select
-                    aria-label="New role"
-                    data-testid="role-choice"
-                    on:change=move |ev| {
-                        if let Some(r) = Role::from_name(&event_target_value(&ev)) {
-                            role.set(r);
-                        }
-                    }
-                >
-                    <option value=Role::Moderator.as_str() selected>"Moderator"</option>
-                    <option value=Role::Member.as_str()>"Member"</option>
-                    <option value=Role::Owner.as_str()>"Owner (hand the room over)"</option>
-                </select>
-                <button type="submit" class="secondary" data-testid="set-role" disabled=move || progress.get() == Progress::Busy>
-                    "Apply"
-                </button>
-            </div>
-            <ProgressLine progress testid="role-progress"/>
+            <ProgressLine progress testid="invite-progress"/>
         </form>
     }
 }

@@ -1,16 +1,20 @@
 //! A room's settings, for the room shown: what it is (kind, creator,
 //! members, topic), its settings (accounts only, who may invite,
-//! archived), its members and roles (`room_members.rs`), and leaving it.
+//! archived, slow mode, the lock), its members and roles
+//! (`room_members.rs`, `member_row.rs`), the bans and the audit log
+//! (`audit_log.rs`), and leaving it.
 //! Each control shows only to the roles that may use it; the server
 //! decides all the same, and its refusal is shown where it happened.
 
+use super::audit_log::ModeratorTools;
 use super::dialog::Modal;
 use super::room_members::RoomMembers;
+use super::room_options::{send, RoomOptions};
 use super::state::{ChatState, View};
-use super::sync::rooms::{change_settings, leave_room, room_info};
+use super::sync::rooms::{leave_room, room_info};
 use super::text::capitalise;
 use crate::protocol::limits::MAX_TOPIC_CHARS;
-use crate::protocol::rooms::{InvitesBy, Role, RoomInfo, RoomKind, RoomSettings, Topic};
+use crate::protocol::rooms::{Role, RoomInfo, RoomKind, RoomSettings, Topic};
 use crate::protocol::RoomName;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -86,6 +90,7 @@ fn SettingsBody(open: RwSignal<bool>) -> impl IntoView {
                 <RoomAbout info/>
                 <RoomOptions info/>
                 <RoomMembers info/>
+                <ModeratorTools info/>
                 <LeaveRoom room=room.get_value() open/>
             </Show>
         </div>
@@ -178,88 +183,6 @@ fn RoomAbout(info: RwSignal<Option<RoomInfo>>) -> impl IntoView {
                 </form>
             </Show>
         </section>
-    }
-}
-
-/// Sends a settings change; the room as the server answers replaces ours.
-fn send(
-    state: ChatState,
-    info: RwSignal<Option<RoomInfo>>,
-    progress: RwSignal<Progress>,
-    change: RoomSettings,
-    done: &'static str,
-) {
-    progress.set(Progress::Busy);
-    spawn_local(async move {
-        match change_settings(state, change).await {
-            Ok(answer) => {
-                info.set(Some(answer));
-                progress.set(Progress::Done(done.to_owned()));
-            }
-            Err(e) => progress.set(Progress::Failed(e.to_string())),
-        }
-    });
-}
-
-/// Accounts only, who may invite, archived: for moderators.
-#[component]
-fn RoomOptions(info: RwSignal<Option<RoomInfo>>) -> impl IntoView {
-    let state = expect_context::<ChatState>();
-    let progress = RwSignal::new(Progress::Idle);
-    let change = move |edit: fn(&mut RoomSettings, bool), value: bool| {
-        let Some(room) = field(info, |i| Some(i.room.clone())) else {
-            return;
-        };
-        let mut settings = RoomSettings::of(room);
-        edit(&mut settings, value);
-        send(state, info, progress, settings, "Saved.");
-    };
-    let private = move || field(info, |i| i.kind == RoomKind::Private);
-    view! {
-        <Show when=move || at_least(info, Role::Moderator)>
-            <section class="settings-section" aria-labelledby="options-title">
-                <h3 id="options-title">"Settings"</h3>
-                <label class="check">
-                    <input
-                        type="checkbox"
-                        data-testid="accounts-only"
-                        prop:checked=move || field(info, |i| i.accounts_only)
-                        disabled=private
-                        on:change=move |ev| change(|s, v| s.accounts_only = Some(v), event_target_checked(&ev))
-                    />
-                    <span>
-                        "Accounts only: guests may read, not write"
-                        <Show when=private>" (always, for a private room)"</Show>
-                    </span>
-                </label>
-                <label for="invites-by">"Who may invite"</label>
-                <select
-                    id="invites-by"
-                    data-testid="invites-by"
-                    prop:value=move || field(info, |i| Some(i.invites_by)).unwrap_or(InvitesBy::Members).as_str()
-                    on:change=move |ev| {
-                        let moderators = event_target_value(&ev) == InvitesBy::Moderators.as_str();
-                        change(
-                            |s, m| s.invites_by = Some(if m { InvitesBy::Moderators } else { InvitesBy::Members }),
-                            moderators,
-                        )
-                    }
-                >
-                    <option value=InvitesBy::Members.as_str()>"Any member"</option>
-                    <option value=InvitesBy::Moderators.as_str()>"Moderators only"</option>
-                </select>
-                <label class="check">
-                    <input
-                        type="checkbox"
-                        data-testid="archived"
-                        prop:checked=move || field(info, |i| i.archived)
-                        on:change=move |ev| change(|s, v| s.archived = Some(v), event_target_checked(&ev))
-                    />
-                    <span>"Archived: read-only, out of the directory"</span>
-                </label>
-                <ProgressLine progress testid="options-progress"/>
-            </section>
-        </Show>
     }
 }
 

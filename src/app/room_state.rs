@@ -11,6 +11,19 @@ use std::collections::HashMap;
 /// How long a room notice stays on screen.
 pub const NOTICE_MS: u64 = 10_000;
 
+/// Now, in milliseconds since the epoch (the browser's clock; 0 on the
+/// server, which renders no countdown).
+pub fn now_ms() -> f64 {
+    #[cfg(feature = "hydrate")]
+    {
+        js_sys::Date::now()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        0.0
+    }
+}
+
 /// What the room list and the settings show of a room.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RoomMark {
@@ -18,6 +31,17 @@ pub struct RoomMark {
     /// This account's role, if it is a member.
     pub role: Option<Role>,
     pub archived: bool,
+    /// Slow mode's interval (0: off); known once `room-info` answered.
+    pub slow_seconds: u32,
+    pub locked: bool,
+}
+
+impl RoomMark {
+    /// Whether this account may moderate the room (as far as the page
+    /// knows: the server decides).
+    pub fn moderates(&self) -> bool {
+        self.role.is_some_and(|r| r >= Role::Moderator)
+    }
 }
 
 impl From<&RoomInfo> for RoomMark {
@@ -26,6 +50,8 @@ impl From<&RoomInfo> for RoomMark {
             kind: info.kind,
             role: info.role,
             archived: info.archived,
+            slow_seconds: info.slow_seconds,
+            locked: info.locked,
         }
     }
 }
@@ -36,8 +62,20 @@ impl From<&MyRoom> for RoomMark {
             kind: room.kind,
             role: Some(room.role),
             archived: room.archived,
+            slow_seconds: 0,
+            locked: false,
         }
     }
+}
+
+/// Why this page may not write in a room now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Hold {
+    /// Removed or banned: the room left the list; what was received stays
+    /// readable. The text says by whom and why.
+    Removed(String),
+    /// Muted: may read, not write. The text says until when and why.
+    Muted(String),
 }
 
 /// The rooms' side of the chat screen's state: signals, `Copy`.
@@ -47,6 +85,10 @@ pub struct RoomsState {
     /// Notices about rooms, each with an id, newest last.
     pub notices: RwSignal<Vec<(u64, String)>>,
     next_notice: StoredValue<u64>,
+    holds: RwSignal<HashMap<RoomName, Hold>>,
+    /// Slow mode: when (ms since the epoch, the browser's clock) this page
+    /// may send in a room again.
+    slow_until: RwSignal<HashMap<RoomName, f64>>,
 }
 
 impl Default for RoomsState {
@@ -61,7 +103,39 @@ impl RoomsState {
             marks: RwSignal::new(HashMap::new()),
             notices: RwSignal::new(Vec::new()),
             next_notice: StoredValue::new(0),
+            holds: RwSignal::new(HashMap::new()),
+            slow_until: RwSignal::new(HashMap::new()),
         }
+    }
+
+    /// Why this page may not write in `room`, if it may not.
+    pub fn hold(&self, room: &RoomName) -> Option<Hold> {
+        self.holds.with(|h| h.get(room).cloned())
+    }
+
+    pub fn set_hold(&self, room: RoomName, hold: Option<Hold>) {
+        self.holds.update(|h| match hold {
+            Some(hold) => {
+                h.insert(room, hold);
+            }
+            None => {
+                h.remove(&room);
+            }
+        });
+    }
+
+    /// When this page may send in `room` again (slow mode), if later than
+    /// `now_ms`.
+    pub fn slow_until(&self, room: &RoomName, now_ms: f64) -> Option<f64> {
+        self.slow_until
+            .with(|s| s.get(room).copied())
+            .filter(|until| *until > now_ms)
+    }
+
+    pub fn set_slow_until(&self, room: RoomName, until_ms: f64) {
+        self.slow_until.update(|s| {
+            s.insert(room, until_ms);
+        });
     }
 
     /// What is known of `room` (nothing for a public room joined by name
@@ -112,5 +186,7 @@ impl RoomsState {
     pub fn reset(&self) {
         self.marks.set(HashMap::new());
         self.notices.set(Vec::new());
+        self.holds.set(HashMap::new());
+        self.slow_until.set(HashMap::new());
     }
 }

@@ -139,7 +139,7 @@ impl ChatState {
             text: m.message.as_str().to_owned(),
             timestamp: m.timestamp.clone(),
             mine: self.is_me(&m.username),
-            deleted: false,
+            deleted: m.deleted,
         }
     }
 
@@ -215,6 +215,15 @@ impl ChatState {
     pub fn notice(&self, text: String) {
         let view = self.current.get_untracked();
         self.add_lines(&view, [Line::Notice { text }]);
+    }
+
+    /// Shows message `id` of `view` as deleted.
+    pub fn delete_message(&self, view: &View, id: i64) {
+        self.timelines.update(|t| {
+            if let Some(timeline) = t.get_mut(view) {
+                timeline.delete(id);
+            }
+        });
     }
 
     pub fn timeline(&self, view: &View) -> Timeline {

@@ -8,12 +8,15 @@
 //! - `saved_login`: the login kept across reloads (localStorage).
 //! - `rooms`: the account's rooms, rooms it is added to, the directory,
 //!   making, joining and leaving rooms, settings, members and roles.
+//! - `moderation`: what moderators do, and what this page is told when it
+//!   is done to it (removed, banned, muted, a message deleted).
 //! - `board`: the open whiteboard and its link to the server (joining,
 //!   catching up, sending and retrying ops, others' strokes and pointers).
 
 pub mod board;
 pub mod history;
 pub mod lists;
+pub mod moderation;
 pub mod reconnect;
 pub mod rooms;
 pub mod saved_login;

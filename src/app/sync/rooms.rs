@@ -40,6 +40,24 @@ pub fn follow_rooms(state: ChatState) {
     });
 }
 
+/// Asks what each room is when it is opened (its slow mode, the lock, the
+/// role here), so the composer and the settings know.
+pub fn follow_current_room(state: ChatState) {
+    Effect::new(move |_| {
+        let View::Room(room) = state.current.get() else {
+            return;
+        };
+        if room.is_general() || state.me.with(Option::is_none) {
+            return;
+        }
+        spawn_local(async move {
+            if let Err(e) = room_info(state, room).await {
+                leptos::logging::warn!("room-info failed: {e}");
+            }
+        });
+    });
+}
+
 /// After an account joined: its rooms (`my-rooms`), with their kinds and
 /// its roles, in the list.
 pub fn load_my_rooms(state: ChatState) {
