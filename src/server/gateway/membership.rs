@@ -15,7 +15,7 @@ use crate::protocol::rooms::{
     self, CreateRoom, Directory, Invite, MyRoomList, MyRooms, Role, RoomAdded, RoomDirectory,
     RoomInfo, RoomInfoRequest, RoomKind, RoomSettings, SetRole,
 };
-use crate::protocol::RoomName;
+use crate::protocol::{RoomName, Username};
 use crate::server::auth::identity::Identity;
 use crate::server::error::{Error, Internal};
 use crate::server::limits::{Reads, Rooms};
