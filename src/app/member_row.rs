@@ -7,7 +7,7 @@ use super::room_settings::{field, Progress};
 use super::state::ChatState;
 use super::sync::moderation::{sanction, until_text, Action};
 use super::sync::rooms::set_role;
-use super::text::capitalise;
+use super::text::{capitalise, unique_id};
 use crate::protocol::limits::MAX_REASON_CHARS;
 use crate::protocol::moderation::{MemberEntry, Reason};
 use crate::protocol::rooms::{Role, RoomInfo};
@@ -204,7 +204,7 @@ fn SanctionForm(
         });
     };
     let who = username.get_value().to_string();
-    let id = format!("sanction-{}", action.label().to_lowercase());
+    let id = unique_id(&format!("sanction-{}", action.label().to_lowercase()));
     let for_id = format!("{id}-for");
     let reason_id = format!("{id}-reason");
     view! {

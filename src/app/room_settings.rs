@@ -40,19 +40,25 @@ pub enum Progress {
     Failed(String),
 }
 
-/// A change's progress as one line: polite when done, an alert when
-/// refused.
+/// A change's progress as one line, in a polite live region that is on
+/// the page before anything is said in it (so screen readers say it);
+/// a refusal is an alert.
 #[component]
 pub fn ProgressLine(progress: RwSignal<Progress>, testid: &'static str) -> impl IntoView {
-    move || match progress.get() {
-        Progress::Idle => ().into_any(),
-        Progress::Busy => view! { <p class="field-note" role="status">"Saving…"</p> }.into_any(),
-        Progress::Done(text) => {
-            view! { <p class="field-ok" role="status" data-testid=testid>{text}</p> }.into_any()
-        }
-        Progress::Failed(text) => {
-            view! { <p class="form-error" role="alert" data-testid=testid>{text}</p> }.into_any()
-        }
+    view! {
+        <div class="progress-line" aria-live="polite">
+            {move || match progress.get() {
+                Progress::Idle => ().into_any(),
+                Progress::Busy => view! { <p class="field-note">"Saving…"</p> }.into_any(),
+                Progress::Done(text) => {
+                    view! { <p class="field-ok" data-testid=testid>{text}</p> }.into_any()
+                }
+                Progress::Failed(text) => {
+                    view! { <p class="form-error" role="alert" data-testid=testid>{text}</p> }
+                        .into_any()
+                }
+            }}
+        </div>
     }
 }
 
