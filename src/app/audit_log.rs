@@ -7,12 +7,12 @@ use super::room_settings::{at_least, Progress, ProgressLine};
 use super::state::{local_time, ChatState};
 use super::sync::moderation::{audit_log, room_bans, unban, until_text};
 use crate::protocol::chat::Timestamp;
-use crate::protocol::moderation::{AuditAction, AuditEntry, BanEntry};
+use crate::protocol::moderation::{AuditAction, AuditEntry, BanEntry, FOREVER};
 use crate::protocol::rooms::{Role, RoomInfo};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-/// "ann muted bob (until 14:05): spam".
+/// "ann muted bob until 14:05: spam".
 pub fn describe(e: &AuditEntry) -> String {
     let actor = e
         .actor
@@ -36,10 +36,12 @@ pub fn describe(e: &AuditEntry) -> String {
         AuditAction::UnbanAccount => format!("let{target} log in again"),
         AuditAction::DeleteRoom => "deleted the room".to_owned(),
     };
-    let detail = if e.detail.is_empty() {
-        String::new()
-    } else {
-        format!(" ({})", e.detail)
+    let detail = match e.action {
+        // A ban's or a mute's end: the protocol's time, or "forever".
+        AuditAction::Ban | AuditAction::Mute if e.detail == FOREVER => " with no end".to_owned(),
+        AuditAction::Ban | AuditAction::Mute if !e.detail.is_empty() => until_text(Some(&e.detail)),
+        _ if e.detail.is_empty() => String::new(),
+        _ => format!(" ({})", e.detail),
     };
     let reason = e
         .reason

@@ -41,6 +41,18 @@ pub fn Modal(
             if let Err(e) = el.show_modal() {
                 leptos::logging::warn!("cannot open a dialog: {e:?}");
             }
+            // Its content may be drawn after it opened: once it is, the
+            // field marked `autofocus` takes the focus.
+            request_animation_frame(move || {
+                let field = el
+                    .query_selector("[autofocus]")
+                    .ok()
+                    .flatten()
+                    .and_then(|f| f.dyn_into::<web_sys::HtmlElement>().ok());
+                if let Some(field) = field {
+                    let _ = field.focus();
+                }
+            });
         } else if !is_open {
             if el.open() {
                 el.close();
