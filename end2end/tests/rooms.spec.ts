@@ -262,7 +262,7 @@ test('a removed member is told by whom and why; what they read stays', async ({ 
   await expect(settings.getByTestId('member')).toHaveCount(1);
 
   const text = `You were removed from #${room} by ${annName}: wrong team`;
-  await expect(bob.getByTestId('room-notice').last()).toHaveText(text);
+  await expect(bob.getByTestId('room-notice').last()).toContainText(text);
   await expect(bob.getByTestId('composer-hold')).toHaveText(text);
   await expect(bob.locator(`[data-room="${room}"]`)).toHaveCount(0);
   await expect(messages(bob).filter({ hasText: 'the roadmap' })).toHaveCount(1);

@@ -31,6 +31,8 @@ pub fn follow_rooms(state: ChatState) {
         state
             .room_state
             .set_mark(room.clone(), RoomMark::from(&added.info));
+        // Back in a room one was removed from: the composer is back too.
+        state.room_state.set_hold(room.clone(), None);
         state.rooms.update(|rooms| {
             if !rooms.contains(&room) {
                 rooms.push(room);
@@ -120,6 +122,7 @@ pub async fn join_room(state: ChatState, room: RoomName) -> Result<(), EmitError
             .client
             .emit_with_ack(&JoinRoom { room: room.clone() })
             .await?;
+        state.room_state.set_hold(room.clone(), None);
     }
     state.open(View::Room(room));
     Ok(())
