@@ -122,6 +122,9 @@ test('a private room: the invited see it appear, others can neither find nor ope
   );
   await expect(directory.getByTestId('directory-room')).toHaveCount(0);
   await expectAccessible(cat, '[data-testid="directory-dialog"]');
+  // Escape first empties the search field (the browser's way), then closes.
+  await cat.keyboard.press('Escape');
+  await expect(directory.getByTestId('directory-query')).toHaveValue('');
   await cat.keyboard.press('Escape');
   await expect(directory).toBeHidden();
   await expect(cat.getByTestId('open-directory')).toBeFocused();
