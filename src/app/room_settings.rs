@@ -157,7 +157,7 @@ fn RoomAbout(info: RwSignal<Option<RoomInfo>>) -> impl IntoView {
         <section class="settings-section" aria-labelledby="about-title">
             <h3 id="about-title">"About"</h3>
             <p data-testid="room-kind">{kind}</p>
-            <p class="field-note">{facts} " " {role}</p>
+            <p class="field-note">{facts} ". " {role}</p>
             <Show
                 when=move || at_least(info, Role::Moderator)
                 fallback=move || {
