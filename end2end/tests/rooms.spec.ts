@@ -279,7 +279,7 @@ test('a removed member is told by whom and why; what they read stays', async ({ 
   for (const page of [ann, bob]) await page.context().close();
 });
 
-test('slow mode counts down until the next message may go', async ({ browser }) => {
+test('slow mode counts down until the next message may go; a locked room says so', async ({ browser }) => {
   const ann = await signUp(browser, unique('Ann'));
   const room = unique('quiet');
   await createRoom(ann, room, { public: true });
@@ -314,5 +314,17 @@ test('slow mode counts down until the next message may go', async ({ browser }) 
   await ann.getByTestId('composer').press('Enter');
   await expect(messages(ann).filter({ hasText: 'two' })).toHaveCount(1);
   await expect(ann.getByTestId('slow-wait')).toHaveCount(0);
+
+  // Locked: Bob is told so in place of the composer; Ann still writes.
+  const again = await openSettings(ann);
+  await again.getByTestId('locked').check();
+  await expect(again.getByTestId('options-progress')).toHaveText('Saved.');
+  await ann.keyboard.press('Escape');
+  await bob.locator('[data-room="general"]').click();
+  await bob.locator(`[data-room="${room}"]`).click();
+  await expect(bob.getByTestId('composer-hold')).toHaveText(
+    `${room} is locked: only its moderators may post`,
+  );
+  await expect(ann.getByTestId('composer')).toBeVisible();
   for (const page of [ann, bob]) await page.context().close();
 });

@@ -76,6 +76,9 @@ pub enum Hold {
     Removed(String),
     /// Muted: may read, not write. The text says until when and why.
     Muted(String),
+    /// The room takes no messages from this page: archived, or locked
+    /// (for who does not moderate it).
+    Closed(String),
 }
 
 /// The rooms' side of the chat screen's state: signals, `Copy`.

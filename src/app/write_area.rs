@@ -4,6 +4,7 @@
 use super::composer::Composer;
 use super::room_state::{now_ms, Hold};
 use super::state::{ChatState, View};
+use crate::protocol::{moderation, rooms};
 use leptos::prelude::*;
 use std::time::Duration;
 
@@ -53,7 +54,18 @@ pub fn slow_countdown(state: ChatState) -> Memo<u64> {
 pub fn WriteArea() -> impl IntoView {
     let state = expect_context::<ChatState>();
     let hold = Memo::new(move |_| match state.current.get() {
-        View::Room(room) => state.room_state.hold(&room),
+        View::Room(room) => state.room_state.hold(&room).or_else(|| {
+            // What the room itself says (in the protocol's words): an
+            // archived room, or a locked one for who does not moderate it.
+            let mark = state.room_state.mark(&room)?;
+            if mark.archived {
+                Some(Hold::Closed(rooms::archived(&room)))
+            } else if mark.locked && !mark.moderates() {
+                Some(Hold::Closed(moderation::locked(&room)))
+            } else {
+                None
+            }
+        }),
         View::Dm(_) => None,
     });
     move || match hold.get() {
@@ -61,7 +73,7 @@ pub fn WriteArea() -> impl IntoView {
             <p class="hold removed" role="status" data-testid="composer-hold">{text}</p>
         }
         .into_any(),
-        Some(Hold::Muted(text)) => view! {
+        Some(Hold::Muted(text) | Hold::Closed(text)) => view! {
             <p class="hold muted" role="status" data-testid="composer-hold">{text}</p>
         }
         .into_any(),
