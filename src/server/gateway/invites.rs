@@ -54,7 +54,7 @@ impl<A: Adapter> Guard<A, RevokeInviteLink> for LinkKeeper {
         let Some(meta) = access::meta(cx, room, texts::TRY_AGAIN).await? else {
             return Err(Error::refused(no_such_room(room)));
         };
-        let role = access::rank(cx, &meta).await?;
+        let role = access::view(cx, &meta).await?.rank;
         if role.is_none() && meta.kind == RoomKind::Private {
             return Err(Error::refused(no_such_room(room)));
         }
