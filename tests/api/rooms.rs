@@ -239,6 +239,8 @@ async fn snapshot(probe: &Sock, member: &Sock, room: &str) -> Value {
 /// member, and each cell's message to delete (by own).
 struct World {
     app: TestApp,
+    /// The second node of a cluster, if the world is one.
+    _other: Option<TestApp>,
     socks: Vec<(Who, Sock)>,
     probe: Sock,
     messages: HashMap<String, i64>,
@@ -246,15 +248,22 @@ struct World {
 
 impl World {
     async fn new() -> World {
-        let app = spawn_app().await;
+        World::on(spawn_app().await, None).await
+    }
+
+    /// The world on `app`; with `other` (a second node of the same
+    /// cluster), the sockets of those acted on (mem, mute, ban, out, the
+    /// guest) are on `other`, those who act on `app`.
+    async fn on(app: TestApp, other: Option<TestApp>) -> World {
+        let theirs = other.as_ref().unwrap_or(&app);
         let (root, _) = account(&app, "root").await;
         let (own, own_token) = account(&app, "own").await;
         let (moderator, _) = account(&app, "mod").await;
-        let (mem, _) = account(&app, "mem").await;
-        let (muted, _) = account(&app, "mute").await;
-        let (banned, _) = account(&app, "ban").await;
-        let (out, _) = account(&app, "out").await;
-        let guest = joined_with(&app.url(), "guest", None).await;
+        let (mem, _) = account(theirs, "mem").await;
+        let (muted, _) = account(theirs, "mute").await;
+        let (banned, _) = account(theirs, "ban").await;
+        let (out, _) = account(theirs, "out").await;
+        let guest = joined_with(&theirs.url(), "guest", None).await;
         for who in EVERYONE {
             for room in ["pub", "priv"] {
                 app.register(&format!("t-{}-{room}", who.name())).await;
@@ -304,6 +313,7 @@ impl World {
         let probe = joined_with(&app.url(), "own", Some(&own_token)).await;
         World {
             app,
+            _other: other,
             socks: vec![
                 (Who::Guest, guest),
                 (Who::Outsider, out),
@@ -355,7 +365,24 @@ fn refusal(message: &Value) -> String {
 
 #[tokio::test]
 async fn the_authorization_matrix() {
-    let mut world = World::new().await;
+    matrix(World::new().await).await;
+}
+
+/// The matrix on two nodes on PostgreSQL and Redis: those acted on are on
+/// the other node than those who act (see [`World::on`]), so every removal,
+/// ban and mute must hold there.
+#[tokio::test]
+async fn the_authorization_matrix_on_a_cluster() {
+    let db = crate::cluster::SharedDb::create().await;
+    let cluster = crate::cluster::cluster_name();
+    let a = crate::cluster::node(&cluster, &db).await;
+    let b = crate::cluster::node(&cluster, &db).await;
+    matrix(World::on(a, Some(b)).await).await;
+}
+
+/// Tries every cell; checks each answer and that every refusal changed
+/// nothing; then what the allowed cells did.
+async fn matrix(mut world: World) {
     let mut failures = Vec::new();
     let mut cells = 0;
     for event in EVENTS {
@@ -414,21 +441,35 @@ async fn the_authorization_matrix() {
         .probe
         .request("room-info", json!({"room": "priv"}))
         .await;
-    // own, mod, mem, and the invites of mem, mod, own, root.
-    assert_eq!(info["members"], 7, "{info}");
+    // own, mod, mem, mute; the invites of mem, mute, mod, own, root; the
+    // targets of the five cells that could not remove theirs.
+    assert_eq!(info["members"], 14, "{info}");
     let history = world
         .probe
         .request("history", json!({"room": "priv"}))
         .await;
-    let from: Vec<&str> = history["messages"]
+    // own's eight messages to delete (those of the three cells that could
+    // delete are tombstones), then the posts of those who may post.
+    let shown: Vec<(&str, bool)> = history["messages"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|m| m["username"].as_str().unwrap())
+        .map(|m| (m["username"].as_str().unwrap(), m["deleted"] == true))
         .collect();
-    assert_eq!(from, ["mem", "mod", "own", "root"]);
+    let mut want = vec![("own", false); 8];
+    for deleted in [5, 6, 7] {
+        want[deleted].1 = true;
+    }
+    want.extend([
+        ("mem", false),
+        ("mod", false),
+        ("own", false),
+        ("root", false),
+    ]);
+    assert_eq!(shown, want);
     let history = world.probe.request("history", json!({"room": "pub"})).await;
-    assert_eq!(history["messages"].as_array().unwrap().len(), 6);
+    // Eight to delete, then guest, out, mem, mod, own, root.
+    assert_eq!(history["messages"].as_array().unwrap().len(), 14);
 }
 
 #[tokio::test]
@@ -464,7 +505,8 @@ async fn a_private_room_is_invisible_and_its_name_cannot_be_taken() {
         .map(|r| r["room"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["pub", "general"]);
-    assert_eq!(all["rooms"][0]["members"], 3);
+    // own, mod, mem, mute and the eight cells' targets (ban is banned).
+    assert_eq!(all["rooms"][0]["members"], 12);
     let found = guest
         .request("room-directory", json!({"query": "PRI"}))
         .await;
@@ -813,8 +855,15 @@ async fn admin_grant_on_the_command_line() {
         String::from_utf8_lossy(&done.stdout),
         "huddle: bob is now a server admin\n"
     );
-    // The running server sees it at once.
-    ok(&bob.request("history", json!({"room": "cats"})).await);
+    // The running server sees it within its reading of the room changes.
+    let granted = tokio::time::Instant::now();
+    while bob.request("history", json!({"room": "cats"})).await["status"] != "ok" {
+        assert!(
+            granted.elapsed() < std::time::Duration::from_secs(2),
+            "the grant did not reach the running server"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     let unknown = run("zed");
     assert!(!unknown.status.success());
     assert_eq!(

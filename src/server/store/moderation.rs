@@ -271,15 +271,10 @@ impl Store {
     pub async fn delete_room(&self, room: &RoomMeta, audit: Audit<'_>) -> Result<(), StoreError> {
         let mut tx = self.writer.begin().await?;
         audit::record(&mut tx, audit).await?;
-        for statement in [
-            "DELETE FROM messages WHERE room_id = $1",
-            "DELETE FROM room_members WHERE room_id = $1",
-        ] {
-            sqlx::query(statement)
-                .bind(room.id)
-                .execute(&mut *tx)
-                .await?;
-        }
+        sqlx::query("DELETE FROM messages WHERE room_id = $1")
+            .bind(room.id)
+            .execute(&mut *tx)
+            .await?;
         for statement in [
             "DELETE FROM board_shapes WHERE room = $1",
             "DELETE FROM boards WHERE room = $1",

@@ -342,3 +342,96 @@ async fn a_redis_that_restarted_empty_has_everyone_back_within_the_refresh() {
         .await;
     }
 }
+
+/// A logged-in socket of a new account `name`, registered and joined at
+/// the in-process node `app`.
+async fn account_at(app: &TestApp, name: &str) -> Sock {
+    let session = app.register(name).await;
+    let token = session["token"].as_str().expect("a token");
+    crate::helpers::joined_with(&app.url(), name, Some(token)).await
+}
+
+/// Asks `event {room}` of `sock` until it is refused with a text that
+/// starts with `refusal`; how long that took.
+async fn refused_within(sock: &Sock, event: &str, room: &str, refusal: &str) -> Duration {
+    let start = Instant::now();
+    loop {
+        let ack = sock.request(event, json!({ "room": room })).await;
+        let text = ack["message"].as_str().unwrap_or("");
+        if ack["status"] == "error" && text.starts_with(refusal) {
+            return start.elapsed();
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "{event} still answered {ack} after 5 s"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_removal_and_a_ban_hold_on_the_other_node_within_a_second() {
+    let db = SharedDb::create().await;
+    let cluster = cluster_name();
+    let a = node(&cluster, &db).await;
+    let b = node(&cluster, &db).await;
+    let ann = account_at(&a, "ann").await;
+    let mut bob = account_at(&b, "bob").await;
+    let ack = ann
+        .request("create-room", json!({"room": "ops", "private": true}))
+        .await;
+    assert_eq!(ack["status"], "ok", "{ack}");
+    let ack = ann
+        .request("invite", json!({"room": "ops", "username": "bob"}))
+        .await;
+    assert_eq!(ack["status"], "ok", "{ack}");
+    assert_eq!(bob.next("room-added").await["room"], "ops");
+    // bob reads the room on b: b caches bob's standing as a member.
+    let history = bob.request("history", json!({"room": "ops"})).await;
+    assert_eq!(history["status"], "ok", "{history}");
+    ann.request("send-message", json!({"room": "ops", "message": "before"}))
+        .await;
+    assert_eq!(bob.next("new-message").await["message"], "before");
+
+    let removed_at = Instant::now();
+    let ack = ann
+        .request("remove-member", json!({"room": "ops", "username": "bob"}))
+        .await;
+    assert_eq!(ack["status"], "ok", "{ack}");
+    let notice = bob.next("room-removed").await;
+    assert_eq!(notice["by"], "ann");
+    let told = removed_at.elapsed();
+    ann.request("send-message", json!({"room": "ops", "message": "after"}))
+        .await;
+    bob.assert_no("new-message").await;
+    let shut = refused_within(
+        &bob,
+        "history",
+        "ops",
+        "There is no room named ops that you can open",
+    )
+    .await;
+    assert!(told < Duration::from_secs(1), "told after {told:?}");
+    assert!(shut < Duration::from_secs(1), "b's cache held for {shut:?}");
+
+    // A ban from a public room bob reads on b (b caches his standing).
+    let ack = ann.request("create-room", json!({"room": "hall"})).await;
+    assert_eq!(ack["status"], "ok", "{ack}");
+    let ack = bob.request("join-room", json!({"room": "hall"})).await;
+    assert_eq!(ack["status"], "ok", "{ack}");
+    let history = bob.request("history", json!({"room": "hall"})).await;
+    assert_eq!(history["status"], "ok", "{history}");
+    let ack = ann
+        .request("ban", json!({"room": "hall", "username": "bob"}))
+        .await;
+    assert_eq!(ack["status"], "ok", "{ack}");
+    assert_eq!(bob.next("room-removed").await["banned"], true);
+    ann.request(
+        "send-message",
+        json!({"room": "hall", "message": "after the ban"}),
+    )
+    .await;
+    bob.assert_no("new-message").await;
+    let shut = refused_within(&bob, "join-room", "hall", "You are banned from hall").await;
+    assert!(shut < Duration::from_secs(1), "b's cache held for {shut:?}");
+}

@@ -24,7 +24,7 @@ use serde_json::json;
 /// The machine's Redis (see README: tests use the local services).
 const REDIS: &str = "redis://127.0.0.1:6379";
 
-fn cluster_name() -> String {
+pub(crate) fn cluster_name() -> String {
     format!("test-{}", rand_suffix())
 }
 
@@ -35,7 +35,7 @@ fn rand_suffix() -> u64 {
 
 /// A PostgreSQL database of the test's own on the machine's server
 /// (`HUDDLE_TEST_POSTGRES_URL`, as the store tests), dropped at the end.
-struct SharedDb {
+pub(crate) struct SharedDb {
     name: String,
     url: String,
 }
@@ -46,7 +46,7 @@ fn admin_url() -> String {
 }
 
 impl SharedDb {
-    async fn create() -> SharedDb {
+    pub(crate) async fn create() -> SharedDb {
         use sqlx::Executor;
         sqlx::any::install_default_drivers();
         let name = format!("huddle_test_{}", rand_suffix());
@@ -95,7 +95,7 @@ impl Drop for SharedDb {
 }
 
 /// A node in this process, on the machine's Redis and on `db`.
-async fn node(cluster: &str, db: &SharedDb) -> TestApp {
+pub(crate) async fn node(cluster: &str, db: &SharedDb) -> TestApp {
     node_on(REDIS, cluster, db).await
 }
 

@@ -31,13 +31,17 @@ async fn a_ban_ends_the_membership_and_holds_until_lifted(s: Store) {
     let before = s.standing(dev.id, bob.id).await.unwrap();
     assert_eq!(before.role, Some(Role::Member));
     let reason = Reason::parse("spam").unwrap();
+    let banned = Audit {
+        reason: Some(&reason),
+        ..audit(ann.id, AuditAction::Ban, &dev, bob.id)
+    };
     s.sanction(
         &dev,
         bob.id,
         SanctionKind::Ban,
         Until::Forever,
         Some(&reason),
-        audit(ann.id, AuditAction::Ban, &dev, bob.id),
+        banned,
     )
     .await
     .unwrap();
