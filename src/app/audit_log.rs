@@ -2,8 +2,7 @@
 //! from here) and the audit log, the newest moderation actions first:
 //! who did what to whom, when and why.
 
-use super::room_members::room_of;
-use super::room_settings::{at_least, Progress, ProgressLine};
+use super::settings_parts::{at_least, room_of, Progress, ProgressLine};
 use super::state::{local_time, ChatState};
 use super::sync::moderation::{audit_log, room_bans, unban, until_text};
 use crate::protocol::chat::Timestamp;

@@ -2,9 +2,8 @@
 //! send shows why and gives the text back.
 
 use super::state::{ChatState, View};
-use super::sync::moderation::{after_refusal, after_send};
+use super::sync::moderation::{after_refusal, after_send, slow_countdown};
 use super::text::capitalise;
-use super::write_area::slow_countdown;
 use crate::client::{new_client_message_id, EmitError};
 use crate::protocol::chat::SendMessage;
 use crate::protocol::direct::SendDm;

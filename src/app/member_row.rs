@@ -2,8 +2,7 @@
 //! role (name a moderator, hand the room over); for a moderator above
 //! them, remove, ban or mute (for a time, with a reason) and unmute.
 
-use super::room_members::{room_of, Members};
-use super::room_settings::{field, Progress};
+use super::settings_parts::{field, room_of, Members, Progress};
 use super::state::ChatState;
 use super::sync::moderation::{sanction, until_text, Action};
 use super::sync::rooms::set_role;

@@ -14,7 +14,7 @@
 //!   `connection_banner`, `alerts`: the widgets.
 //! - Rooms (issue #14): `room_state` (kinds, roles, notices),
 //!   `room_directory`, `create_room`, `room_settings`, `room_options`, `room_members`,
-//!   `member_row`, `audit_log` (dialogs, on `dialog`'s `Modal`),
+//!   `member_row`, `audit_log`, `settings_parts` (dialogs, on `dialog`'s `Modal`),
 //!   `room_notices`, `message_actions` (a moderator's delete),
 //!   `write_area` (the composer, or why one may not write; slow mode).
 
@@ -38,6 +38,7 @@ mod room_notices;
 mod room_options;
 mod room_settings;
 mod room_state;
+mod settings_parts;
 mod state;
 mod sync;
 mod text;

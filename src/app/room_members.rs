@@ -4,68 +4,15 @@
 //! viewer may do to them.
 
 use super::member_row::MemberRow;
-use super::room_settings::{at_least, field, Progress, ProgressLine};
+use super::settings_parts::{at_least, field, room_of, Members, Progress, ProgressLine};
 use super::state::ChatState;
-use super::sync::moderation::room_members;
-use super::sync::rooms::{invite, room_info};
+use super::sync::rooms::invite;
 use super::text::capitalise;
 use crate::protocol::limits::MAX_USERNAME_CHARS;
-use crate::protocol::moderation::MemberEntry;
 use crate::protocol::rooms::{Role, RoomInfo};
-use crate::protocol::{RoomName, Username};
+use crate::protocol::Username;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-
-/// The loaded room's name.
-pub fn room_of(info: RwSignal<Option<RoomInfo>>) -> Option<RoomName> {
-    field(info, |i| Some(i.room.clone()))
-}
-
-/// The members as last loaded, and a way to load them again (after a
-/// change), with the room's info.
-#[derive(Clone, Copy)]
-pub struct Members {
-    pub list: RwSignal<Option<Vec<MemberEntry>>>,
-    pub total: RwSignal<u64>,
-    pub error: RwSignal<Option<String>>,
-    /// What the last change to a member came to.
-    pub progress: RwSignal<Progress>,
-    info: RwSignal<Option<RoomInfo>>,
-}
-
-impl Members {
-    fn new(info: RwSignal<Option<RoomInfo>>) -> Self {
-        Self {
-            list: RwSignal::new(None),
-            total: RwSignal::new(0),
-            error: RwSignal::new(None),
-            progress: RwSignal::new(Progress::Idle),
-            info,
-        }
-    }
-
-    /// Loads the members and the room's info again.
-    pub fn reload(self, state: ChatState) {
-        let Some(room) = room_of(self.info) else {
-            return;
-        };
-        spawn_local(async move {
-            match room_members(state, room.clone()).await {
-                Ok((list, total)) => {
-                    self.error.set(None);
-                    self.list.set(Some(list));
-                    self.total.set(total);
-                }
-                Err(e) => self
-                    .error
-                    .set(Some(format!("Could not list the members: {e}"))),
-            }
-            if let Ok(answer) = room_info(state, room).await {
-                self.info.set(Some(answer));
-            }
-        });
-    }
-}
 
 #[component]
 pub fn RoomMembers(info: RwSignal<Option<RoomInfo>>) -> impl IntoView {

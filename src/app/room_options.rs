@@ -2,7 +2,7 @@
 //! invite, archived, slow mode, the lock. Each change goes at once; the
 //! room as the server answers replaces what the dialog shows.
 
-use super::room_settings::{at_least, field, Progress, ProgressLine};
+use super::settings_parts::{at_least, field, Progress, ProgressLine};
 use super::state::ChatState;
 use super::sync::rooms::change_settings;
 use crate::protocol::rooms::{InvitesBy, Role, RoomInfo, RoomKind, RoomSettings};

@@ -10,6 +10,7 @@ use super::audit_log::ModeratorTools;
 use super::dialog::Modal;
 use super::room_members::RoomMembers;
 use super::room_options::{send, RoomOptions};
+use super::settings_parts::{at_least, field, Progress, ProgressLine};
 use super::state::{ChatState, View};
 use super::sync::rooms::{leave_room, room_info};
 use super::text::capitalise;
@@ -27,38 +28,6 @@ pub fn RoomSettingsDialog(open: RwSignal<bool>) -> impl IntoView {
         <Modal open title id="room-settings-title" testid="room-settings-dialog">
             <SettingsBody open/>
         </Modal>
-    }
-}
-
-/// The state of one change sent to the server: none yet, on its way,
-/// done (what the server said), refused (why).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Progress {
-    Idle,
-    Busy,
-    Done(String),
-    Failed(String),
-}
-
-/// A change's progress as one line, in a polite live region that is on
-/// the page before anything is said in it (so screen readers say it);
-/// a refusal is an alert.
-#[component]
-pub fn ProgressLine(progress: RwSignal<Progress>, testid: &'static str) -> impl IntoView {
-    view! {
-        <div class="progress-line" aria-live="polite">
-            {move || match progress.get() {
-                Progress::Idle => ().into_any(),
-                Progress::Busy => view! { <p class="field-note">"Saving…"</p> }.into_any(),
-                Progress::Done(text) => {
-                    view! { <p class="field-ok" data-testid=testid>{text}</p> }.into_any()
-                }
-                Progress::Failed(text) => {
-                    view! { <p class="form-error" role="alert" data-testid=testid>{text}</p> }
-                        .into_any()
-                }
-            }}
-        </div>
     }
 }
 
@@ -102,16 +71,6 @@ fn SettingsBody(open: RwSignal<bool>) -> impl IntoView {
         </div>
     }
     .into_any()
-}
-
-/// A field of the loaded room (which is there once the sections show).
-pub fn field<T: Default>(info: RwSignal<Option<RoomInfo>>, f: impl Fn(&RoomInfo) -> T) -> T {
-    info.with(|i| i.as_ref().map(f).unwrap_or_default())
-}
-
-/// Whether this account is at least a `least` of the room.
-pub fn at_least(info: RwSignal<Option<RoomInfo>>, least: Role) -> bool {
-    info.with(|i| i.as_ref().and_then(|i| i.role).is_some_and(|r| r >= least))
 }
 
 /// Kind, creator, members, topic (a moderator edits it).

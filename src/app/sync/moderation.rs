@@ -1,7 +1,7 @@
 //! Moderation on the connection: what the room's moderators do (members,
 //! removing, banning, muting, deleting a message, the audit log), and
 //! what this page is told when it is done to it (`room-removed`,
-//! `room-muted`, `message-deleted`).
+//! `room-muted`, `message-deleted`), and slow mode's countdown.
 
 use crate::app::room_state::{now_ms, Hold};
 use crate::app::state::{local_time, ChatState, View};
@@ -14,6 +14,7 @@ use crate::protocol::moderation::{
 };
 use crate::protocol::{RoomName, Username};
 use leptos::prelude::*;
+use std::time::Duration;
 
 /// " until 14:05" for an end the server gave (ISO 8601), nothing for
 /// none or "forever".
@@ -258,6 +259,48 @@ pub async fn audit_log(
         before,
     };
     Ok(state.client.emit_with_ack(&log).await?.entries)
+}
+
+/// The whole seconds left until `until_ms`, at least 1 while any is left.
+pub fn seconds_left(until_ms: f64, now_ms: f64) -> u64 {
+    let left = ((until_ms - now_ms) / 1000.0).ceil();
+    if left > 0.0 {
+        left as u64
+    } else {
+        0
+    }
+}
+
+/// The seconds this page must still wait before sending in the room
+/// shown (slow mode): 0 when it may send. A clock ticks twice a second
+/// while the caller is on screen; the count changes once a second.
+pub fn slow_countdown(state: ChatState) -> Memo<u64> {
+    let now = RwSignal::new(now_ms());
+    let ticker = StoredValue::new(None::<IntervalHandle>);
+    // In the browser only (effects do not run on the server).
+    Effect::new(move |_| {
+        if ticker.with_value(Option::is_none) {
+            match set_interval_with_handle(move || now.set(now_ms()), Duration::from_millis(500)) {
+                Ok(handle) => ticker.set_value(Some(handle)),
+                Err(e) => leptos::logging::warn!("no clock for slow mode: {e:?}"),
+            }
+        }
+    });
+    on_cleanup(move || {
+        if let Some(handle) = ticker.try_get_value().flatten() {
+            handle.clear();
+        }
+    });
+    Memo::new(move |_| {
+        let now = now.get();
+        match state.current.get() {
+            View::Room(room) => state
+                .room_state
+                .slow_until(&room, now)
+                .map_or(0, |until| seconds_left(until, now)),
+            View::Dm(_) => 0,
+        }
+    })
 }
 
 #[cfg(test)]
