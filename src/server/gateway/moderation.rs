@@ -159,105 +159,74 @@ fn until_text(until: Until) -> String {
     }
 }
 
-async fn ban<A: Adapter>(
-    cx: Ctx<A>,
-    Sanctioner {
-        meta,
-        actor,
-        target,
-    }: Sanctioner,
-    Ban(Sanction {
-        room,
-        minutes,
-        reason,
-        ..
-    }): Ban,
-) -> Result<OkMessage, Error> {
-    let until = until(minutes);
+/// Bans or mutes the target of `who` as `sanction` says; when it ends.
+async fn impose<A: Adapter>(
+    cx: &Ctx<A>,
+    who: &Sanctioner,
+    kind: SanctionKind,
+    sanction: &Sanction,
+) -> Result<Until, Error> {
+    let until = until(sanction.minutes);
+    let action = match kind {
+        SanctionKind::Ban => AuditAction::Ban,
+        SanctionKind::Mute => AuditAction::Mute,
+    };
+    let reason = sanction.reason.as_ref();
     let audit = entry(
-        &actor,
-        AuditAction::Ban,
-        &meta,
-        &target,
-        reason.as_ref(),
+        &who.actor,
+        action,
+        &who.meta,
+        &who.target,
+        reason,
         until.text(),
     );
     cx.state
         .store
-        .sanction(
-            &meta,
-            target.id,
-            SanctionKind::Ban,
-            until,
-            reason.as_ref(),
-            audit,
-        )
+        .sanction(&who.meta, who.target.id, kind, until, reason, audit)
         .await
-        .internal("cannot ban an account")?;
+        .internal("cannot ban or mute an account")?;
+    Ok(until)
+}
+
+async fn ban<A: Adapter>(cx: Ctx<A>, who: Sanctioner, Ban(ban): Ban) -> Result<OkMessage, Error> {
+    let until = impose(&cx, &who, SanctionKind::Ban, &ban).await?;
     let notice = RoomRemoved {
-        room: room.clone(),
-        by: Some(actor.username),
-        reason,
+        room: ban.room.clone(),
+        by: Some(who.actor.username),
+        reason: ban.reason,
         banned: true,
         until: until.time(),
         deleted: false,
     };
-    evict(&cx, target.id, &notice).await;
+    evict(&cx, who.target.id, &notice).await;
     Ok(OkMessage::new(format!(
-        "{} is banned from {room}{}",
-        target.username,
+        "{} is banned from {}{}",
+        who.target.username,
+        ban.room,
         until_text(until)
     )))
 }
 
 async fn mute<A: Adapter>(
     cx: Ctx<A>,
-    Sanctioner {
-        meta,
-        actor,
-        target,
-    }: Sanctioner,
-    Mute(Sanction {
-        room,
-        minutes,
-        reason,
-        ..
-    }): Mute,
+    who: Sanctioner,
+    Mute(mute): Mute,
 ) -> Result<OkMessage, Error> {
-    let until = until(minutes);
-    let audit = entry(
-        &actor,
-        AuditAction::Mute,
-        &meta,
-        &target,
-        reason.as_ref(),
-        until.text(),
-    );
-    cx.state
-        .store
-        .sanction(
-            &meta,
-            target.id,
-            SanctionKind::Mute,
-            until,
-            reason.as_ref(),
-            audit,
-        )
-        .await
-        .internal("cannot mute an account")?;
+    let until = impose(&cx, &who, SanctionKind::Mute, &mute).await?;
     if let Some(chat) = cx.io.of(NAMESPACE) {
         let notice = RoomMuted {
-            room: room.clone(),
+            room: mute.room.clone(),
             muted: true,
-            by: Some(actor.username),
-            reason,
+            by: Some(who.actor.username),
+            reason: mute.reason,
             until: until.time(),
         };
-        emit_to(chat.to(user_room(target.id)), &notice).await;
+        emit_to(chat.to(user_room(who.target.id)), &notice).await;
     }
     Ok(OkMessage::new(format!(
-        "{} is muted in {room}{}",
-        target.username,
+        "{} is muted in {}{}",
+        who.target.username,
+        mute.room,
         until_text(until)
     )))
 }

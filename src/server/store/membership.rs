@@ -271,13 +271,7 @@ impl Store {
 
     /// `account`'s role in the room with id `room`, if it belongs to it.
     pub async fn role_of(&self, room: i64, account: i64) -> Result<Option<Role>, StoreError> {
-        let role: Option<String> =
-            sqlx::query_scalar("SELECT role FROM memberships WHERE room_id = $1 AND user_id = $2")
-                .bind(room)
-                .bind(account)
-                .fetch_optional(&self.reader)
-                .await?;
-        Ok(role.as_deref().and_then(Role::from_name))
+        Ok(self.standing(room, account).await?.role)
     }
 
     /// Makes `account` a member of the room with id `room` (`invite`),
@@ -445,12 +439,7 @@ impl Store {
         query: Option<&DirectoryQuery>,
         limit: usize,
     ) -> Result<Vec<DirectoryEntry>, StoreError> {
-        let pattern = format!(
-            "%{}%",
-            query
-                .map(|q| like_escaped(&q.as_str().to_lowercase()))
-                .unwrap_or_default()
-        );
+        let pattern = search_pattern(query);
         let rows = sqlx::query(
             "SELECT r.name, r.topic, \
              (SELECT COUNT(*) FROM memberships m WHERE m.room_id = r.id) AS members \
@@ -642,8 +631,19 @@ fn topic_of(row: &AnyRow) -> Result<Topic, StoreError> {
     Ok(Topic::parse(&topic).unwrap_or_default())
 }
 
+/// The LIKE pattern of a directory search: what holds `query` (in any
+/// case), or everything.
+pub(super) fn search_pattern(query: Option<&DirectoryQuery>) -> String {
+    format!(
+        "%{}%",
+        query
+            .map(|q| like_escaped(&q.as_str().to_lowercase()))
+            .unwrap_or_default()
+    )
+}
+
 /// `text` with LIKE's wildcards (and the escape character) escaped by `\`.
-pub(super) fn like_escaped(text: &str) -> String {
+fn like_escaped(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if matches!(c, '\\' | '%' | '_') {

@@ -362,12 +362,7 @@ impl Store {
         query: Option<&DirectoryQuery>,
         limit: usize,
     ) -> Result<Vec<AdminRoomEntry>, StoreError> {
-        let pattern = format!(
-            "%{}%",
-            query
-                .map(|q| super::membership::like_escaped(&q.as_str().to_lowercase()))
-                .unwrap_or_default()
-        );
+        let pattern = super::membership::search_pattern(query);
         let rows = sqlx::query(
             "SELECT r.name, r.kind, r.archived, \
              (SELECT COUNT(*) FROM memberships m WHERE m.room_id = r.id) AS members \
