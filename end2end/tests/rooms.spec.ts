@@ -328,3 +328,62 @@ test('slow mode counts down until the next message may go; a locked room says so
   await expect(ann.getByTestId('composer')).toBeVisible();
   for (const page of [ann, bob]) await page.context().close();
 });
+
+test('an invite link lets a second account in once; a revoked one is refused', async ({ browser }) => {
+  const annName = unique('Ann');
+  const bobName = unique('Bob');
+  const catName = unique('Cat');
+  const room = unique('crew');
+  const ann = await signUp(browser, annName);
+  await ann.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+  await createRoom(ann, room);
+  await expect(ann.locator('.room-header h2')).toHaveText(`#${room}`);
+  await ann.getByTestId('composer').fill('welcome aboard');
+  await ann.getByTestId('composer').press('Enter');
+  await expect(messages(ann).last()).toContainText('welcome aboard');
+
+  // A link in the settings, shown once, copied.
+  const settings = await openSettings(ann);
+  const links = settings.getByTestId('invite-links');
+  await expect(links.getByTestId('invite-expiry')).toHaveValue(String(7 * 24 * 60));
+  await links.getByTestId('invite-max-uses').fill('5');
+  await links.getByTestId('create-invite-link').click();
+  const urlField = links.getByTestId('invite-url');
+  await expect(urlField).toHaveValue(/\/invite\/\S+$/);
+  const url = await urlField.inputValue();
+  await links.getByTestId('copy-invite-url').click();
+  await expect(links.getByTestId('copy-status')).toHaveText('Copied');
+  await expect(links.getByTestId('invite-link')).toHaveCount(1);
+  await expect(links.getByTestId('invite-link')).toContainText(`by ${annName}`);
+  await expect(links.getByTestId('invite-link')).toContainText('used 0 of 5');
+  await expectAccessible(ann, '[data-testid="invite-links"]');
+  await ann.keyboard.press('Escape');
+
+  // Bob opens it: in the room, with its messages, and the address is `/`.
+  const bob = await signUp(browser, bobName);
+  await bob.goto(url);
+  await expect(bob.getByTestId('room-notice')).toContainText(`You joined #${room}`);
+  await expect(bob.locator('.room-header h2')).toHaveText(`#${room}`);
+  await expect(messages(bob).last()).toContainText('welcome aboard');
+  await expect.poll(() => new URL(bob.url()).pathname).toBe('/');
+
+  // Ann revokes it (at a phone's width); Cat is refused, and told what to do.
+  await ann.setViewportSize({ width: 375, height: 740 });
+  const again = await openSettings(ann);
+  const row = again.getByTestId('invite-links').getByTestId('invite-link');
+  await expect(row).toContainText('used 1 of 5');
+  const overflow = await again.evaluate((el) => el.scrollWidth - el.clientWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+  await row.getByTestId('revoke-invite-link').click();
+  await expect(again.getByTestId('revoke-progress')).toContainText('was revoked');
+  await expect(row).toHaveCount(0);
+
+  const cat = await signUp(browser, catName);
+  await cat.goto(url);
+  const refused = cat.getByTestId('invite-refused');
+  await expect(refused).toContainText('ask for a new one');
+  await expect.poll(() => new URL(cat.url()).pathname).toBe('/');
+  await refused.getByTestId('invite-back').click();
+  await expect(refused).toHaveCount(0);
+  await expect(cat.locator(`[data-room="${room}"]`)).toHaveCount(0);
+});

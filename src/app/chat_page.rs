@@ -1,10 +1,12 @@
-//! The page at `/`: sign in (or pick a guest name), then chat. It renders
+//! The page at `/` (and `/invite/<code>`, which accepts that link once
+//! logged in): sign in (or pick a guest name), then chat. It renders
 //! and wires; what happens on the connection (signing in and out, what to
 //! resend after a reconnect, history and catching up) is in `super::sync`.
 
 use super::alerts::Alerts;
 use super::board::Board;
 use super::connection_banner::ConnectionBanner;
+use super::invite_links::InviteRefused;
 use super::login_form::LoginForm;
 use super::message_list::MessageList;
 use super::room_list::RoomList;
@@ -14,6 +16,7 @@ use super::room_state::Hold;
 use super::state::{ChatState, View};
 use super::sync::board::BoardState;
 use super::sync::history::load_what_is_shown;
+use super::sync::invites::accept_when_logged_in;
 use super::sync::moderation::follow_moderation;
 use super::sync::reconnect::resend_on_connect;
 use super::sync::rooms::{follow_current_room, follow_rooms};
@@ -25,9 +28,21 @@ use crate::client::{http, Client};
 use crate::protocol::{chat, notifications};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos_router::hooks::use_params_map;
+
+/// The page at `/invite/<code>`: the chat page, which accepts the link
+/// once logged in.
+#[component]
+pub fn InvitePage() -> impl IntoView {
+    let code = use_params_map().with_untracked(|p| p.get("code"));
+    view! { <ChatPage invite=code/> }
+}
 
 #[component]
-pub fn ChatPage() -> impl IntoView {
+pub fn ChatPage(
+    /// The code of the invite link the page was opened with.
+    invite: Option<String>,
+) -> impl IntoView {
     let saved = saved_login::load();
     let client = Client::connect(
         &[chat::NAMESPACE, notifications::NAMESPACE],
@@ -59,6 +74,10 @@ pub fn ChatPage() -> impl IntoView {
     follow_moderation(state);
     follow_current_room(state);
     load_what_is_shown(state);
+    let invite_refused = RwSignal::new(None::<String>);
+    if let Some(code) = invite {
+        accept_when_logged_in(state, code, invite_refused);
+    }
     // After hydration: a saved login joins at once.
     Effect::new(move |_| {
         if let Some(saved) = saved_login::load() {
@@ -83,6 +102,7 @@ pub fn ChatPage() -> impl IntoView {
             <ConnectionBanner state=client.state()/>
             <Alerts/>
             <RoomNotices/>
+            <InviteRefused refused=invite_refused/>
             <Show
                 when=move || state.me.with(Option::is_some)
                 fallback=|| view! { <LoginForm/> }

@@ -1,7 +1,8 @@
 //! The Leptos components, one file per screen or widget. The server renders
 //! them; the browser hydrates them.
 //!
-//! - `chat_page`: the page at `/`: the name form, then the chat.
+//! - `chat_page`: the page at `/` (and at `/invite/<code>`, which accepts
+//!   that invite link once logged in): the name form, then the chat.
 //! - `state`: what the chat screen knows (rooms, messages, users) and how
 //!   server events change it.
 //! - `sync`: what the page does on the connection (session, reconnect,
@@ -13,7 +14,7 @@
 //! - `login_form`, `room_list`, `message_list`, `composer`, `user_list`,
 //!   `connection_banner`, `alerts`: the widgets.
 //! - Rooms (issue #14): `room_state` (kinds, roles, notices),
-//!   `room_directory`, `create_room`, `room_settings`, `room_options`, `room_members`,
+//!   `room_directory`, `create_room`, `room_settings`, `room_options`, `room_members`, `invite_links`,
 //!   `member_row`, `audit_log`, `settings_parts` (dialogs, on `dialog`'s `Modal`),
 //!   `room_notices`, `message_actions` (a moderator's delete),
 //!   `write_area` (the composer, or why one may not write; slow mode).
@@ -27,6 +28,7 @@ mod composer;
 mod connection_banner;
 mod create_room;
 mod dialog;
+mod invite_links;
 mod login_form;
 mod member_row;
 mod message_actions;
@@ -48,7 +50,7 @@ mod write_area;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::StaticSegment;
+use leptos_router::{ParamSegment, StaticSegment};
 
 /// The HTML document around the app (server only).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -79,7 +81,11 @@ pub fn App() -> impl IntoView {
         <Meta name="theme-color" content="#4f46e5"/>
         <Router>
             <Routes fallback=NotFound>
-                <Route path=StaticSegment("") view=chat_page::ChatPage/>
+                <Route path=StaticSegment("") view=|| view! { <chat_page::ChatPage invite=None/> }/>
+                <Route
+                    path=(StaticSegment("invite"), ParamSegment("code"))
+                    view=chat_page::InvitePage
+                />
             </Routes>
         </Router>
     }

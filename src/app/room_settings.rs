@@ -1,13 +1,15 @@
 //! A room's settings, for the room shown: what it is (kind, creator,
 //! members, topic), its settings (accounts only, who may invite,
 //! archived, slow mode, the lock), its members and roles
-//! (`room_members.rs`, `member_row.rs`), the bans and the audit log
+//! (`room_members.rs`, `member_row.rs`), its invite links
+//! (`invite_links.rs`), the bans and the audit log
 //! (`audit_log.rs`), and leaving it.
 //! Each control shows only to the roles that may use it; the server
 //! decides all the same, and its refusal is shown where it happened.
 
 use super::audit_log::ModeratorTools;
 use super::dialog::Modal;
+use super::invite_links::InviteLinksPart;
 use super::room_members::RoomMembers;
 use super::room_options::{send, RoomOptions};
 use super::settings_parts::{at_least, field, Progress, ProgressLine};
@@ -65,6 +67,7 @@ fn SettingsBody(open: RwSignal<bool>) -> impl IntoView {
                 <RoomAbout info/>
                 <RoomOptions info/>
                 <RoomMembers info/>
+                <InviteLinksPart info/>
                 <ModeratorTools info/>
                 <LeaveRoom room=room.get_value() open/>
             </Show>

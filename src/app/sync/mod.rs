@@ -8,6 +8,8 @@
 //! - `saved_login`: the login kept across reloads (localStorage).
 //! - `rooms`: the account's rooms, rooms it is added to, the directory,
 //!   making, joining and leaving rooms, settings, members and roles.
+//! - `invites`: a room's invite links, and accepting the link a page was
+//!   opened with (`/invite/<code>`) once it is logged in.
 //! - `moderation`: what moderators do, and what this page is told when it
 //!   is done to it (removed, banned, muted, a message deleted).
 //! - `board`: the open whiteboard and its link to the server (joining,
@@ -15,6 +17,7 @@
 
 pub mod board;
 pub mod history;
+pub mod invites;
 pub mod lists;
 pub mod moderation;
 pub mod reconnect;
