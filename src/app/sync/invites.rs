@@ -75,7 +75,15 @@ pub async fn copy_text(text: String) -> bool {
         let Some(window) = web_sys::window() else {
             return false;
         };
-        let promise = window.navigator().clipboard().write_text(&text);
+        let navigator = window.navigator();
+        // Missing outside secure contexts (a page over plain http): calling
+        // it then would throw.
+        let present = js_sys::Reflect::get(&navigator, &"clipboard".into())
+            .is_ok_and(|c| !c.is_undefined() && !c.is_null());
+        if !present {
+            return false;
+        }
+        let promise = navigator.clipboard().write_text(&text);
         wasm_bindgen_futures::JsFuture::from(promise).await.is_ok()
     }
     #[cfg(not(feature = "hydrate"))]
