@@ -386,4 +386,6 @@ test('an invite link lets a second account in once; a revoked one is refused', a
   await refused.getByTestId('invite-back').click();
   await expect(refused).toHaveCount(0);
   await expect(cat.locator(`[data-room="${room}"]`)).toHaveCount(0);
+  // Their sockets go with their pages: later specs count who is in the chat.
+  for (const page of [ann, bob, cat]) await page.context().close();
 });
