@@ -1,7 +1,7 @@
-//! Rooms as things people belong to (issue #14): a room's kind, topic,
-//! creator and flags (columns of `rooms`), who belongs to it with which
-//! role (`memberships`), the public directory, and server admins
-//! (`users.admin`).
+//! Rooms as things people belong to (issue #14): rooms made and entered,
+//! who belongs to them with which role (`memberships`). What a room is
+//! and its settings, `room-info` and the directory are in
+//! `room_settings.rs`; server admins in `standing.rs`.
 //!
 //! Memberships are what accounts used to keep as "remembered rooms": the
 //! rooms an account's sockets enter again on `join`, at most
@@ -12,20 +12,15 @@
 //! again when it is left ([`Store::drop_if_empty`]) or by the housekeeping
 //! a day after it was made.
 //!
-//! Every change of a room goes through here and updates the store's cache
-//! of what rooms are ([`RoomMetas`]), which the gateway's guards read.
+//! Every change of a room goes through the store and updates its cache of
+//! what rooms are (`RoomMetas`), which the gateway's guards read.
 
 use super::room_ids::RoomMeta;
 use super::standing::now_ms;
-use super::{now_text, Store, StoreError, User};
+use super::{now_text, Store, StoreError};
 use crate::protocol::limits::MAX_JOINED_ROOMS;
-use crate::protocol::rooms::{
-    DirectoryEntry, DirectoryQuery, InvitesBy, MyRoom, Role, RoomInfo, RoomKind, RoomSettings,
-    Topic,
-};
-use crate::protocol::{RoomName, Username};
-use crate::server::names;
-use sqlx::any::AnyRow;
+use crate::protocol::rooms::{MyRoom, Role, RoomKind, Topic};
+use crate::protocol::RoomName;
 use sqlx::Row;
 
 /// Deletes the public rooms that hold nothing: no message, no member, no
@@ -98,47 +93,7 @@ pub enum RoleSet {
     KeepsOwner,
 }
 
-const META: &str = "SELECT id, name, kind, archived, accounts_only, invites_by, slow_seconds, \
-     locked FROM rooms WHERE name = $1";
-
 impl Store {
-    /// What `room` is, or `None` when no room has that name. From the
-    /// cache when it is there (no query: the hot path), else from the
-    /// database, then cached.
-    pub async fn room_meta(&self, room: &RoomName) -> Result<Option<RoomMeta>, StoreError> {
-        if let Some(meta) = self.metas.get(room) {
-            return Ok(Some(meta));
-        }
-        let row = sqlx::query(META)
-            .bind(room.as_str())
-            .fetch_optional(&self.reader)
-            .await?;
-        let meta = row.map(|r| meta_of(&r)).transpose()?;
-        if let Some(meta) = &meta {
-            self.metas.put(meta.clone());
-        }
-        Ok(meta)
-    }
-
-    /// Reads `room` from the database (the writer's view: what was just
-    /// written) into the cache.
-    async fn refresh(
-        &self,
-        conn: &mut sqlx::AnyConnection,
-        room: &RoomName,
-    ) -> Result<Option<RoomMeta>, StoreError> {
-        let row = sqlx::query(META)
-            .bind(room.as_str())
-            .fetch_optional(&mut *conn)
-            .await?;
-        let meta = row.map(|r| meta_of(&r)).transpose()?;
-        match &meta {
-            Some(meta) => self.metas.put(meta.clone()),
-            None => self.metas.forget(room),
-        }
-        Ok(meta)
-    }
-
     /// Makes a room, `room.creator` its owner; refused when a room of that
     /// name exists, whatever its kind. One transaction.
     pub async fn create_room(&self, room: NewRoom<'_>) -> Result<Created, StoreError> {
@@ -260,15 +215,6 @@ impl Store {
         Ok(gone > 0)
     }
 
-    /// The name of the room with id `room`, if it exists.
-    pub async fn room_name(&self, room: i64) -> Result<Option<RoomName>, StoreError> {
-        let name: Option<String> = sqlx::query_scalar("SELECT name FROM rooms WHERE id = $1")
-            .bind(room)
-            .fetch_optional(&self.reader)
-            .await?;
-        Ok(name.and_then(|n| RoomName::parse(&n).ok()))
-    }
-
     /// `account`'s role in the room with id `room`, if it belongs to it.
     pub async fn role_of(&self, room: i64, account: i64) -> Result<Option<Role>, StoreError> {
         Ok(self.standing(room, account).await?.role)
@@ -366,108 +312,6 @@ impl Store {
         Ok(RoleSet::Yes)
     }
 
-    /// Changes what `settings` gives of the room with id `room`; its new
-    /// [`RoomMeta`] is cached.
-    pub async fn change_settings(
-        &self,
-        room: &RoomMeta,
-        settings: &RoomSettings,
-        audit: super::audit::Audit<'_>,
-    ) -> Result<(), StoreError> {
-        let mut tx = self.writer.begin().await?;
-        sqlx::query(
-            "UPDATE rooms SET topic = COALESCE($1, topic), \
-             accounts_only = COALESCE($2, accounts_only), \
-             invites_by = COALESCE($3, invites_by), archived = COALESCE($4, archived), \
-             slow_seconds = COALESCE($5, slow_seconds), locked = COALESCE($6, locked) \
-             WHERE id = $7",
-        )
-        .bind(settings.topic.as_ref().map(|t| t.as_str().to_owned()))
-        .bind(settings.accounts_only.map(i64::from))
-        .bind(settings.invites_by.map(|i| i.as_str().to_owned()))
-        .bind(settings.archived.map(i64::from))
-        .bind(settings.slow_seconds.map(i64::from))
-        .bind(settings.locked.map(i64::from))
-        .bind(room.id)
-        .execute(&mut *tx)
-        .await?;
-        super::audit::record(&mut tx, audit).await?;
-        super::changes::record(&mut tx, room.id, Some(&room.name), None).await?;
-        tx.commit().await?;
-        let mut conn = self.writer.acquire().await?;
-        self.refresh(&mut conn, &room.name).await?;
-        Ok(())
-    }
-
-    /// What the room with id `room` is, as `room-info` tells it (`role`
-    /// left for the caller).
-    pub async fn room_info(&self, room: i64) -> Result<Option<RoomInfo>, StoreError> {
-        let row = sqlx::query(
-            "SELECT r.id, r.name, r.kind, r.topic, u.username AS creator, r.created_at, r.archived, \
-             r.accounts_only, r.invites_by, r.slow_seconds, r.locked, \
-             (SELECT COUNT(*) FROM memberships m WHERE m.room_id = r.id) AS members \
-             FROM rooms r LEFT JOIN users u ON u.id = r.creator_id WHERE r.id = $1",
-        )
-        .bind(room)
-        .fetch_optional(&self.writer)
-        .await?;
-        let Some(row) = row else { return Ok(None) };
-        let meta = meta_of(&row)?;
-        let creator: Option<String> = row.try_get("creator")?;
-        let members: i64 = row.try_get("members")?;
-        Ok(Some(RoomInfo {
-            room: meta.name,
-            kind: meta.kind,
-            topic: topic_of(&row)?,
-            creator: creator.and_then(|c| Username::parse(&c).ok()),
-            created_at: row.try_get("created_at")?,
-            members: u64::try_from(members).unwrap_or(0),
-            archived: meta.archived,
-            accounts_only: meta.accounts_only,
-            invites_by: meta.invites_by,
-            slow_seconds: meta.slow_seconds,
-            locked: meta.locked,
-            role: None,
-        }))
-    }
-
-    /// The public rooms that are not archived, those whose name or topic
-    /// holds `query` (ASCII letters in any case on SQLite, every letter on
-    /// PostgreSQL), most members first, then by name; at most `limit`.
-    pub async fn directory(
-        &self,
-        query: Option<&DirectoryQuery>,
-        limit: usize,
-    ) -> Result<Vec<DirectoryEntry>, StoreError> {
-        let pattern = search_pattern(query);
-        let rows = sqlx::query(
-            "SELECT r.name, r.topic, \
-             (SELECT COUNT(*) FROM memberships m WHERE m.room_id = r.id) AS members \
-             FROM rooms r WHERE r.kind = 'public' AND r.archived = 0 \
-             AND (LOWER(r.name) LIKE $1 ESCAPE '\\' OR LOWER(r.topic) LIKE $2 ESCAPE '\\') \
-             ORDER BY members DESC, r.name LIMIT $3",
-        )
-        .bind(&pattern)
-        .bind(&pattern)
-        .bind(limit as i64)
-        .fetch_all(&self.reader)
-        .await?;
-        let mut rooms = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let name: String = row.try_get("name")?;
-            let Ok(room) = RoomName::parse(&name) else {
-                continue;
-            };
-            let members: i64 = row.try_get("members")?;
-            rooms.push(DirectoryEntry {
-                room,
-                topic: topic_of(row)?,
-                members: u64::try_from(members).unwrap_or(0),
-            });
-        }
-        Ok(rooms)
-    }
-
     /// The rooms `account` belongs to, by name, with their kind and its role.
     pub async fn memberships_of(&self, account: i64) -> Result<Vec<MyRoom>, StoreError> {
         let rows = sqlx::query(
@@ -509,32 +353,6 @@ impl Store {
             .into_iter()
             .map(|m| m.room)
             .collect())
-    }
-
-    /// Makes the account named `name` (any case) a server admin (`huddle
-    /// admin grant`); `None` when no account has that name.
-    pub async fn grant_admin(&self, name: &Username) -> Result<Option<User>, StoreError> {
-        let row =
-            sqlx::query("UPDATE users SET admin = 1 WHERE name_key = $1 RETURNING id, username")
-                .bind(names::key(name.as_str()))
-                .fetch_optional(&self.writer)
-                .await?;
-        let user = row
-            .map(|r| {
-                let username: String = r.try_get("username")?;
-                Ok::<_, StoreError>(User {
-                    id: r.try_get("id")?,
-                    username: Username::parse(&username)
-                        .map_err(|e| StoreError::Failed(e.to_string()))?,
-                })
-            })
-            .transpose()?;
-        if let Some(user) = &user {
-            // Room 0 is no room: the change is the account's admin flag,
-            // which every running node drops from its cache.
-            self.changed(0, None, Some(user.id)).await?;
-        }
-        Ok(user)
     }
 }
 
@@ -604,55 +422,6 @@ pub(super) const INSERT_MEMBER_BY_ID: &str =
      AND NOT EXISTS (SELECT 1 FROM room_sanctions WHERE room_id = $7 AND user_id = $8 \
      AND kind = 'ban' AND (until_ms IS NULL OR until_ms > $9)) \
      ON CONFLICT DO NOTHING";
-
-fn meta_of(row: &AnyRow) -> Result<RoomMeta, StoreError> {
-    let name: String = row.try_get("name")?;
-    let kind: String = row.try_get("kind")?;
-    let invites_by: String = row.try_get("invites_by")?;
-    let archived: i64 = row.try_get("archived")?;
-    let accounts_only: i64 = row.try_get("accounts_only")?;
-    let slow_seconds: i64 = row.try_get("slow_seconds")?;
-    let locked: i64 = row.try_get("locked")?;
-    let bad = |what: &str| StoreError::Failed(format!("room {name} has a bad {what}"));
-    Ok(RoomMeta {
-        id: row.try_get("id")?,
-        name: RoomName::parse(&name).map_err(|_| bad("name"))?,
-        kind: RoomKind::from_name(&kind).ok_or_else(|| bad("kind"))?,
-        archived: archived != 0,
-        accounts_only: accounts_only != 0,
-        invites_by: InvitesBy::from_name(&invites_by).ok_or_else(|| bad("invites_by"))?,
-        slow_seconds: u32::try_from(slow_seconds).map_err(|_| bad("slow_seconds"))?,
-        locked: locked != 0,
-    })
-}
-
-fn topic_of(row: &AnyRow) -> Result<Topic, StoreError> {
-    let topic: String = row.try_get("topic")?;
-    Ok(Topic::parse(&topic).unwrap_or_default())
-}
-
-/// The LIKE pattern of a directory search: what holds `query` (in any
-/// case), or everything.
-pub(super) fn search_pattern(query: Option<&DirectoryQuery>) -> String {
-    format!(
-        "%{}%",
-        query
-            .map(|q| like_escaped(&q.as_str().to_lowercase()))
-            .unwrap_or_default()
-    )
-}
-
-/// `text` with LIKE's wildcards (and the escape character) escaped by `\`.
-fn like_escaped(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '\\' | '%' | '_') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
 
 #[cfg(test)]
 mod tests;

@@ -32,6 +32,7 @@ mod messages;
 mod moderation;
 mod page;
 mod room_ids;
+mod room_settings;
 mod rooms;
 mod sessions;
 mod standing;

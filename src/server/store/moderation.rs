@@ -362,7 +362,7 @@ impl Store {
         query: Option<&DirectoryQuery>,
         limit: usize,
     ) -> Result<Vec<AdminRoomEntry>, StoreError> {
-        let pattern = super::membership::search_pattern(query);
+        let pattern = super::room_settings::search_pattern(query);
         let rows = sqlx::query(
             "SELECT r.name, r.kind, r.archived, \
              (SELECT COUNT(*) FROM memberships m WHERE m.room_id = r.id) AS members \

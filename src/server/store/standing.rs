@@ -5,10 +5,13 @@
 //! it changed; the other nodes of a cluster drop theirs when they read the
 //! change from `room_changes` (see `changes.rs`).
 
-use super::{Store, StoreError};
+use super::{Store, StoreError, User};
 use crate::protocol::moderation::FOREVER;
 use crate::protocol::rooms::Role;
+use crate::protocol::Username;
+use crate::server::names;
 use hashlink::LruCache;
+use sqlx::Row;
 use std::sync::{Mutex, MutexGuard};
 
 /// Standings kept: (room, account) pairs.
@@ -150,6 +153,31 @@ impl Store {
         Ok(admin)
     }
 
+    /// Makes the account named `name` (any case) a server admin (`huddle
+    /// admin grant`); `None` when no account has that name.
+    pub async fn grant_admin(&self, name: &Username) -> Result<Option<User>, StoreError> {
+        let row =
+            sqlx::query("UPDATE users SET admin = 1 WHERE name_key = $1 RETURNING id, username")
+                .bind(names::key(name.as_str()))
+                .fetch_optional(&self.writer)
+                .await?;
+        let user = row
+            .map(|r| {
+                let username: String = r.try_get("username")?;
+                Ok::<_, StoreError>(User {
+                    id: r.try_get("id")?,
+                    username: Username::parse(&username)
+                        .map_err(|e| StoreError::Failed(e.to_string()))?,
+                })
+            })
+            .transpose()?;
+        if let Some(user) = &user {
+            // Room 0 is no room: the change is the account's admin flag,
+            // which every running node drops from its cache.
+            self.changed(0, None, Some(user.id)).await?;
+        }
+        Ok(user)
+    }
     /// `account`'s standing in the room with id `room`: from the cache, or
     /// from the database (two indexed reads), then cached.
     pub async fn standing(&self, room: i64, account: i64) -> Result<Standing, StoreError> {

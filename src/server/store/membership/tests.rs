@@ -1,5 +1,6 @@
 use super::*;
 use crate::protocol::moderation::AuditAction;
+use crate::protocol::rooms::{DirectoryQuery, InvitesBy, RoomSettings};
 use crate::server::store::test_db::{name, room, text, ts, x};
 use crate::server::store::Audit;
 
