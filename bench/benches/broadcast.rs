@@ -29,6 +29,9 @@ fn message() -> NewMessage {
         seq: 7_890,
         client_id: None,
         deleted: false,
+        edited: None,
+        reactions: Vec::new(),
+        change: 0,
     }
 }
 

@@ -17,6 +17,7 @@ use super::state::{ChatState, View};
 use super::sync::board::BoardState;
 use super::sync::history::load_what_is_shown;
 use super::sync::invites::accept_when_logged_in;
+use super::sync::message_changes;
 use super::sync::moderation::follow_moderation;
 use super::sync::reconnect::resend_on_connect;
 use super::sync::rooms::{follow_current_room, follow_rooms};
@@ -72,6 +73,7 @@ pub fn ChatPage(
     follow_the_session(state);
     follow_rooms(state);
     follow_moderation(state);
+    message_changes::listen(state);
     follow_current_room(state);
     load_what_is_shown(state);
     let invite_refused = RwSignal::new(None::<String>);

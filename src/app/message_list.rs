@@ -64,10 +64,14 @@ pub fn MessageList() -> impl IntoView {
             </Show>
             <For
                 each=move || timeline.with(|t| t.lines())
-                // A deletion changes a line in place: part of its key.
-                key=|(key, line)| (*key, matches!(line, Line::Message { deleted: true, .. }))
+                // A change (an edit, a deletion, a reaction) rewrites a
+                // line in place: its number is part of the key.
+                key=|(key, line)| (*key, match line {
+                    Line::Message { change, deleted, .. } => (*change, *deleted),
+                    _ => (0, false),
+                })
                 children=move |(_, line)| match line {
-                    Line::Message { username, text, timestamp, mine, seq, id, deleted } => {
+                    Line::Message { username, text, timestamp, mine, seq, id, deleted, .. } => {
                         view! {
                             <li class="message" class:mine=mine data-testid="message" data-seq=seq>
                                 <div class="meta">

@@ -2,7 +2,7 @@
 
 use super::room_state::RoomsState;
 use crate::client::Client;
-pub use crate::model::timeline::{Line, Timeline};
+pub use crate::model::timeline::{ChangeGap, Line, Timeline};
 use crate::protocol::account::Session;
 use crate::protocol::chat::{NewMessage, NewProtectedMessage, Timestamp, UserJoined, UserLeft};
 use crate::protocol::direct::{DmSummary, Focus, MarkRead, NewDm};
@@ -140,6 +140,9 @@ impl ChatState {
             timestamp: m.timestamp.clone(),
             mine: self.is_me(&m.username),
             deleted: m.deleted,
+            edited: m.edited.clone(),
+            reactions: m.reactions.clone(),
+            change: m.change,
         }
     }
 
@@ -152,6 +155,9 @@ impl ChatState {
             timestamp: m.timestamp.clone(),
             mine: self.is_me(&m.from),
             deleted: false,
+            edited: None,
+            reactions: Vec::new(),
+            change: 0,
         }
     }
 
@@ -215,6 +221,47 @@ impl ChatState {
     pub fn notice(&self, text: String) {
         let view = self.current.get_untracked();
         self.add_lines(&view, [Line::Notice { text }]);
+    }
+
+    /// A message's new state (`message-changed`, the change feed), applied
+    /// when newer than the one shown.
+    pub fn apply_change(&self, m: &NewMessage) {
+        let view = View::Room(m.room.clone());
+        let line = self.message_line(m);
+        self.timelines.update(|t| {
+            if let Some(timeline) = t.get_mut(&view) {
+                timeline.apply_change(line);
+            }
+        });
+    }
+
+    /// Notes a live change number of `view`: whether one is missing.
+    pub fn note_change(&self, view: &View, change: i64) -> ChangeGap {
+        let mut gap = ChangeGap::None;
+        self.timelines.update(|t| {
+            if let Some(timeline) = t.get_mut(view) {
+                gap = timeline.note_change(change);
+            }
+        });
+        gap
+    }
+
+    /// `view`'s changes are applied up to `last`; `only_first`: unless
+    /// it already counts them (a history page starts the count, it does
+    /// not move it: changes to messages outside the page may be missing).
+    pub fn caught_up_to(&self, view: &View, last: i64, only_first: bool) {
+        self.timelines.update(|t| {
+            let timeline = t.entry(view.clone()).or_default();
+            if !only_first || timeline.changes_upto.is_none() {
+                timeline.caught_up_to(last);
+            }
+        });
+    }
+
+    /// Where `view`'s changes are applied up to, once its history is read.
+    pub fn changes_upto(&self, view: &View) -> Option<i64> {
+        self.timelines
+            .with_untracked(|t| t.get(view).and_then(|tl| tl.changes_upto))
     }
 
     /// Shows message `id` of `view` as deleted.

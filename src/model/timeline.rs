@@ -1,8 +1,11 @@
 //! A conversation as the page shows it: its lines in `seq` order, each
 //! message once whatever order it arrives in (live, a history page, a
-//! catch-up after a reconnect), notices among them.
+//! catch-up after a reconnect), notices among them; and each message in
+//! its latest state, whatever order its changes arrive in (a change's
+//! number is kept per message: an older state never replaces a newer).
 
 use crate::protocol::chat::Timestamp;
+use crate::protocol::emoji::Reaction;
 use crate::protocol::Username;
 use std::collections::BTreeMap;
 
@@ -19,6 +22,11 @@ pub enum Line {
         mine: bool,
         /// A moderator deleted it: its place stays, its text is gone.
         deleted: bool,
+        /// When its author last edited it.
+        edited: Option<Timestamp>,
+        reactions: Vec<Reaction>,
+        /// The room's change number of its latest change (0: none).
+        change: i64,
     },
     Notice {
         text: String,
@@ -43,6 +51,19 @@ pub struct Timeline {
     /// The server has older messages than the oldest here.
     pub has_older: bool,
     next_notice: u64,
+    /// The room's change numbers applied with none missing, up to here
+    /// (`None` until the first history page says where the room is).
+    pub changes_upto: Option<i64>,
+}
+
+/// What to do after a `message-changed` numbered `change`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeGap {
+    /// Nothing was missed.
+    None,
+    /// Changes between were missed (or not yet arrived): fetch the feed
+    /// after this number.
+    FetchAfter(i64),
 }
 
 impl Timeline {
@@ -61,16 +82,24 @@ impl Timeline {
             .map(|((seq, _), _)| *seq)
     }
 
-    /// Adds a message once, whatever the order it arrives in.
+    /// Adds a message once, whatever the order it arrives in; a copy in
+    /// a later state (a higher change number: a history page read after a
+    /// change) replaces the one here.
     pub fn insert(&mut self, line: Line) -> bool {
         match &line {
-            Line::Message { seq, .. } => {
+            Line::Message { seq, change, .. } => {
                 let key = (*seq, 0);
-                if self.lines.contains_key(&key) {
-                    return false;
+                match self.lines.get(&key) {
+                    Some(Line::Message { change: held, .. }) if held >= change => false,
+                    Some(_) => {
+                        self.lines.insert(key, line);
+                        false
+                    }
+                    None => {
+                        self.lines.insert(key, line);
+                        true
+                    }
                 }
-                self.lines.insert(key, line);
-                true
             }
             Line::Notice { .. } | Line::Protected { .. } => {
                 self.next_notice += 1;
@@ -81,6 +110,48 @@ impl Timeline {
         }
     }
 
+    /// A message's new state (`message-changed`, the change feed): it
+    /// replaces the line of the same `seq` when that one is older. A
+    /// message not held is left to the history that brings it (inserting
+    /// it alone would leave a hole in the timeline). Whether it changed
+    /// what is shown.
+    pub fn apply_change(&mut self, line: Line) -> bool {
+        let Line::Message { seq, change, .. } = &line else {
+            return false;
+        };
+        match self.lines.get_mut(&(*seq, 0)) {
+            Some(held @ Line::Message { .. }) => {
+                let newer = matches!(held, Line::Message { change: c, .. } if *c < *change);
+                if newer {
+                    *held = line;
+                }
+                newer
+            }
+            _ => false,
+        }
+    }
+
+    /// Notes that change `change` arrived live; whether one before it is
+    /// missing. Numbers at or below what is applied are old news.
+    pub fn note_change(&mut self, change: i64) -> ChangeGap {
+        match self.changes_upto {
+            // Not loaded yet: the first page says where the room is.
+            None => ChangeGap::None,
+            Some(upto) if change <= upto => ChangeGap::None,
+            Some(upto) if change == upto + 1 => {
+                self.changes_upto = Some(change);
+                ChangeGap::None
+            }
+            Some(upto) => ChangeGap::FetchAfter(upto),
+        }
+    }
+
+    /// The feed was read up to `last` (the greatest of the page's `last`
+    /// and its messages' numbers), with nothing missing before it.
+    pub fn caught_up_to(&mut self, last: i64) {
+        self.changes_upto = Some(self.changes_upto.map_or(last, |u| u.max(last)));
+    }
+
     /// Marks the message `id` deleted and forgets its text; whether it
     /// was here (and not deleted already).
     pub fn delete(&mut self, id: i64) -> bool {
@@ -89,12 +160,14 @@ impl Timeline {
                 id: this,
                 text,
                 deleted,
+                reactions,
                 ..
             } = line
             {
                 if *this == id && !*deleted {
                     *deleted = true;
                     text.clear();
+                    reactions.clear();
                     return true;
                 }
             }
@@ -121,7 +194,65 @@ mod tests {
             timestamp: Timestamp(String::new()),
             mine: false,
             deleted: false,
+            edited: None,
+            reactions: Vec::new(),
+            change: 0,
         }
+    }
+
+    fn changed(seq: i64, change: i64, new_text: &str) -> Line {
+        let mut line = msg(seq);
+        if let Line::Message {
+            text, change: c, ..
+        } = &mut line
+        {
+            *text = new_text.to_owned();
+            *c = change;
+        }
+        line
+    }
+
+    fn text_of(t: &Timeline, seq: i64) -> String {
+        t.lines()
+            .into_iter()
+            .find_map(|((s, _), l)| match l {
+                Line::Message { text, .. } if s == seq => Some(text),
+                _ => None,
+            })
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn the_latest_state_of_a_message_wins_in_any_order() {
+        let mut t = Timeline::default();
+        t.insert(msg(1));
+        t.insert(msg(2));
+        assert!(t.apply_change(changed(1, 5, "five")));
+        assert!(!t.apply_change(changed(1, 4, "four")), "older: ignored");
+        assert_eq!(text_of(&t, 1), "five");
+        assert!(!t.apply_change(changed(9, 6, "not held")));
+        assert!(t.lines().iter().all(|((s, _), _)| *s != 9), "no hole made");
+        // A history page read before the change does not undo it; one
+        // read after it brings it.
+        t.insert(msg(1));
+        assert_eq!(text_of(&t, 1), "five");
+        t.insert(changed(2, 7, "seven"));
+        assert_eq!(text_of(&t, 2), "seven");
+    }
+
+    #[test]
+    fn a_gap_in_change_numbers_asks_for_the_feed() {
+        let mut t = Timeline::default();
+        assert_eq!(t.note_change(3), ChangeGap::None, "not loaded yet");
+        t.caught_up_to(3);
+        assert_eq!(t.note_change(4), ChangeGap::None);
+        assert_eq!(t.changes_upto, Some(4));
+        assert_eq!(t.note_change(4), ChangeGap::None, "twice: old news");
+        assert_eq!(t.note_change(7), ChangeGap::FetchAfter(4));
+        assert_eq!(t.changes_upto, Some(4), "held until the feed is read");
+        t.caught_up_to(7);
+        assert_eq!(t.note_change(5), ChangeGap::None, "late: old news");
+        assert_eq!(t.changes_upto, Some(7));
     }
 
     #[test]

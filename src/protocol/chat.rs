@@ -6,6 +6,7 @@
 //! [`NewProtectedMessage`], and [`Exception`](super::Exception).
 
 use super::ack::{Exception, OkMessage};
+use super::emoji::Reaction;
 use super::limits::MAX_CLIENT_ID_BYTES;
 use super::names::{parse_id, validated_string, MessageText, NameError, RoomName, Username};
 use super::{ClientEvent, ServerEvent};
@@ -230,6 +231,22 @@ pub struct NewMessage {
     /// (Huddle's addition, in `history` pages only; absent when false).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub deleted: bool,
+    /// When its author last edited it (`edit-message`; Huddle's addition,
+    /// absent when never).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edited: Option<Timestamp>,
+    /// Its reactions, by the time each emoji was first used (Huddle's
+    /// addition, absent when none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reactions: Vec<Reaction>,
+    /// The room's change number of its latest change (edit, deletion,
+    /// reaction; see `message_changes`); absent when it never changed.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub change: i64,
+}
+
+fn is_zero(n: &i64) -> bool {
+    *n == 0
 }
 
 impl ServerEvent for NewMessage {
@@ -359,6 +376,9 @@ mod tests {
             seq: 3,
             client_id: None,
             deleted: false,
+            edited: None,
+            reactions: Vec::new(),
+            change: 0,
         };
         assert_eq!(
             serde_json::to_value(m).unwrap(),

@@ -74,6 +74,11 @@ pub struct HistoryPage {
     pub messages: Vec<NewMessage>,
     #[serde(rename = "hasMore")]
     pub has_more: bool,
+    /// The room's latest change number, read before the page: ask
+    /// `changes {after: lastChange}` to catch up on what changes after it
+    /// (Huddle's addition).
+    #[serde(rename = "lastChange", default)]
+    pub last_change: i64,
 }
 
 #[cfg(test)]

@@ -76,3 +76,13 @@ pub const MAX_LIVE_INVITE_LINKS: usize = 100;
 /// Longest invite code `accept-invite` reads, in characters (the server's
 /// codes have 32).
 pub const MAX_INVITE_CODE_CHARS: usize = 64;
+/// Longest emoji of a reaction, in bytes (the longest ZWJ sequences fit).
+pub const MAX_EMOJI_BYTES: usize = 64;
+/// Most different emoji one message's reactions hold (`react` refuses a
+/// new one past it; adding to one already there is always possible).
+pub const MAX_REACTIONS_PER_MESSAGE: usize = 20;
+/// Most accounts one reaction lists by name (the count is exact).
+pub const MAX_REACTORS_LISTED: usize = 20;
+/// Most earlier versions of a message kept (`message-versions`): the
+/// oldest is dropped past it, so edits cost bounded storage.
+pub const MAX_MESSAGE_VERSIONS: usize = 50;

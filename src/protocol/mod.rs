@@ -14,13 +14,16 @@ pub mod ack;
 pub mod board;
 pub mod chat;
 pub mod direct;
+pub mod emoji;
 pub mod history;
 pub mod invites;
 pub mod limits;
+pub mod message_changes;
 pub mod moderation;
 pub mod names;
 pub mod notifications;
 mod payload;
+pub mod reactions;
 pub mod rooms;
 
 use serde::{de::DeserializeOwned, Serialize};

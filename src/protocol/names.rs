@@ -37,6 +37,9 @@ pub enum NameError {
     /// A colour that is not `#rrggbb`; `got` is its first 20 characters.
     #[error("a colour must look like #1a2b3c, not {got:?}")]
     NotAColour { got: String },
+    /// A reaction that is not one emoji Unicode knows.
+    #[error("emoji must be one emoji, such as 🎉")]
+    NotEmoji,
 }
 
 /// An id clients make up (a shape's, a send's): 1 to `max` bytes of ASCII

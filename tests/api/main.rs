@@ -13,6 +13,7 @@ mod helpers;
 mod history;
 mod invite_links;
 mod limits;
+mod message_changes;
 mod moderation;
 mod names;
 mod notifications;

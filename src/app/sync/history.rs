@@ -32,7 +32,10 @@ pub fn load_what_is_shown(state: ChatState) {
 /// Loads the page before `before` (or the newest page) of `view`.
 pub async fn load_page(state: ChatState, view: View, before: Option<i64>) {
     match fetch_page(state, &view, before, None, None).await {
-        Ok((lines, has_more)) => {
+        Ok((lines, has_more, last_change)) => {
+            if let Some(last) = last_change {
+                state.caught_up_to(&view, last, true);
+            }
             let newest = lines.last().map(|(seq, _)| *seq);
             state.add_lines(&view, lines.into_iter().map(|(_, l)| l));
             state.set_loaded(&view, Some(has_more));
@@ -58,7 +61,7 @@ pub async fn load_page(state: ChatState, view: View, before: Option<i64>) {
 /// Fetches everything after `after` in `view`, page by page.
 pub async fn catch_up(state: ChatState, view: View, mut after: i64) {
     loop {
-        let Ok((lines, has_more)) =
+        let Ok((lines, has_more, _)) =
             fetch_page(state, &view, None, Some(after), Some(MAX_PAGE)).await
         else {
             return;
@@ -74,15 +77,15 @@ pub async fn catch_up(state: ChatState, view: View, mut after: i64) {
 }
 
 /// One page of `view`'s history (`history` for a room, `dm-history` for a
-/// conversation): its lines, oldest first, each with its `seq`, and
-/// whether there is more.
+/// conversation): its lines, oldest first, each with its `seq`, whether
+/// there is more, and a room's change number when read.
 async fn fetch_page(
     state: ChatState,
     view: &View,
     before: Option<i64>,
     after: Option<i64>,
     limit: Option<u32>,
-) -> Result<(Vec<(i64, Line)>, bool), EmitError> {
+) -> Result<(Vec<(i64, Line)>, bool, Option<i64>), EmitError> {
     match view {
         View::Room(room) => {
             let request = History {
@@ -93,7 +96,7 @@ async fn fetch_page(
             };
             let page = state.client.emit_with_ack(&request).await?;
             let lines = page.messages.iter().map(|m| (m.seq, state.message_line(m)));
-            Ok((lines.collect(), page.has_more))
+            Ok((lines.collect(), page.has_more, Some(page.last_change)))
         }
         View::Dm(with) => {
             let request = DmHistory {
@@ -104,7 +107,7 @@ async fn fetch_page(
             };
             let page = state.client.emit_with_ack(&request).await?;
             let lines = page.messages.iter().map(|m| (m.seq, state.dm_line(m)));
-            Ok((lines.collect(), page.has_more))
+            Ok((lines.collect(), page.has_more, None))
         }
     }
 }

@@ -10,6 +10,8 @@
 //!   making, joining and leaving rooms, settings, members and roles.
 //! - `invites`: a room's invite links, and accepting the link a page was
 //!   opened with (`/invite/<code>`) once it is logged in.
+//! - `message_changes`: edits, reactions, and the change feed that keeps
+//!   every message in its latest state (`message-changed`, `changes`).
 //! - `moderation`: what moderators do, and what this page is told when it
 //!   is done to it (removed, banned, muted, a message deleted).
 //! - `board`: the open whiteboard and its link to the server (joining,
@@ -19,6 +21,7 @@ pub mod board;
 pub mod history;
 pub mod invites;
 pub mod lists;
+pub mod message_changes;
 pub mod moderation;
 pub mod reconnect;
 pub mod rooms;

@@ -3,7 +3,8 @@
 
 use super::history::catch_up;
 use super::lists::{refresh_dms, refresh_users};
-use crate::app::state::ChatState;
+use super::message_changes::catch_up_changes;
+use crate::app::state::{ChatState, View};
 use crate::client::{ConnectionState, Outgoing};
 use crate::protocol::chat::{Join, JoinRoom};
 use crate::protocol::notifications::{SubscribeToNotifications, UserId};
@@ -42,7 +43,10 @@ pub fn resend_on_connect(state: ChatState) {
             spawn_local(async move {
                 refresh_users(state).await;
                 for (view, newest) in state.loaded_views() {
-                    catch_up(state, view, newest).await;
+                    catch_up(state, view.clone(), newest).await;
+                    if let View::Room(room) = view {
+                        catch_up_changes(state, room).await;
+                    }
                 }
                 refresh_dms(state).await;
             });

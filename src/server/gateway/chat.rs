@@ -10,7 +10,7 @@ use super::pipeline::{on, Ctx};
 use super::rooms::joined_rooms;
 use super::state::GatewayState;
 use super::turn::{Sequencer, Turn};
-use super::{board, direct, invites, membership, moderation};
+use super::{board, direct, invites, membership, message_changes, moderation};
 use crate::protocol::ack::{texts, OkMessage};
 use crate::protocol::chat::{
     self, GetUsers, Join, JoinRoom, LeaveRoom, MessageSent, NewProtectedMessage, ProtectedMessage,
@@ -56,6 +56,7 @@ pub async fn attach<A: Adapter>(
     board::attach(s);
     membership::attach(s);
     moderation::attach(s);
+    message_changes::attach(s);
     invites::attach(s);
     socket.on_fallback(super::reply::unknown_event::<A>);
     socket.on_disconnect(on_disconnect::<A>);
@@ -259,9 +260,14 @@ async fn history<A: Adapter>(
     request: History,
 ) -> Result<HistoryPage, Error> {
     let (cursor, limit) = request.cursor().map_err(Error::refused)?;
-    let (messages, has_more) = cx
-        .state
-        .store
+    let store = &cx.state.store;
+    // Read before the page: a change made while the page is read comes
+    // after it, and is caught up on (`message_changes`).
+    let last_change = store
+        .last_change(&request.room)
+        .await
+        .internal("cannot read history")?;
+    let (messages, has_more) = store
         .history(&request.room, cursor, limit)
         .await
         .internal("cannot read history")?;
@@ -269,6 +275,7 @@ async fn history<A: Adapter>(
         room: request.room,
         messages,
         has_more,
+        last_change,
     })
 }
 

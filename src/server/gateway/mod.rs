@@ -34,6 +34,7 @@ pub mod expiry;
 pub mod guards;
 pub mod invites;
 pub mod membership;
+pub mod message_changes;
 pub mod moderation;
 pub mod notifications;
 pub mod pipeline;

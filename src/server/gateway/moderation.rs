@@ -21,6 +21,7 @@ use super::sessions::end_session;
 use crate::protocol::ack::OkMessage;
 use crate::protocol::chat::{SessionEnded, NAMESPACE};
 use crate::protocol::limits::{MAX_AUDIT_ENTRIES, MAX_DIRECTORY_ROOMS, MAX_MEMBERS_LISTED};
+use crate::protocol::message_changes::MessageChanged;
 use crate::protocol::moderation::{
     account_banned, AllRoomList, AllRooms, AuditAction, AuditEntries, AuditLog, Ban, BanAccount,
     BanList, DeleteMessage, DeleteRoom, Lift, MemberList, MessageDeleted, Mute, Reason,
@@ -340,7 +341,9 @@ async fn delete_message<A: Adapter>(
         seq: deleted.seq,
         by: Some(actor.username),
     };
-    emit_to(cx.socket.within(room.as_str().to_owned()), &notice).await;
+    let within = || cx.socket.within(room.as_str().to_owned());
+    emit_to(within(), &notice).await;
+    emit_to(within(), &MessageChanged(deleted.state)).await;
     Ok(OkMessage::new("Message deleted"))
 }
 

@@ -5,12 +5,14 @@
 //! nothing (named by a guest who never sent a message there, say), bans
 //! and mutes that ended, and room changes older than an hour (every node
 //! read them long before), and invite links that expired or were revoked
-//! more than a day ago. Without
+//! more than a day ago, and the client ids of message changes kept a day
+//! against retries. Without
 //! it these tables grow for as long as the server lives.
 
 use super::room_ids::RoomMetas;
 use super::{
-    board, changes, invites, membership, moderation, sessions, time_text, Store, StoreError,
+    board, changes, invites, membership, message_changes, moderation, sessions, time_text, Store,
+    StoreError,
 };
 use std::sync::Arc;
 use std::time::Duration;
@@ -69,5 +71,6 @@ async fn housekeep(writer: &sqlx::AnyPool, metas: &Arc<RoomMetas>) -> Result<u64
     let hour_ago = time_text(chrono::Utc::now() - chrono::Duration::hours(1));
     let changes = changes::purge_changes(writer, &hour_ago).await?;
     let links = invites::purge_dead_links(writer, &day_ago).await?;
-    Ok(sessions + writes + rooms + sanctions + changes + links)
+    let requests = message_changes::purge_requests(writer, &day_ago).await?;
+    Ok(sessions + writes + rooms + sanctions + changes + links + requests)
 }

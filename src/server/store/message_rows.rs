@@ -17,7 +17,7 @@ pub(super) async fn select_by_client_id(
 ) -> Result<Option<StoredMessage>, StoreError> {
     let row = sqlx::query(
         "SELECT m.id, m.seq, m.username, m.body, m.created_at, m.client_id, m.deleted_at, \
-         r.name AS room \
+         m.edited_at, m.change_seq, r.name AS room \
          FROM messages m JOIN rooms r ON r.id = m.room_id \
          WHERE m.room_id = $1 AND m.author_key = $2 AND m.client_id = $3",
     )
@@ -34,6 +34,8 @@ pub(super) async fn select_by_client_id(
     .transpose()
 }
 
+/// A message from a row of its columns through `change_seq` (its
+/// reactions are read apart: `message_changes::attach_reactions`).
 pub(super) fn message_from_row(r: &AnyRow, room: &RoomName) -> Result<StoredMessage, StoreError> {
     let decode = |e: crate::protocol::NameError| sqlx::Error::Decode(e.into());
     let username: String = r.try_get("username")?;
@@ -54,5 +56,8 @@ pub(super) fn message_from_row(r: &AnyRow, room: &RoomName) -> Result<StoredMess
             .try_get::<Option<String>, _>("client_id")?
             .and_then(|c| ClientMessageId::parse(&c).ok()),
         deleted,
+        edited: r.try_get::<Option<String>, _>("edited_at")?.map(Timestamp),
+        reactions: Vec::new(),
+        change: r.try_get("change_seq")?,
     })
 }

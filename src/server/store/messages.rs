@@ -2,6 +2,7 @@
 //! storing one (through the writer task, see `writer`), a room's history
 //! a page at a time, and a message found by its author's client id.
 
+use super::message_changes::attach_reactions;
 use super::message_rows::message_from_row;
 use super::page::fetch_page;
 use super::writer::AppendJob;
@@ -13,8 +14,8 @@ use crate::protocol::{MessageText, RoomName, Username};
 /// The start of every history query; `concat!` keeps the SQL static.
 macro_rules! page_query {
     () => {
-        "SELECT m.id, m.seq, m.username, m.body, m.created_at, m.client_id, m.deleted_at \
-         FROM messages m JOIN rooms r ON r.id = m.room_id WHERE r.name = $1"
+        "SELECT m.id, m.seq, m.username, m.body, m.created_at, m.client_id, m.deleted_at, \
+         m.edited_at, m.change_seq FROM messages m JOIN rooms r ON r.id = m.room_id WHERE r.name = $1"
     };
 }
 
@@ -64,10 +65,12 @@ impl Store {
             limit,
         )
         .await?;
-        let messages = rows
+        let mut messages = rows
             .iter()
             .map(|r| message_from_row(r, room))
             .collect::<Result<Vec<_>, _>>()?;
+        let mut conn = self.reader.acquire().await?;
+        attach_reactions(&mut conn, &mut messages).await?;
         Ok((messages, has_more))
     }
 }

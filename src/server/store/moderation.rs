@@ -6,6 +6,7 @@
 
 use super::audit::{self, Audit};
 use super::changes;
+use super::message_changes::{message_state, next_change};
 use super::room_ids::RoomMeta;
 use super::standing::{now_ms, Until};
 use super::{now_text, Store, StoreError, Tx};
@@ -31,10 +32,12 @@ impl SanctionKind {
 }
 
 /// A deleted message: where it was.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeletedMessage {
     pub id: i64,
     pub seq: i64,
+    /// Its tombstone, with the change number of the deletion.
+    pub state: crate::protocol::chat::NewMessage,
 }
 
 /// Ends `account`'s membership of `room` unless it owns it; whether it was
@@ -247,11 +250,14 @@ impl Store {
         audit: Option<Audit<'_>>,
     ) -> Result<Option<DeletedMessage>, StoreError> {
         let mut tx = self.writer.begin().await?;
+        // A deletion is a change of the message (`message_changes`).
+        let change = next_change(&mut tx, room.id).await?;
         let seq: Option<i64> = sqlx::query_scalar(
-            "UPDATE messages SET body = '', deleted_at = $1 \
-             WHERE id = $2 AND room_id = $3 AND deleted_at IS NULL RETURNING seq",
+            "UPDATE messages SET body = '', deleted_at = $1, change_seq = $2 \
+             WHERE id = $3 AND room_id = $4 AND deleted_at IS NULL RETURNING seq",
         )
         .bind(now_text())
+        .bind(change)
         .bind(id)
         .bind(room.id)
         .fetch_optional(&mut *tx)
@@ -259,11 +265,19 @@ impl Store {
         let Some(seq) = seq else {
             return Ok(None);
         };
+        // Its earlier texts and its reactions go with it.
+        for statement in [
+            "DELETE FROM message_versions WHERE message_id = $1",
+            "DELETE FROM reactions WHERE message_id = $1",
+        ] {
+            sqlx::query(statement).bind(id).execute(&mut *tx).await?;
+        }
         if let Some(audit) = audit {
             audit::record(&mut tx, audit).await?;
         }
+        let state = message_state(&mut tx, room, id).await?;
         tx.commit().await?;
-        Ok(Some(DeletedMessage { id, seq }))
+        Ok(state.map(|state| DeletedMessage { id, seq, state }))
     }
 
     /// Deletes `room` with its history, board and memberships. Audited

@@ -39,6 +39,12 @@
 //! - [`Admin`]: a server admin.
 //! - [`AuditReader`]: a room's moderator, or for the whole log an admin.
 //!
+//! Changes to messages (in `messages.rs`, issue #15):
+//!
+//! - [`Editor`]: the message's author, who may post in the room.
+//! - [`Reactor`]: an account that may post in the room.
+//! - [`VersionReader`]: the message's author, or a moderator of its room.
+//!
 //! A room a socket may not read, or that does not exist, is refused with
 //! one text (`rooms::no_such_room`), so that a private room's existence
 //! does not leak.
@@ -277,8 +283,10 @@ impl<A: Adapter, E: ClientEvent + Sync> Guard<A, E> for Token {
     }
 }
 
+mod messages;
 mod moderation;
 mod rooms;
 
+pub use messages::{Editor, Reactor, VersionReader};
 pub use moderation::{account_named, Admin, AuditReader, Deleter, Sanctioner, Targets};
 pub use rooms::{Entrant, InRoom, Inviter, Moderator, Owner, Reader, Signed, Writer};

@@ -1,0 +1,42 @@
+-- Everyday messaging (issue #15): edits and their earlier versions,
+-- reactions, and the change feed that brings a client that was away
+-- every change of a room's messages (see protocol/message_changes.rs).
+
+-- A room numbers its changes 1, 2, 3, ...; a message keeps the number of
+-- its latest change (0: never changed). The feed is the messages whose
+-- change_seq is above what a client has seen.
+ALTER TABLE rooms ADD COLUMN last_change INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN change_seq INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN edited_at TEXT;
+
+CREATE INDEX messages_by_change ON messages (room_id, change_seq) WHERE change_seq > 0;
+
+-- The texts a message had before its edits, oldest first (version 1 is
+-- the text as sent). Deleted with the message, and when it is deleted.
+CREATE TABLE message_versions (
+    message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+    version    INTEGER NOT NULL,
+    body       TEXT    NOT NULL,
+    written_at TEXT    NOT NULL,
+    PRIMARY KEY (message_id, version)
+);
+
+-- One account's reaction with one emoji to one message.
+CREATE TABLE reactions (
+    message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+    emoji      TEXT    NOT NULL,
+    user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    created_at TEXT    NOT NULL,
+    PRIMARY KEY (message_id, emoji, user_id)
+);
+
+-- The client ids of changes applied (`edit-message`, `react`), so that a
+-- retried one is applied once; kept a day (the housekeeping).
+CREATE TABLE change_requests (
+    user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    client_id  TEXT    NOT NULL,
+    created_at TEXT    NOT NULL,
+    PRIMARY KEY (user_id, client_id)
+);
+
+CREATE INDEX change_requests_by_age ON change_requests (created_at);
