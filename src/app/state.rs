@@ -69,6 +69,16 @@ pub struct ChatState {
     pub signed_out_reason: RwSignal<Option<String>>,
     /// Kinds, roles and notices of rooms (`room_state.rs`).
     pub room_state: RoomsState,
+    /// The message being edited (`message_edit.rs`), if any.
+    pub editing: RwSignal<Option<Editing>>,
+}
+
+/// A message being edited, and where the focus goes back after.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Editing {
+    pub id: i64,
+    /// Started with Up in the composer (else with its Edit button).
+    pub from_composer: bool,
 }
 
 impl ChatState {
@@ -87,6 +97,7 @@ impl ChatState {
             next_alert: StoredValue::new(0),
             signed_out_reason: RwSignal::new(None),
             room_state: RoomsState::new(),
+            editing: RwSignal::new(None),
         }
     }
 

@@ -10,6 +10,8 @@
 //!   where the board sits on a canvas of any size.
 //! - `svg`: the board as an SVG document.
 //! - `timeline`: a conversation's lines in order, each message once.
+//! - `shortcodes`: `:tada:` → 🎉 in what is typed.
+//! - `reactions`: reaction labels, the emoji picker's search, recent emoji.
 //!
 //! It builds on `protocol` only; the socket.io client (`client`) and the
 //! page (`app`) build on it.
@@ -17,6 +19,8 @@
 pub mod board;
 pub mod geometry;
 pub mod gesture;
+pub mod reactions;
+pub mod shortcodes;
 pub mod svg;
 pub mod timeline;
 
