@@ -1,10 +1,12 @@
 //! Writing a message: Enter sends, Shift+Enter starts a new line. A refused
 //! send shows why and gives the text back.
 
+use super::message_edit::edit_last_message;
 use super::state::{ChatState, View};
 use super::sync::moderation::{after_refusal, after_send, slow_countdown};
 use super::text::capitalise;
 use crate::client::{new_client_message_id, EmitError};
+use crate::model::shortcodes::replace_shortcodes;
 use crate::protocol::chat::SendMessage;
 use crate::protocol::direct::SendDm;
 use crate::protocol::limits::MAX_MESSAGE_CHARS;
@@ -68,7 +70,7 @@ pub fn Composer() -> impl IntoView {
         if held.get_untracked() || wait.get_untracked() > 0 {
             return;
         }
-        let raw = text.get_untracked();
+        let raw = replace_shortcodes(&text.get_untracked());
         if raw.trim().is_empty() {
             return;
         }
@@ -165,6 +167,10 @@ pub fn Composer() -> impl IntoView {
                         if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
                             ev.prevent_default();
                             send();
+                        }
+                        // Up in an empty composer edits my last message here.
+                        if ev.key() == "ArrowUp" && text.with_untracked(String::is_empty) && edit_last_message(state) {
+                            ev.prevent_default();
                         }
                     }
                 ></textarea>

@@ -24,7 +24,8 @@ pub fn Modal(
     #[prop(into)]
     title: Signal<String>,
     /// A page-unique id for the heading.
-    id: &'static str,
+    #[prop(into)]
+    id: String,
     /// `data-testid` of the dialog.
     testid: &'static str,
     children: ChildrenFn,
@@ -67,6 +68,7 @@ pub fn Modal(
         }
     });
     let children = StoredValue::new(children);
+    let heading_id = id.clone();
     view! {
         <dialog
             node_ref=dialog
@@ -76,7 +78,7 @@ pub fn Modal(
             on:close=move |_| open.set(false)
         >
             <header class="modal-header">
-                <h2 id=id>{move || title.get()}</h2>
+                <h2 id=heading_id>{move || title.get()}</h2>
                 <button
                     type="button"
                     class="icon-button"

@@ -2,6 +2,8 @@
 //! piece of user text is rendered as a text node, never as HTML.
 
 use super::message_actions::MessageActions;
+use super::message_edit::{EditButton, EditedMark, MessageEditor};
+use super::reaction_bar::ReactionBar;
 use super::state::{local_time, ChatState, Line};
 use super::sync::history::load_page;
 use leptos::html::Ol;
@@ -71,13 +73,15 @@ pub fn MessageList() -> impl IntoView {
                     _ => (0, false),
                 })
                 children=move |(_, line)| match line {
-                    Line::Message { username, text, timestamp, mine, seq, id, deleted, .. } => {
+                    Line::Message { username, text, timestamp, mine, seq, id, deleted, edited, reactions, .. } => {
                         view! {
                             <li class="message" class:mine=mine data-testid="message" data-seq=seq>
                                 <div class="meta">
                                     <span class="author">{username.to_string()}</span>
                                     <time datetime=timestamp.0.clone()>{local_time(&timestamp)}</time>
+                                    <EditedMark id edited mine text=text.clone()/>
                                     <MessageActions id deleted mine/>
+                                    <EditButton id mine deleted/>
                                 </div>
                                 {if deleted {
                                     view! {
@@ -87,8 +91,11 @@ pub fn MessageList() -> impl IntoView {
                                     }
                                         .into_any()
                                 } else {
-                                    view! { <p class="text">{text}</p> }.into_any()
+                                    view! { <p class="text">{text.clone()}</p> }.into_any()
                                 }}
+                                // Edits and reactions (issue #15): the editor takes the text's place.
+                                <MessageEditor id text/>
+                                <ReactionBar id reactions deleted/>
                             </li>
                         }
                             .into_any()

@@ -1,0 +1,319 @@
+//! Editing one's own room messages (issue #15): the Edit button, the
+//! editor that takes the text's place (Enter saves, Shift+Enter starts a
+//! new line, Escape cancels), Up in an empty composer to edit one's last
+//! message, and "(edited)" with the earlier versions for the author and
+//! the room's moderators. The server decides; a refusal shows beside the
+//! editor with what to do.
+
+use super::dialog::Modal;
+use super::focus::{focus_later, local_date_time};
+use super::state::{local_time, ChatState, Editing, Line, View};
+use super::sync::message_changes::{edit, versions};
+use super::text::{capitalise, unique_id};
+use crate::model::shortcodes::replace_shortcodes;
+use crate::protocol::chat::Timestamp;
+use crate::protocol::limits::MAX_MESSAGE_CHARS;
+use crate::protocol::message_changes::Version;
+use crate::protocol::{MessageText, RoomName};
+use leptos::html;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+fn room_shown(state: ChatState) -> Option<RoomName> {
+    match state.current.get_untracked() {
+        View::Room(room) => Some(room),
+        View::Dm(_) => None,
+    }
+}
+
+fn logged_in(state: ChatState) -> bool {
+    state.account.with(Option::is_some)
+}
+
+/// Where the focus goes when the editor closes.
+fn give_focus_back(editing: Editing) {
+    let edit_button = format!("[data-testid=\"edit-message\"][data-id=\"{}\"]", editing.id);
+    let composer = "[data-testid=\"composer\"]".to_owned();
+    focus_later(if editing.from_composer {
+        vec![composer, edit_button]
+    } else {
+        vec![edit_button, composer]
+    });
+}
+
+/// Up in an empty composer: edits this account's last message in the room
+/// shown. Whether there was one.
+pub fn edit_last_message(state: ChatState) -> bool {
+    let view = state.current.get_untracked();
+    if !matches!(view, View::Room(_)) || !state.account.with_untracked(Option::is_some) {
+        return false;
+    }
+    let last = state
+        .timeline_untracked(&view)
+        .lines()
+        .into_iter()
+        .rev()
+        .find_map(|(_, line)| match line {
+            Line::Message {
+                id,
+                mine: true,
+                deleted: false,
+                ..
+            } => Some(id),
+            _ => None,
+        });
+    match last {
+        Some(id) => {
+            state.editing.set(Some(Editing {
+                id,
+                from_composer: true,
+            }));
+            true
+        }
+        None => false,
+    }
+}
+
+/// "Edit" among a message's actions: one's own, not deleted, logged in,
+/// in a room.
+#[component]
+pub fn EditButton(id: i64, mine: bool, deleted: bool) -> impl IntoView {
+    let state = expect_context::<ChatState>();
+    let shown = move || mine && !deleted && logged_in(state) && room_shown(state).is_some();
+    view! {
+        <Show when=shown>
+            <button
+                type="button"
+                class="link small-link"
+                data-testid="edit-message"
+                data-id=id
+                on:click=move |_| {
+                    state.editing.set(Some(Editing { id, from_composer: false }))
+                }
+            >
+                "Edit"
+            </button>
+        </Show>
+    }
+}
+
+/// The editor of message `id`, shown in place of its text while it is
+/// being edited (the stylesheet hides the text beside it).
+#[component]
+pub fn MessageEditor(id: i64, text: String) -> impl IntoView {
+    let state = expect_context::<ChatState>();
+    let editing = Memo::new(move |_| state.editing.get().filter(|e| e.id == id));
+    let source = StoredValue::new(text);
+    view! {
+        {move || {
+            editing.get().map(|e| view! { <EditForm editing=e source=source.get_value()/> })
+        }}
+    }
+}
+
+#[component]
+fn EditForm(editing: Editing, source: String) -> impl IntoView {
+    let state = expect_context::<ChatState>();
+    let id = editing.id;
+    let draft = RwSignal::new(source.clone());
+    let source = StoredValue::new(source);
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let area = NodeRef::<html::Textarea>::new();
+    let hint_id = unique_id("edit-hint");
+    let error_id = unique_id("edit-error");
+    Effect::new(move |_| {
+        if let Some(el) = area.get() {
+            let _ = el.focus();
+            let end = el.value().encode_utf16().count() as u32;
+            let _ = el.set_selection_range(end, end);
+        }
+    });
+    let close = move || {
+        state.editing.set(None);
+        give_focus_back(editing);
+    };
+    let save = move || {
+        if busy.get_untracked() {
+            return;
+        }
+        let raw = replace_shortcodes(&draft.get_untracked());
+        if source.with_value(|s| *s == raw) {
+            return close();
+        }
+        let message = match MessageText::parse(&raw) {
+            Ok(m) => m,
+            Err(e) => {
+                return error.set(Some(format!(
+                    "{}. Change the text, or press Escape to keep the message as it was.",
+                    capitalise(&e.to_string())
+                )))
+            }
+        };
+        let Some(room) = room_shown(state) else {
+            return close();
+        };
+        busy.set(true);
+        error.set(None);
+        spawn_local(async move {
+            let result = edit(state, room, id, message).await;
+            busy.set(false);
+            match result {
+                Ok(_) => close(),
+                Err(e) => error.set(Some(format!(
+                    "Not saved: {}. Press Enter to try again, or Escape to keep the message as it was.",
+                    e.to_string().trim_end_matches('.')
+                ))),
+            }
+        });
+    };
+    let described_by = format!("{hint_id} {error_id}");
+    view! {
+        <div class="edit-form" data-testid="edit-form">
+            <textarea
+                node_ref=area
+                data-testid="edit-text"
+                aria-label="Edit message"
+                aria-describedby=described_by
+                rows="2"
+                maxlength=MAX_MESSAGE_CHARS
+                prop:value=move || draft.get()
+                on:input=move |ev| draft.set(event_target_value(&ev))
+                on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                    if ev.is_composing() {
+                        return;
+                    }
+                    match ev.key().as_str() {
+                        "Enter" if !ev.shift_key() => {
+                            ev.prevent_default();
+                            save();
+                        }
+                        "Escape" => {
+                            ev.prevent_default();
+                            ev.stop_propagation();
+                            close();
+                        }
+                        _ => {}
+                    }
+                }
+            ></textarea>
+            <div class="edit-row">
+                <span class="field-note" id=hint_id>
+                    "Enter saves, Shift+Enter starts a new line, Escape cancels"
+                </span>
+                <button type="button" class="small" data-testid="edit-save" disabled=move || busy.get() on:click=move |_| save()>
+                    {move || if busy.get() { "Saving…" } else { "Save" }}
+                </button>
+                <button type="button" class="small secondary" on:click=move |_| close()>
+                    "Cancel"
+                </button>
+            </div>
+            <p class="form-error" role="alert" id=error_id data-testid="edit-error">
+                {move || error.get().unwrap_or_default()}
+            </p>
+        </div>
+    }
+}
+
+/// "(edited)" after a message's time, titled with when; a button that
+/// opens the earlier versions for the author and the room's moderators.
+#[component]
+pub fn EditedMark(
+    id: i64,
+    edited: Option<Timestamp>,
+    mine: bool,
+    text: String,
+) -> Option<impl IntoView> {
+    let state = expect_context::<ChatState>();
+    let edited = edited?;
+    let title = format!("Edited {}", local_date_time(&edited));
+    let room = room_shown(state)?;
+    let may_read = {
+        let room = room.clone();
+        move || {
+            logged_in(state)
+                && (mine || state.room_state.mark(&room).is_some_and(|m| m.moderates()))
+        }
+    };
+    let open = RwSignal::new(false);
+    let mounted = RwSignal::new(false);
+    let loaded = RwSignal::new(None::<Result<Vec<Version>, String>>);
+    let title_id = unique_id("versions-title");
+    let show = move |_| {
+        mounted.set(true);
+        open.set(true);
+        loaded.set(None);
+        let room = room.clone();
+        spawn_local(async move {
+            let result = versions(state, room, id).await.map_err(|e| e.to_string());
+            loaded.set(Some(result));
+        });
+    };
+    let now = StoredValue::new((text, edited.clone()));
+    let mark = title.clone();
+    Some(view! {
+        <Show
+            when=may_read
+            fallback=move || view! { <span class="edited" title=mark.clone()>"(edited)"</span> }
+        >
+            <button
+                type="button"
+                class="link small-link edited"
+                title=title.clone()
+                data-testid="edited"
+                on:click=show.clone()
+            >
+                "(edited)"
+            </button>
+        </Show>
+        <Show when=move || mounted.get()>
+            <Modal
+                open
+                title="Earlier versions"
+                id=title_id.clone()
+                testid="versions-dialog"
+            >
+                <div class="modal-body">
+                    {move || match loaded.get() {
+                        None => view! { <p role="status">"Loading…"</p> }.into_any(),
+                        Some(Err(e)) => {
+                            view! {
+                                <p class="form-error" role="alert">
+                                    {format!("Could not load the earlier versions: {e}")}
+                                </p>
+                            }
+                                .into_any()
+                        }
+                        Some(Ok(list)) => {
+                            let (text, edited) = now.get_value();
+                            view! {
+                                <ol class="versions" data-testid="versions">
+                                    {list
+                                        .into_iter()
+                                        .map(|v| {
+                                            view! {
+                                                <li data-testid="version">
+                                                    <time datetime=v.timestamp.0.clone()>
+                                                        {local_date_time(&v.timestamp)}
+                                                    </time>
+                                                    <p class="text">{v.message.as_str().to_owned()}</p>
+                                                </li>
+                                            }
+                                        })
+                                        .collect_view()}
+                                    <li class="current">
+                                        <time datetime=edited.0.clone()>
+                                            {format!("Now (edited {})", local_time(&edited))}
+                                        </time>
+                                        <p class="text">{text}</p>
+                                    </li>
+                                </ol>
+                            }
+                                .into_any()
+                        }
+                    }}
+                </div>
+            </Modal>
+        </Show>
+    })
+}
