@@ -201,7 +201,7 @@ fn EditForm(editing: Editing, source: String) -> impl IntoView {
                 <span class="field-note" id=hint_id>
                     "Enter saves, Shift+Enter starts a new line, Escape cancels"
                 </span>
-                <button type="button" class="small" data-testid="edit-save" disabled=move || busy.get() on:click=move |_| save()>
+                <button type="button" class="small primary" data-testid="edit-save" disabled=move || busy.get() on:click=move |_| save()>
                     {move || if busy.get() { "Saving…" } else { "Save" }}
                 </button>
                 <button type="button" class="small secondary" on:click=move |_| close()>

@@ -1,0 +1,188 @@
+// Edits and reactions in the browser (issue #15): editing one's message
+// (its Edit button, and Up in an empty composer), the earlier versions,
+// reacting through the emoji picker and taking a reaction back, and
+// shortcodes in the composer.
+import { test, expect, type Browser, type Page } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+
+const password = 'correct horse battery';
+
+function unique(name: string) {
+  return `${name}${Date.now().toString(36).slice(-5)}`;
+}
+
+async function signUp(browser: Browser, name: string): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto('/');
+  await expect(page.getByTestId('connection-banner')).toHaveCount(0);
+  await page.getByTestId('tab-signup').click();
+  await page.getByTestId('username').fill(name);
+  await page.getByTestId('password').fill(password);
+  await page.getByTestId('join').click();
+  await expect(page.getByTestId('me')).toHaveText(name);
+  return page;
+}
+
+function messages(page: Page) {
+  return page.getByTestId('messages').getByTestId('message');
+}
+
+/// No serious or critical accessibility violation inside `selector`.
+async function expectAccessible(page: Page, selector: string) {
+  const results = await new AxeBuilder({ page }).include(selector).analyze();
+  const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(
+    bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`),
+  ).toEqual([]);
+}
+
+async function createRoom(page: Page, room: string) {
+  await page.getByTestId('open-create-room').click();
+  const dialog = page.getByTestId('create-room-dialog');
+  await expect(dialog).toBeVisible();
+  await dialog.getByTestId('new-room-name').fill(room);
+  await dialog.getByTestId('create-room').click();
+  await expect(dialog).toBeHidden();
+  await expect(page.locator('.room-header h2')).toHaveText(`#${room}`);
+}
+
+async function invite(page: Page, name: string) {
+  await page.getByTestId('open-room-settings').click();
+  const dialog = page.getByTestId('room-settings-dialog');
+  await expect(dialog.getByTestId('room-kind')).toBeVisible();
+  await dialog.getByTestId('invite-name').fill(name);
+  await dialog.getByTestId('invite').click();
+  await expect(dialog.getByTestId('invite-progress')).toContainText(`${name} was added to`);
+  await page.keyboard.press('Escape');
+  await expect(dialog).toBeHidden();
+}
+
+async function send(page: Page, text: string) {
+  const composer = page.getByTestId('composer');
+  await composer.fill(text);
+  await composer.press('Enter');
+  await expect(messages(page).last().locator('.text')).toHaveText(text.replace(':tada:', '🎉'));
+}
+
+test('ann edits her message, bob sees it; bob reacts through the picker and takes it back', async ({
+  browser,
+}) => {
+  const annName = unique('Ann');
+  const bobName = unique('Bob');
+  const room = unique('edits');
+  const ann = await signUp(browser, annName);
+  const bob = await signUp(browser, bobName);
+  await createRoom(ann, room);
+  await invite(ann, bobName);
+  await bob.locator(`[data-room="${room}"]`).click();
+  await expect(bob.locator('.room-header h2')).toHaveText(`#${room}`);
+
+  await send(ann, 'hello wrold');
+  const bobLast = messages(bob).last();
+  await expect(bobLast.locator('.text')).toHaveText('hello wrold');
+  // Only the author has Edit.
+  await expect(bobLast.getByTestId('edit-message')).toHaveCount(0);
+
+  // Edit with the button: Enter saves, the focus goes back to Edit.
+  await messages(ann).last().getByTestId('edit-message').click();
+  const editor = messages(ann).last().getByTestId('edit-text');
+  await expect(editor).toBeFocused();
+  await expect(editor).toHaveValue('hello wrold');
+  await editor.fill('hello world');
+  await editor.press('Enter');
+  await expect(bobLast.locator('.text')).toHaveText('hello world');
+  await expect(bobLast.locator('.edited')).toHaveText('(edited)');
+  await expect(bobLast.locator('.edited')).toHaveAttribute('title', /^Edited /);
+  await expect(messages(ann).last().getByTestId('edit-message')).toBeFocused();
+
+  // Escape cancels and keeps the text.
+  await messages(ann).last().getByTestId('edit-message').click();
+  await messages(ann).last().getByTestId('edit-text').fill('not this');
+  await messages(ann).last().getByTestId('edit-text').press('Escape');
+  await expect(messages(ann).last().getByTestId('edit-form')).toHaveCount(0);
+  await expect(messages(ann).last().locator('.text')).toHaveText('hello world');
+
+  // Up in the empty composer edits the last message; shortcodes become emoji.
+  const composer = ann.getByTestId('composer');
+  await composer.click();
+  await composer.press('ArrowUp');
+  await expect(messages(ann).last().getByTestId('edit-text')).toBeFocused();
+  await messages(ann).last().getByTestId('edit-text').fill('hello world :tada:');
+  await messages(ann).last().getByTestId('edit-text').press('Enter');
+  await expect(bobLast.locator('.text')).toHaveText('hello world 🎉');
+  await expect(composer).toBeFocused();
+
+  // The earlier versions, oldest first.
+  await messages(ann).last().getByTestId('edited').click();
+  const versions = ann.getByTestId('versions-dialog');
+  await expect(versions).toBeVisible();
+  await expect(versions.getByTestId('version')).toHaveCount(2);
+  await expect(versions.getByTestId('version').first()).toContainText('hello wrold');
+  await expect(versions.getByTestId('version').nth(1)).toContainText('hello world');
+  await expectAccessible(ann, '.chat');
+  await ann.keyboard.press('Escape');
+  await expect(versions).toBeHidden();
+  await expect(messages(ann).last().getByTestId('edited')).toBeFocused();
+
+  // Bob reacts with 🎉 through the picker.
+  await bobLast.getByTestId('add-reaction').click();
+  const picker = bob.getByTestId('emoji-picker');
+  await expect(picker).toBeVisible();
+  await expect(picker.getByTestId('emoji-search')).toBeFocused();
+  await picker.getByTestId('emoji-search').fill('tada');
+  await expect(picker.getByTestId('emoji-results').locator('button').first()).toHaveAttribute(
+    'data-emoji',
+    '🎉',
+  );
+  await expectAccessible(bob, '.chat');
+  await picker.getByTestId('emoji-results').locator('[data-emoji="🎉"]').click();
+  await expect(picker).toBeHidden();
+
+  const annReaction = messages(ann).last().getByTestId('reaction');
+  await expect(annReaction).toHaveText('🎉 1');
+  await expect(annReaction).toHaveAttribute('title', `🎉 by ${bobName}`);
+  await expect(annReaction).toHaveAttribute('aria-pressed', 'false');
+  const bobReaction = bobLast.getByTestId('reaction');
+  await expect(bobReaction).toHaveText('🎉 1');
+  await expect(bobReaction).toHaveAttribute('aria-pressed', 'true');
+
+  // The picker remembers it; Escape closes it and gives the focus back.
+  await bobLast.getByTestId('add-reaction').click();
+  await expect(picker.getByTestId('recent-emoji').locator('button').first()).toHaveAttribute(
+    'data-emoji',
+    '🎉',
+  );
+  await bob.keyboard.press('Escape');
+  await expect(picker).toBeHidden();
+  await expect(bobLast.getByTestId('add-reaction')).toBeFocused();
+
+  // Clicked again, it goes.
+  await bobReaction.click();
+  await expect(messages(ann).last().getByTestId('reaction')).toHaveCount(0);
+  await expect(bobLast.getByTestId('reaction')).toHaveCount(0);
+});
+
+test('the picker by keyboard, and shortcodes in the composer', async ({ browser }) => {
+  const annName = unique('Ann');
+  const room = unique('keys');
+  const ann = await signUp(browser, annName);
+  await createRoom(ann, room);
+  await send(ann, 'ship it :tada: `:tada:` :no-such-code:');
+  await expect(messages(ann).last().locator('.text')).toHaveText(
+    'ship it 🎉 `:tada:` :no-such-code:',
+  );
+
+  await messages(ann).last().getByTestId('add-reaction').click();
+  const picker = ann.getByTestId('emoji-picker');
+  await picker.getByTestId('emoji-search').fill('thumbs');
+  await ann.keyboard.press('ArrowDown');
+  const results = picker.getByTestId('emoji-results');
+  await expect(results.locator('[data-index="0"]')).toBeFocused();
+  await ann.keyboard.press('ArrowRight');
+  await expect(results.locator('[data-index="1"]')).toBeFocused();
+  const chosen = await results.locator('[data-index="1"]').getAttribute('data-emoji');
+  await ann.keyboard.press('Enter');
+  await expect(picker).toBeHidden();
+  await expect(messages(ann).last().getByTestId('reaction')).toHaveText(`${chosen} 1`);
+  await expect(messages(ann).last().getByTestId('reaction')).toHaveAttribute('aria-pressed', 'true');
+});
