@@ -102,7 +102,11 @@ pub fn EditButton(id: i64, mine: bool, deleted: bool) -> impl IntoView {
 #[component]
 pub fn MessageEditor(id: i64, text: String) -> impl IntoView {
     let state = expect_context::<ChatState>();
-    let editing = Memo::new(move |_| state.editing.get().filter(|e| e.id == id));
+    // Rooms only (a direct message may share a room message's id).
+    let editing = Memo::new(move |_| {
+        let in_room = state.current.with(|v| matches!(v, View::Room(_)));
+        state.editing.get().filter(|e| in_room && e.id == id)
+    });
     let source = StoredValue::new(text);
     view! {
         {move || {
@@ -296,7 +300,7 @@ pub fn EditedMark(
                                                     <time datetime=v.timestamp.0.clone()>
                                                         {local_date_time(&v.timestamp)}
                                                     </time>
-                                                    <p class="text">{v.message.as_str().to_owned()}</p>
+                                                    <p class="version-text">{v.message.as_str().to_owned()}</p>
                                                 </li>
                                             }
                                         })
@@ -305,7 +309,7 @@ pub fn EditedMark(
                                         <time datetime=edited.0.clone()>
                                             {format!("Now (edited {})", local_time(&edited))}
                                         </time>
-                                        <p class="text">{text}</p>
+                                        <p class="version-text">{text}</p>
                                     </li>
                                 </ol>
                             }
