@@ -1,7 +1,7 @@
 //! The emoji picker's "Recently used" row, kept in the browser's
 //! localStorage (most recent first; the list's rules: `model::reactions`).
 
-use crate::model::reactions::{remember_recent, MAX_RECENT};
+use crate::model::reactions::remember_recent;
 use crate::protocol::emoji::Emoji;
 
 const KEY: &str = "huddle.recent-emoji";
@@ -21,7 +21,7 @@ pub fn load() -> Vec<Emoji> {
         let list: Vec<String> = serde_json::from_str(&text).unwrap_or_default();
         list.iter()
             .filter_map(|e| Emoji::parse(e).ok())
-            .take(MAX_RECENT)
+            .take(crate::model::reactions::MAX_RECENT)
             .collect()
     }
     #[cfg(not(feature = "hydrate"))]
