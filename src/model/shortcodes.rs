@@ -53,19 +53,6 @@ fn is_code_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '+')
 }
 
-/// The shortcode being typed at the end of `before` (the text before the
-/// caret): what follows its opening colon, once it is at least `min`
-/// characters long, when that colon starts the text or follows a space.
-pub fn partial_shortcode(before: &str, min: usize) -> Option<&str> {
-    let start = before.rfind(':')?;
-    let code = &before[start + 1..];
-    let opens = before[..start]
-        .chars()
-        .next_back()
-        .is_none_or(char::is_whitespace);
-    (opens && code.len() >= min && code.chars().all(is_code_char)).then_some(code)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,15 +98,5 @@ mod tests {
             replace_shortcodes("``a ` :tada:`` :tada:"),
             "``a ` :tada:`` 🎉"
         );
-    }
-
-    #[test]
-    fn the_code_being_typed() {
-        assert_eq!(partial_shortcode("hi :ta", 2), Some("ta"));
-        assert_eq!(partial_shortcode(":tad", 2), Some("tad"));
-        assert_eq!(partial_shortcode("hi :t", 2), None);
-        assert_eq!(partial_shortcode("10:30", 2), None);
-        assert_eq!(partial_shortcode("hi :ta da", 2), None);
-        assert_eq!(partial_shortcode("no colon", 2), None);
     }
 }
