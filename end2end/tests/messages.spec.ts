@@ -186,3 +186,34 @@ test('the picker by keyboard, and shortcodes in the composer', async ({ browser 
   await expect(messages(ann).last().getByTestId('reaction')).toHaveText(`${chosen} 1`);
   await expect(messages(ann).last().getByTestId('reaction')).toHaveAttribute('aria-pressed', 'true');
 });
+
+test('the picker fits a phone, and a message takes at most 20 different emoji', async ({
+  browser,
+}) => {
+  const ann = await signUp(browser, unique('Ann'));
+  await ann.setViewportSize({ width: 375, height: 740 });
+  await createRoom(ann, unique('cap'));
+  await send(ann, 'react to me');
+  const last = messages(ann).last();
+  const picker = ann.getByTestId('emoji-picker');
+
+  await last.getByTestId('add-reaction').click();
+  await expect(picker).toBeVisible();
+  const box = await picker.boundingBox();
+  expect(box && box.x >= 0 && box.x + box.width <= 375).toBeTruthy();
+  const fits = await picker.evaluate((d) => d.scrollWidth <= d.clientWidth);
+  expect(fits).toBeTruthy();
+  await ann.keyboard.press('Escape');
+
+  for (let i = 0; i < 20; i++) {
+    await last.getByTestId('add-reaction').click();
+    await picker.getByTestId('emoji-results').locator(`[data-index="${i}"]`).click();
+    await expect(last.getByTestId('reaction')).toHaveCount(i + 1);
+  }
+  await last.getByTestId('add-reaction').click();
+  await picker.getByTestId('emoji-results').locator('[data-index="20"]').click();
+  await expect(last.getByTestId('reaction-error')).toContainText(
+    'A message holds at most 20 different reactions',
+  );
+  await expect(last.getByTestId('reaction')).toHaveCount(20);
+});
