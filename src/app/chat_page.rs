@@ -19,6 +19,7 @@ use super::sync::history::load_what_is_shown;
 use super::sync::invites::accept_when_logged_in;
 use super::sync::message_changes;
 use super::sync::moderation::follow_moderation;
+use super::sync::read_state::follow_read_state;
 use super::sync::reconnect::resend_on_connect;
 use super::sync::rooms::{follow_current_room, follow_rooms};
 use super::sync::saved_login;
@@ -74,6 +75,7 @@ pub fn ChatPage(
     follow_rooms(state);
     follow_moderation(state);
     message_changes::listen(state);
+    follow_read_state(state);
     follow_current_room(state);
     load_what_is_shown(state);
     let invite_refused = RwSignal::new(None::<String>);

@@ -86,3 +86,7 @@ pub const MAX_REACTORS_LISTED: usize = 20;
 /// Most earlier versions of a message kept (`message-versions`): the
 /// oldest is dropped past it, so edits cost bounded storage.
 pub const MAX_MESSAGE_VERSIONS: usize = 50;
+/// Most unread messages `read-state` counts in one room: past it the
+/// count is this (the page shows "999+"), so a long-abandoned room costs
+/// a bounded count.
+pub const MAX_UNREAD_COUNTED: i64 = 1000;

@@ -24,6 +24,7 @@ pub mod names;
 pub mod notifications;
 mod payload;
 pub mod reactions;
+pub mod read_state;
 pub mod rooms;
 
 use serde::{de::DeserializeOwned, Serialize};

@@ -22,6 +22,7 @@ mod origin;
 mod payloads;
 mod protected;
 mod proxies;
+mod read_state;
 mod rooms;
 mod slow_consumers;
 mod transports;

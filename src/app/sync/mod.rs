@@ -12,6 +12,8 @@
 //!   opened with (`/invite/<code>`) once it is logged in.
 //! - `message_changes`: edits, reactions, and the change feed that keeps
 //!   every message in its latest state (`message-changed`, `changes`).
+//! - `read_state`: where the account has read each room to, the unread
+//!   counts, and marking what is shown as read.
 //! - `moderation`: what moderators do, and what this page is told when it
 //!   is done to it (removed, banned, muted, a message deleted).
 //! - `board`: the open whiteboard and its link to the server (joining,
@@ -23,6 +25,7 @@ pub mod invites;
 pub mod lists;
 pub mod message_changes;
 pub mod moderation;
+pub mod read_state;
 pub mod reconnect;
 pub mod rooms;
 pub mod saved_login;

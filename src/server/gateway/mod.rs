@@ -38,6 +38,7 @@ pub mod message_changes;
 pub mod moderation;
 pub mod notifications;
 pub mod pipeline;
+pub mod read_state;
 pub mod reply;
 pub mod request_head;
 pub mod rooms;
