@@ -76,3 +76,12 @@ pub const MAX_LIVE_INVITE_LINKS: usize = 100;
 /// Longest invite code `accept-invite` reads, in characters (the server's
 /// codes have 32).
 pub const MAX_INVITE_CODE_CHARS: usize = 64;
+/// Typing (`typing`): at most one `typing` of a socket about one
+/// conversation is passed on per this many milliseconds; the client sends
+/// no more often, and the server acks the extra ones without passing them
+/// on.
+pub const TYPING_EVERY_MS: u64 = 3000;
+/// How long a page shows "Ann is typing…" after her last `typing`, in
+/// milliseconds: two of her events' interval, so one lost event does not
+/// make the line flicker.
+pub const TYPING_SHOWN_MS: u64 = 6000;

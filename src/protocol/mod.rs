@@ -22,6 +22,7 @@ pub mod names;
 pub mod notifications;
 mod payload;
 pub mod rooms;
+pub mod typing;
 
 use serde::{de::DeserializeOwned, Serialize};
 
