@@ -24,4 +24,5 @@ mod proxies;
 mod rooms;
 mod slow_consumers;
 mod transports;
+mod typing;
 mod validation;
