@@ -93,7 +93,6 @@ pub fn Composer() -> impl IntoView {
         let client_id = new_client_message_id();
         let has_id = client_id.is_some();
         let view = state.current.get_untracked();
-        typing.sent(&view);
         drafts::save(&view, "");
         let sent_in = view.clone();
         let room = match &view {

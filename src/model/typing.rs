@@ -123,7 +123,8 @@ pub fn phrase(names: &[String]) -> Option<String> {
 /// How often this page says it is typing, per conversation `K`: at most
 /// once per [`TYPING_EVERY_MS`] and a little (so that the server, which
 /// passes on one per [`TYPING_EVERY_MS`], never drops one for arriving a
-/// few milliseconds early).
+/// few milliseconds early). Sending a message does not reset it: the
+/// server's pace would drop a `typing` sent sooner.
 #[derive(Debug, Clone)]
 pub struct TypingPacer<K> {
     last: Vec<(K, u64)>,
@@ -149,12 +150,6 @@ impl<K: Eq + Clone> TypingPacer<K> {
         }
         self.last.push((conversation.clone(), now));
         true
-    }
-
-    /// A message was sent in `conversation`: the next key press says so
-    /// again at once (the others dropped this page's name on the message).
-    pub fn sent(&mut self, conversation: &K) {
-        self.last.retain(|(k, _)| k != conversation);
     }
 }
 
@@ -253,7 +248,5 @@ mod tests {
         assert!(p.may_send(&"ops", 100));
         assert!(p.may_send(&"dev", SEND_EVERY_MS));
         const { assert!(SEND_EVERY_MS > TYPING_EVERY_MS) };
-        p.sent(&"dev");
-        assert!(p.may_send(&"dev", SEND_EVERY_MS + 1));
     }
 }

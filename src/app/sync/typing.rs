@@ -117,12 +117,6 @@ impl TypingState {
         });
     }
 
-    /// The person sent a message in `view`: the next key press says so at
-    /// once.
-    pub fn sent(self, view: &View) {
-        self.pacer.update_value(|p| p.sent(view));
-    }
-
     /// "Ann is typing…" for the conversation shown, if anyone is.
     pub fn line(self, state: ChatState) -> Option<String> {
         let view = state.current.get();
