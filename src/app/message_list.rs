@@ -1,6 +1,8 @@
 //! The shown conversation's timeline, with older pages on demand. Every
-//! piece of user text is rendered as a text node, never as HTML.
+//! piece of user text is rendered as a text node, never as HTML (a
+//! message's Markdown through `formatted_text`).
 
+use super::formatted_text::FormattedText;
 use super::message_actions::MessageActions;
 use super::state::{local_time, ChatState, Line, View};
 use super::sync::history::load_page;
@@ -127,7 +129,7 @@ pub fn MessageList() -> impl IntoView {
                                     }
                                         .into_any()
                                 } else {
-                                    view! { <p class="text">{text}</p> }.into_any()
+                                    view! { <FormattedText text/> }.into_any()
                                 }}
                             </li>
                         }

@@ -10,6 +10,9 @@
 //!   where the board sits on a canvas of any size.
 //! - `svg`: the board as an SVG document.
 //! - `timeline`: a conversation's lines in order, each message once.
+//! - `typing`: who is typing where, and the line that says so.
+//! - `markdown`: a message's text as formatted nodes (Markdown, links,
+//!   mentions), safe to show.
 //!
 //! It builds on `protocol` only; the socket.io client (`client`) and the
 //! page (`app`) build on it.
@@ -17,8 +20,10 @@
 pub mod board;
 pub mod geometry;
 pub mod gesture;
+pub mod markdown;
 pub mod svg;
 pub mod timeline;
+pub mod typing;
 
 #[cfg(test)]
 mod fixtures;

@@ -26,6 +26,7 @@ mod payload;
 pub mod reactions;
 pub mod read_state;
 pub mod rooms;
+pub mod typing;
 
 use serde::{de::DeserializeOwned, Serialize};
 

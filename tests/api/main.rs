@@ -26,4 +26,5 @@ mod read_state;
 mod rooms;
 mod slow_consumers;
 mod transports;
+mod typing;
 mod validation;

@@ -10,7 +10,7 @@ use super::pipeline::{on, Ctx};
 use super::rooms::joined_rooms;
 use super::state::GatewayState;
 use super::turn::{Sequencer, Turn};
-use super::{board, direct, invites, membership, message_changes, moderation, read_state};
+use super::{board, direct, invites, membership, message_changes, moderation, read_state, typing};
 use crate::protocol::ack::{texts, OkMessage};
 use crate::protocol::chat::{
     self, GetUsers, Join, JoinRoom, LeaveRoom, MessageSent, NewProtectedMessage, ProtectedMessage,
@@ -59,6 +59,7 @@ pub async fn attach<A: Adapter>(
     message_changes::attach(s);
     read_state::attach(s);
     invites::attach(s);
+    typing::attach(s);
     socket.on_fallback(super::reply::unknown_event::<A>);
     socket.on_disconnect(on_disconnect::<A>);
     Ok(())
