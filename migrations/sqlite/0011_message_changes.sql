@@ -1,6 +1,7 @@
 -- Everyday messaging (issue #15): edits and their earlier versions,
 -- reactions, and the change feed that brings a client that was away
--- every change of a room's messages (see protocol/message_changes.rs).
+-- every change of a room's messages (see protocol/message_changes.rs),
+-- and where each account has read each room to (protocol/read_state.rs).
 
 -- A room numbers its changes 1, 2, 3, ...; a message keeps the number of
 -- its latest change (0: never changed). The feed is the messages whose
@@ -40,3 +41,12 @@ CREATE TABLE change_requests (
 );
 
 CREATE INDEX change_requests_by_age ON change_requests (created_at);
+
+-- Where each account has read each room to (`mark-room-read`): the seq
+-- of the newest message it has read.
+CREATE TABLE room_reads (
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    room_id INTEGER NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+    seq     INTEGER NOT NULL,
+    PRIMARY KEY (user_id, room_id)
+);

@@ -19,10 +19,13 @@ use super::sync::history::load_what_is_shown;
 use super::sync::invites::accept_when_logged_in;
 use super::sync::message_changes;
 use super::sync::moderation::follow_moderation;
+use super::sync::read_state::follow_read_state;
 use super::sync::reconnect::resend_on_connect;
 use super::sync::rooms::{follow_current_room, follow_rooms};
 use super::sync::saved_login;
 use super::sync::session::{follow_the_session, join_account, sign_out};
+use super::sync::typing::TypingState;
+use super::typing_line::TypingLine;
 use super::user_list::UserList;
 use super::write_area::WriteArea;
 use crate::client::{http, Client};
@@ -53,6 +56,7 @@ pub fn ChatPage(
     state.listen();
     provide_context(state);
     provide_context(BoardState::new(&state));
+    provide_context(TypingState::new(&state));
     // The room's whiteboard instead of its messages.
     let show_board = RwSignal::new(false);
     let board_room = move || match state.current.get() {
@@ -74,6 +78,7 @@ pub fn ChatPage(
     follow_rooms(state);
     follow_moderation(state);
     message_changes::listen(state);
+    follow_read_state(state);
     follow_current_room(state);
     load_what_is_shown(state);
     let invite_refused = RwSignal::new(None::<String>);
@@ -159,7 +164,7 @@ pub fn ChatPage(
                         </Show>
                         {move || match board_shown.get() {
                             Some(room) => view! { <Board room/> }.into_any(),
-                            None => view! { <MessageList/><WriteArea/> }.into_any(),
+                            None => view! { <MessageList/><WriteArea/><TypingLine/> }.into_any(),
                         }}
                     </section>
                     <UserList/>

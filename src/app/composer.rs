@@ -1,9 +1,13 @@
-//! Writing a message: Enter sends, Shift+Enter starts a new line. A refused
-//! send shows why and gives the text back.
+//! Writing a message: Enter sends, Shift+Enter starts a new line, Escape
+//! cancels (empties it). A refused send shows why and gives the text back.
+//! What is typed is kept as the conversation's draft (`sync::drafts`)
+//! until sent, and typing tells the others (`sync::typing`).
 
 use super::message_edit::edit_last_message;
 use super::state::{ChatState, View};
+use super::sync::drafts;
 use super::sync::moderation::{after_refusal, after_send, slow_countdown};
+use super::sync::typing::TypingState;
 use super::text::capitalise;
 use crate::client::{new_client_message_id, EmitError};
 use crate::model::shortcodes::replace_shortcodes;
@@ -58,6 +62,7 @@ async fn sleep_ms(ms: u64) {
 #[component]
 pub fn Composer() -> impl IntoView {
     let state = expect_context::<ChatState>();
+    let typing = expect_context::<TypingState>();
     let text = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     // Set while the server's rate limit holds sends back: the button is
@@ -65,6 +70,13 @@ pub fn Composer() -> impl IntoView {
     let held = RwSignal::new(false);
     // Slow mode: seconds until the room shown takes this page's next message.
     let wait = slow_countdown(state);
+    // The draft of the conversation shown, whenever it changes (in the
+    // browser, after hydration).
+    Effect::new(move |_| {
+        let view = state.current.get();
+        text.set(drafts::load(&view).unwrap_or_default());
+        error.set(None);
+    });
 
     let send = move || {
         if held.get_untracked() || wait.get_untracked() > 0 {
@@ -83,6 +95,8 @@ pub fn Composer() -> impl IntoView {
         let client_id = new_client_message_id();
         let has_id = client_id.is_some();
         let view = state.current.get_untracked();
+        drafts::save(&view, "");
+        let sent_in = view.clone();
         let room = match &view {
             View::Room(room) => Some(room.clone()),
             View::Dm(_) => None,
@@ -129,6 +143,9 @@ pub fn Composer() -> impl IntoView {
                 error.set(Some(shown));
                 // Give the text back unless something new was typed.
                 if text.with_untracked(String::is_empty) {
+                    if state.current.with_untracked(|c| *c == sent_in) {
+                        drafts::save(&sent_in, &raw);
+                    }
                     text.set(raw);
                 }
             }
@@ -162,11 +179,27 @@ pub fn Composer() -> impl IntoView {
                     aria-label="Message"
                     maxlength=MAX_MESSAGE_CHARS
                     prop:value=move || text.get()
-                    on:input=move |ev| text.set(event_target_value(&ev))
+                    on:input=move |ev| {
+                        let value = event_target_value(&ev);
+                        let view = state.current.get_untracked();
+                        drafts::save(&view, &value);
+                        if !value.trim().is_empty() {
+                            typing.typed(state, view);
+                        }
+                        text.set(value);
+                    }
                     on:keydown=move |ev: leptos::ev::KeyboardEvent| {
                         if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
                             ev.prevent_default();
                             send();
+                        } else if ev.key() == "Escape" && !ev.is_composing() {
+                            // Cancel: the text and its draft are gone.
+                            if !text.with_untracked(String::is_empty) {
+                                ev.prevent_default();
+                                text.set(String::new());
+                                error.set(None);
+                                drafts::save(&state.current.get_untracked(), "");
+                            }
                         }
                         // Up in an empty composer edits my last message here.
                         if ev.key() == "ArrowUp" && text.with_untracked(String::is_empty) && edit_last_message(state) {

@@ -1,10 +1,12 @@
 //! The shown conversation's timeline, with older pages on demand. Every
-//! piece of user text is rendered as a text node, never as HTML.
+//! piece of user text is rendered as a text node, never as HTML (a
+//! message's Markdown through `formatted_text`).
 
+use super::formatted_text::FormattedText;
 use super::message_actions::MessageActions;
 use super::message_edit::{EditButton, EditedMark, MessageEditor};
 use super::reaction_bar::ReactionBar;
-use super::state::{local_time, ChatState, Line};
+use super::state::{local_time, ChatState, Line, View};
 use super::sync::history::load_page;
 use leptos::html::Ol;
 use leptos::prelude::*;
@@ -16,16 +18,48 @@ pub fn MessageList() -> impl IntoView {
     let list = NodeRef::<Ol>::new();
     let timeline = Memo::new(move |_| state.timeline(&state.current.get()));
     let loading_older = RwSignal::new(false);
+    // The first message from someone else after what was read when the
+    // room was opened: the "new messages" line goes above it.
+    let first_unread = Memo::new(move |_| {
+        let view = state.current.get();
+        let View::Room(room) = &view else {
+            return None;
+        };
+        let mark = state
+            .divider
+            .with(|d| d.as_ref().filter(|(r, _)| r == room).map(|(_, m)| *m))?;
+        timeline.with(|t| t.first_unread_after(mark))
+    });
+    // Scrolled up more than a screen: offer a way back to the newest.
+    let away = RwSignal::new(false);
+    let to_bottom = move || {
+        if let Some(el) = list.get_untracked() {
+            el.set_scroll_top(el.scroll_height());
+        }
+    };
 
-    // Keep the newest line in view when one arrives.
-    Effect::new(move |last: Option<Option<i64>>| {
+    // Open a room at its first unread message, else at the bottom; keep
+    // the newest line in view when one arrives.
+    Effect::new(move |last: Option<(Option<i64>, bool)>| {
         let newest = timeline.with(|t| t.newest_seq());
-        if last.flatten() != newest || last.is_none() {
-            if let Some(el) = list.get() {
-                el.set_scroll_top(el.scroll_height());
+        let unread = first_unread.get();
+        let opened_at_unread = last.is_some_and(|(_, at)| at);
+        let Some(el) = list.get() else {
+            return (newest, opened_at_unread);
+        };
+        if !opened_at_unread && newest.is_some() {
+            if let Some(seq) = unread {
+                let selector = format!("[data-seq=\"{seq}\"]");
+                if let Ok(Some(line)) = el.query_selector(&selector) {
+                    line.scroll_into_view();
+                    return (newest, true);
+                }
             }
         }
-        newest
+        if last.map(|(n, _)| n) != Some(newest) {
+            el.set_scroll_top(el.scroll_height());
+        }
+        (newest, opened_at_unread)
     });
 
     let load_older = move || {
@@ -48,10 +82,13 @@ pub fn MessageList() -> impl IntoView {
             data-testid="messages"
             aria-live="polite"
             on:scroll=move |_| {
+                let Some(el) = list.get_untracked() else { return };
                 // Scrolled to the top: fetch the page before.
-                if list.get_untracked().is_some_and(|el| el.scroll_top() < 40) {
+                if el.scroll_top() < 40 {
                     load_older();
                 }
+                let below = el.scroll_height() - el.scroll_top() - el.client_height();
+                away.set(below > el.client_height());
             }
         >
             <Show when=move || timeline.with(|t| t.has_older)>
@@ -76,6 +113,11 @@ pub fn MessageList() -> impl IntoView {
                     Line::Message { username, text, timestamp, mine, seq, id, deleted, edited, reactions, .. } => {
                         view! {
                             <li class="message" class:mine=mine data-testid="message" data-seq=seq>
+                                <Show when=move || first_unread.get() == Some(seq)>
+                                    <div class="unread-divider" role="separator" data-testid="unread-divider">
+                                        "New messages"
+                                    </div>
+                                </Show>
                                 <div class="meta">
                                     <span class="author">{username.to_string()}</span>
                                     <time datetime=timestamp.0.clone()>{local_time(&timestamp)}</time>
@@ -91,7 +133,7 @@ pub fn MessageList() -> impl IntoView {
                                     }
                                         .into_any()
                                 } else {
-                                    view! { <p class="text">{text.clone()}</p> }.into_any()
+                                    view! { <FormattedText text=text.clone()/> }.into_any()
                                 }}
                                 // Edits and reactions (issue #15): the editor takes the text's place.
                                 <MessageEditor id text/>
@@ -123,6 +165,11 @@ pub fn MessageList() -> impl IntoView {
                 }
             />
         </ol>
+        <Show when=move || away.get()>
+            <button class="jump-latest" data-testid="jump-latest" on:click=move |_| to_bottom()>
+                "Jump to latest ↓"
+            </button>
+        </Show>
     }
     .into_any()
 }

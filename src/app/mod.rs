@@ -12,7 +12,8 @@
 //!   the pointer's gestures are in `crate::model`); `board_canvas` paints
 //!   it and exports it.
 //! - `login_form`, `room_list`, `message_list`, `composer`, `user_list`,
-//!   `connection_banner`, `alerts`: the widgets.
+//!   `connection_banner`, `alerts`, `typing_line` (who is typing),
+//!   `formatted_text` (a message's Markdown as DOM nodes): the widgets.
 //! - Rooms (issue #14): `room_state` (kinds, roles, notices),
 //!   `room_directory`, `create_room`, `room_settings`, `room_options`, `room_members`, `invite_links`,
 //!   `member_row`, `audit_log`, `settings_parts` (dialogs, on `dialog`'s `Modal`),
@@ -30,6 +31,7 @@ mod create_room;
 mod dialog;
 mod emoji_picker;
 mod focus;
+mod formatted_text;
 mod invite_links;
 mod login_form;
 mod member_row;
@@ -48,6 +50,7 @@ mod settings_parts;
 mod state;
 mod sync;
 mod text;
+mod typing_line;
 mod user_list;
 mod write_area;
 

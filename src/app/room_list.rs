@@ -5,6 +5,7 @@
 use super::create_room::CreateRoomDialog;
 use super::room_directory::DirectoryDialog;
 use super::state::{ChatState, View};
+use super::sync::read_state::{mark_all_read, unread_label};
 use super::sync::rooms::{join_room, leave_room};
 use super::text::capitalise;
 use crate::protocol::limits::{MAX_ROOM_CHARS, MAX_USERNAME_CHARS};
@@ -45,7 +46,18 @@ pub fn RoomList() -> impl IntoView {
 
     view! {
         <nav class="rooms" aria-label="Rooms">
-            <h2 class="side-title">"Rooms"</h2>
+            <div class="side-head">
+                <h2 class="side-title">"Rooms"</h2>
+                <Show when=move || state.account.with(Option::is_some) && state.any_unread()>
+                    <button
+                        class="link mark-all-read"
+                        data-testid="mark-all-read"
+                        on:click=move |_| spawn_local(mark_all_read(state))
+                    >
+                        "Mark all read"
+                    </button>
+                </Show>
+            </div>
             <ul data-testid="room-list">
                 <For
                     each=move || state.rooms.get()
@@ -79,8 +91,8 @@ pub fn RoomList() -> impl IntoView {
                                         <LockMark/>
                                     </Show>
                                     <Show when=move || { unread.get() > 0 }>
-                                        <span class="badge" aria-label="unread messages">
-                                            {unread}
+                                        <span class="badge" data-testid="room-unread" aria-label=move || format!("{} unread", unread_label(unread.get()))>
+                                            {move || unread_label(unread.get())}
                                         </span>
                                     </Show>
                                 </button>

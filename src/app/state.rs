@@ -69,6 +69,12 @@ pub struct ChatState {
     pub signed_out_reason: RwSignal<Option<String>>,
     /// Kinds, roles and notices of rooms (`room_state.rs`).
     pub room_state: RoomsState,
+    /// Where the account has read each of its rooms to (`read-state`,
+    /// `room-read`); `None` until the server said (and for guests).
+    pub read_marks: RwSignal<Option<HashMap<RoomName, i64>>>,
+    /// The "new messages" line of the room shown: the room, and the last
+    /// message read when it was opened.
+    pub divider: RwSignal<Option<(RoomName, i64)>>,
     /// The message being edited (`message_edit.rs`), if any.
     pub editing: RwSignal<Option<Editing>>,
 }
@@ -98,6 +104,8 @@ impl ChatState {
             signed_out_reason: RwSignal::new(None),
             room_state: RoomsState::new(),
             editing: RwSignal::new(None),
+            read_marks: RwSignal::new(None),
+            divider: RwSignal::new(None),
         }
     }
 
@@ -319,6 +327,21 @@ impl ChatState {
         self.unread.with(|u| u.get(room).copied().unwrap_or(0))
     }
 
+    /// Sets a room's unread count (the server's, after `read-state`).
+    pub fn set_unread(&self, room: RoomName, count: u32) {
+        self.unread.update(|u| {
+            match count {
+                0 => u.remove(&room),
+                n => u.insert(room, n),
+            };
+        });
+    }
+
+    /// Whether any room has unread messages.
+    pub fn any_unread(&self) -> bool {
+        self.unread.with(|u| u.values().any(|n| *n > 0))
+    }
+
     pub fn open(&self, view: View) {
         match &view {
             View::Room(room) => {
@@ -375,6 +398,8 @@ impl ChatState {
         self.unread.set(HashMap::new());
         self.users.set(Vec::new());
         self.room_state.reset();
+        self.read_marks.set(None);
+        self.divider.set(None);
         self.current.set(View::general());
     }
 

@@ -12,6 +12,9 @@
 //! - `timeline`: a conversation's lines in order, each message once.
 //! - `shortcodes`: `:tada:` → 🎉 in what is typed.
 //! - `reactions`: reaction labels, the emoji picker's search, recent emoji.
+//! - `typing`: who is typing where, and the line that says so.
+//! - `markdown`: a message's text as formatted nodes (Markdown, links,
+//!   mentions), safe to show.
 //!
 //! It builds on `protocol` only; the socket.io client (`client`) and the
 //! page (`app`) build on it.
@@ -19,10 +22,12 @@
 pub mod board;
 pub mod geometry;
 pub mod gesture;
+pub mod markdown;
 pub mod reactions;
 pub mod shortcodes;
 pub mod svg;
 pub mod timeline;
+pub mod typing;
 
 #[cfg(test)]
 mod fixtures;

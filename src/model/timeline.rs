@@ -175,6 +175,21 @@ impl Timeline {
         false
     }
 
+    /// The first message after `seq` not written by this page's person
+    /// (and not deleted): where the "new messages" line goes.
+    pub fn first_unread_after(&self, seq: i64) -> Option<i64> {
+        self.lines
+            .range((seq + 1, 0)..)
+            .find_map(|((s, _), l)| match l {
+                Line::Message {
+                    mine: false,
+                    deleted: false,
+                    ..
+                } => Some(*s),
+                _ => None,
+            })
+    }
+
     /// The lines in order, with a stable key each.
     pub fn lines(&self) -> Vec<((i64, u64), Line)> {
         self.lines.iter().map(|(k, l)| (*k, l.clone())).collect()
@@ -238,6 +253,21 @@ mod tests {
         assert_eq!(text_of(&t, 1), "five");
         t.insert(changed(2, 7, "seven"));
         assert_eq!(text_of(&t, 2), "seven");
+    }
+
+    #[test]
+    fn the_new_messages_line_skips_my_own_and_deleted_ones() {
+        let mut t = Timeline::default();
+        for seq in 1..=5 {
+            t.insert(msg(seq));
+        }
+        t.delete(30);
+        if let Some(Line::Message { mine, .. }) = t.lines.get_mut(&(4, 0)) {
+            *mine = true;
+        }
+        assert_eq!(t.first_unread_after(0), Some(1));
+        assert_eq!(t.first_unread_after(2), Some(5), "3 deleted, 4 mine");
+        assert_eq!(t.first_unread_after(5), None);
     }
 
     #[test]

@@ -86,3 +86,16 @@ pub const MAX_REACTORS_LISTED: usize = 20;
 /// Most earlier versions of a message kept (`message-versions`): the
 /// oldest is dropped past it, so edits cost bounded storage.
 pub const MAX_MESSAGE_VERSIONS: usize = 50;
+/// Most unread messages `read-state` counts in one room: past it the
+/// count is this (the page shows "999+"), so a long-abandoned room costs
+/// a bounded count.
+pub const MAX_UNREAD_COUNTED: i64 = 1000;
+/// Typing (`typing`): at most one `typing` of a socket about one
+/// conversation is passed on per this many milliseconds; the client sends
+/// no more often, and the server acks the extra ones without passing them
+/// on.
+pub const TYPING_EVERY_MS: u64 = 3000;
+/// How long a page shows "Ann is typing…" after her last `typing`, in
+/// milliseconds: two of her events' interval, so one lost event does not
+/// make the line flicker.
+pub const TYPING_SHOWN_MS: u64 = 6000;

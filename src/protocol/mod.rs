@@ -24,7 +24,9 @@ pub mod names;
 pub mod notifications;
 mod payload;
 pub mod reactions;
+pub mod read_state;
 pub mod rooms;
+pub mod typing;
 
 use serde::{de::DeserializeOwned, Serialize};
 

@@ -207,6 +207,8 @@ async fn malformed_payloads_are_refused_in_the_protocols_words() {
         ("dm-list", json!({}), &[]),
         ("mark-read", json!({"with": "bob", "seq": 1}), &[]),
         ("focus", json!({"room": "r", "with": "bob"}), &[]),
+        ("typing", json!({"room": "r"}), &[]),
+        ("typing", json!({"with": "bob"}), &[]),
         ("board-join", json!({"room": "r", "since": 0}), &[]),
         ("board-leave", json!({"room": "r"}), &[]),
         (

@@ -1,4 +1,5 @@
-//! Private rooms, memberships, roles and moderation (issue #14): the
+//! Private rooms, memberships, roles and moderation (issue #14), and the
+//! message changes and read state of issue #15: the
 //! authorization matrix, every per-room event x {guest, non-member
 //! account, member, muted member, banned account, moderator, owner, server
 //! admin} x {public room, private room}, each cell allowed or refused with
@@ -140,14 +141,38 @@ fn expect(event: &str, who: Who, room: &str) -> Expect {
         "room-settings" | "room-bans" | "audit-log" | "mute" | "unmute" | "remove-member"
         | "ban" | "unban" => needs(2, "moderators"),
         "set-role" => needs(3, "owner"),
+        // Issue #15: the changes to messages and the read state. The
+        // cell's message is the owner's.
+        "changes" => read(Expect::Ok),
+        "mark-room-read" if who == Who::Guest => refused(LOG_IN.into()),
+        "mark-room-read" => read(Expect::Ok),
+        "react" if who == Who::Guest => refused("Log in to react to messages".into()),
+        "react" => write(Expect::Ok),
+        "edit-message" | "message-versions" if who == Who::Guest => {
+            refused("Log in to edit messages: a guest's messages cannot be told apart".into())
+        }
+        // Whether it may post comes before whose message it is.
+        "edit-message" if muted => muted_text(),
+        "edit-message" => read(match who == Who::Owner {
+            true => Expect::Ok,
+            false => refused("Only its author may edit a message".into()),
+        }),
+        "message-versions" => read(match who.rank() >= 2 {
+            true => Expect::Ok,
+            false => refused(format!(
+                "Only its author or a moderator of {room} may see a message's earlier versions"
+            )),
+        }),
         other => panic!("no rule for {other}"),
     }
 }
 
 /// The events of the matrix, in the order they are tried (`join-room`
 /// last: it makes an account a member of a public room).
-const EVENTS: [&str; 21] = [
+const EVENTS: [&str; 26] = [
     "history",
+    "changes",
+    "mark-room-read",
     "room-info",
     "room-members",
     "send-message",
@@ -160,6 +185,9 @@ const EVENTS: [&str; 21] = [
     "room-settings",
     "room-bans",
     "audit-log",
+    "react",
+    "edit-message",
+    "message-versions",
     "delete-message",
     // On the cell's own target, a member: muted, unmuted, removed, banned
     // (for an hour), unbanned.
@@ -195,7 +223,13 @@ fn payload(event: &str, who: Who, room: &str, messages: &HashMap<String, i64>) -
         // What mem is already: allowed, it changes nothing.
         "set-role" => json!({"room": room, "username": "mem", "role": "member"}),
         "room-settings" => json!({"room": room, "topic": "the topic"}),
-        "delete-message" => json!({"room": room, "id": messages[&cell]}),
+        "delete-message" | "message-versions" => json!({"room": room, "id": messages[&cell]}),
+        "changes" => json!({"room": room, "after": 0}),
+        "mark-room-read" => json!({"room": room, "seq": 1}),
+        "react" => json!({"room": room, "id": messages[&cell], "emoji": "🎉"}),
+        "edit-message" => {
+            json!({"room": room, "id": messages[&cell], "message": format!("edited {cell}")})
+        }
         "mute" | "unmute" | "remove-member" | "unban" => {
             json!({"room": room, "username": format!("v-{cell}"), "reason": "the matrix"})
         }

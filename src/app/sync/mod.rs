@@ -13,19 +13,26 @@
 //! - `message_changes`: edits, reactions, and the change feed that keeps
 //!   every message in its latest state (`message-changed`, `changes`).
 //! - `recent_emoji`: the emoji picker's recently used emoji (localStorage).
+//! - `read_state`: where the account has read each room to, the unread
+//!   counts, and marking what is shown as read.
 //! - `moderation`: what moderators do, and what this page is told when it
 //!   is done to it (removed, banned, muted, a message deleted).
+//! - `drafts`: what was typed and not sent, per conversation (localStorage).
+//! - `typing`: saying this page's person is typing, and who else is.
 //! - `board`: the open whiteboard and its link to the server (joining,
 //!   catching up, sending and retrying ops, others' strokes and pointers).
 
 pub mod board;
+pub mod drafts;
 pub mod history;
 pub mod invites;
 pub mod lists;
 pub mod message_changes;
 pub mod moderation;
+pub mod read_state;
 pub mod recent_emoji;
 pub mod reconnect;
 pub mod rooms;
 pub mod saved_login;
 pub mod session;
+pub mod typing;

@@ -4,6 +4,7 @@
 use super::history::catch_up;
 use super::lists::{refresh_dms, refresh_users};
 use super::message_changes::catch_up_changes;
+use super::read_state::refresh_read_state;
 use crate::app::state::{ChatState, View};
 use crate::client::{ConnectionState, Outgoing};
 use crate::protocol::chat::{Join, JoinRoom};
@@ -49,6 +50,7 @@ pub fn resend_on_connect(state: ChatState) {
                     }
                 }
                 refresh_dms(state).await;
+                refresh_read_state(state).await;
             });
         }
         connected

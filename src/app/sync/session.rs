@@ -63,6 +63,7 @@ pub fn sign_out(state: ChatState, reason: Option<String>) {
     // The client may hold a saved token even before `account` is set.
     let had_account = state.account.get_untracked().is_some() || saved_login::load().is_some();
     saved_login::clear();
+    super::drafts::clear_all();
     state.account.set(None);
     state.reset();
     if had_account {

@@ -10,7 +10,7 @@ use super::pipeline::{on, Ctx};
 use super::rooms::joined_rooms;
 use super::state::GatewayState;
 use super::turn::{Sequencer, Turn};
-use super::{board, direct, invites, membership, message_changes, moderation};
+use super::{board, direct, invites, membership, message_changes, moderation, read_state, typing};
 use crate::protocol::ack::{texts, OkMessage};
 use crate::protocol::chat::{
     self, GetUsers, Join, JoinRoom, LeaveRoom, MessageSent, NewProtectedMessage, ProtectedMessage,
@@ -57,7 +57,9 @@ pub async fn attach<A: Adapter>(
     membership::attach(s);
     moderation::attach(s);
     message_changes::attach(s);
+    read_state::attach(s);
     invites::attach(s);
+    typing::attach(s);
     socket.on_fallback(super::reply::unknown_event::<A>);
     socket.on_disconnect(on_disconnect::<A>);
     Ok(())

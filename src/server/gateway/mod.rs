@@ -8,6 +8,7 @@
 //!   links to rooms; `moderation`:
 //!   removing, banning, muting, deleting, the audit log; `slow`: slow
 //!   mode's turns; `changes`: each node's reading of the room changes.
+//! - `typing`: "Ann is typing…", passed on and never stored.
 //! - `notifications`: `/notifications`, per-user pushes.
 //! - `connect`: the connect steps every namespace takes (limits, identity,
 //!   budgets); `expiry`: a logged-in socket's end when its token expires.
@@ -38,6 +39,7 @@ pub mod message_changes;
 pub mod moderation;
 pub mod notifications;
 pub mod pipeline;
+pub mod read_state;
 pub mod reply;
 pub mod request_head;
 pub mod rooms;
@@ -45,6 +47,7 @@ pub mod sessions;
 pub mod slow;
 pub mod state;
 pub mod turn;
+pub mod typing;
 
 pub use emit::{emit_to, everyone, now};
 pub use request_head::own_request_head;

@@ -32,6 +32,7 @@ mod message_rows;
 mod messages;
 mod moderation;
 mod page;
+mod read_state;
 mod room_ids;
 mod room_settings;
 mod rooms;

@@ -17,6 +17,7 @@
 
 mod in_process;
 mod processes;
+mod typing;
 
 use crate::helpers::{joined_as_guest, spawn_app_with, Sock, TestApp};
 use serde_json::json;

@@ -7,6 +7,7 @@ use super::rooms::{readable, InRoom, Writer};
 use crate::protocol::ack::texts;
 use crate::protocol::message_changes::{Changes, EditMessage, MessageVersions};
 use crate::protocol::reactions::React;
+use crate::protocol::read_state::MarkRoomRead;
 use crate::protocol::RoomName;
 use crate::server::error::{Error, Internal};
 use crate::server::gateway::pipeline::{Ctx, Guard};
@@ -29,7 +30,7 @@ macro_rules! in_room {
     )*};
 }
 
-in_room!(EditMessage, React, MessageVersions, Changes);
+in_room!(EditMessage, React, MessageVersions, Changes, MarkRoomRead);
 
 /// An event about one message of a room.
 pub trait AboutMessage: InRoom {

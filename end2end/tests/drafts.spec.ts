@@ -1,0 +1,65 @@
+// The composer keeps a draft per conversation across switching rooms and
+// reloading the page; Escape cancels it (issue #15, item 7).
+import { test, expect, type Browser, type Page } from '@playwright/test';
+
+const password = 'correct horse battery';
+
+function unique(name: string) {
+  return `${name}${Date.now().toString(36).slice(-5)}`;
+}
+
+async function signUp(browser: Browser, name: string): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto('/');
+  await expect(page.getByTestId('connection-banner')).toHaveCount(0);
+  await page.getByTestId('tab-signup').click();
+  await page.getByTestId('username').fill(name);
+  await page.getByTestId('password').fill(password);
+  await page.getByTestId('join').click();
+  await expect(page.getByTestId('me')).toHaveText(name);
+  return page;
+}
+
+test('a draft survives a room switch and a reload, and Escape cancels it', async ({ browser }) => {
+  const name = unique('dora');
+  const room = unique('drafts');
+  const page = await signUp(browser, name);
+  const composer = page.getByTestId('composer');
+
+  await composer.fill('half a thought for general');
+  await page.getByTestId('room-input').fill(room);
+  await page.getByTestId('join-room').click();
+  await expect(page.locator('.room-header h2')).toHaveText(`#${room}`);
+  await expect(composer).toHaveValue('');
+  await composer.fill('and one for the room');
+
+  await page.locator('[data-room="general"]').click();
+  await expect(composer).toHaveValue('half a thought for general');
+
+  // A reload keeps both.
+  await page.reload();
+  await expect(page.getByTestId('me')).toHaveText(name);
+  await expect(composer).toHaveValue('half a thought for general');
+  await page.locator(`[data-room="${room}"]`).click();
+  await expect(composer).toHaveValue('and one for the room');
+
+  // Escape cancels: gone here, and after switching back.
+  await composer.press('Escape');
+  await expect(composer).toHaveValue('');
+  await page.locator('[data-room="general"]').click();
+  await expect(composer).toHaveValue('half a thought for general');
+  await page.locator(`[data-room="${room}"]`).click();
+  await expect(composer).toHaveValue('');
+
+  // Sent: no draft left.
+  await page.locator('[data-room="general"]').click();
+  await composer.press('Enter');
+  await expect(composer).toHaveValue('');
+  await expect(page.getByTestId('messages').getByTestId('message').last()).toContainText(
+    'half a thought for general',
+  );
+  await page.reload();
+  await expect(page.getByTestId('me')).toHaveText(name);
+  await expect(composer).toHaveValue('');
+  await page.context().close();
+});
