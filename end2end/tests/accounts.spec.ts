@@ -1,28 +1,7 @@
 // Accounts, direct messages and catching up after going offline.
 import { test, expect, type Browser, type Page } from '@playwright/test';
+import { password, unique, signUp, messages } from './people';
 import { Frames } from './frames';
-
-const password = 'correct horse battery';
-
-function unique(name: string) {
-  return `${name}${Date.now().toString(36).slice(-5)}`;
-}
-
-async function signUp(browser: Browser, name: string): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
-  await page.goto('/');
-  await expect(page.getByTestId('connection-banner')).toHaveCount(0);
-  await page.getByTestId('tab-signup').click();
-  await page.getByTestId('username').fill(name);
-  await page.getByTestId('password').fill(password);
-  await page.getByTestId('join').click();
-  await expect(page.getByTestId('me')).toHaveText(name);
-  return page;
-}
-
-function messages(page: Page) {
-  return page.getByTestId('messages').getByTestId('message');
-}
 
 test('sign up, stay logged in across a reload, log out, log in', async ({ browser }) => {
   const name = unique('Sam');

@@ -1,24 +1,7 @@
 // The composer keeps a draft per conversation across switching rooms and
 // reloading the page; Escape cancels it (issue #15, item 7).
 import { test, expect, type Browser, type Page } from '@playwright/test';
-
-const password = 'correct horse battery';
-
-function unique(name: string) {
-  return `${name}${Date.now().toString(36).slice(-5)}`;
-}
-
-async function signUp(browser: Browser, name: string): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
-  await page.goto('/');
-  await expect(page.getByTestId('connection-banner')).toHaveCount(0);
-  await page.getByTestId('tab-signup').click();
-  await page.getByTestId('username').fill(name);
-  await page.getByTestId('password').fill(password);
-  await page.getByTestId('join').click();
-  await expect(page.getByTestId('me')).toHaveText(name);
-  return page;
-}
+import { password, unique, signUp } from './people';
 
 test('a draft survives a room switch and a reload, and Escape cancels it', async ({ browser }) => {
   const name = unique('dora');

@@ -1,26 +1,8 @@
 // Read state in the browser (issue #15): unread counts kept by the server
 // across a reload, the "new messages" line where the room was left, and
 // "mark all read".
-import { test, expect, type Browser, type Page } from '@playwright/test';
-import AxeBuilder from '@axe-core/playwright';
-
-const password = 'correct horse battery';
-
-function unique(name: string) {
-  return `${name}${Date.now().toString(36).slice(-5)}`;
-}
-
-async function signUp(browser: Browser, name: string): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
-  await page.goto('/');
-  await expect(page.getByTestId('connection-banner')).toHaveCount(0);
-  await page.getByTestId('tab-signup').click();
-  await page.getByTestId('username').fill(name);
-  await page.getByTestId('password').fill(password);
-  await page.getByTestId('join').click();
-  await expect(page.getByTestId('me')).toHaveText(name);
-  return page;
-}
+import { test, expect, type Page } from '@playwright/test';
+import { unique, signUp, expectAccessible } from './people';
 
 async function joinRoom(page: Page, room: string) {
   await page.getByTestId('room-input').fill(room);
@@ -62,9 +44,7 @@ test('unread counts survive a reload, the room opens at a New messages line, mar
   const firstUnread = ann.getByTestId('message').filter({ has: divider });
   await expect(firstUnread).toContainText('first news');
   await expect(annEntry.getByTestId('room-unread')).toHaveCount(0);
-  const results = await new AxeBuilder({ page: ann }).include('.chat').analyze();
-  const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(bad.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
+  await expectAccessible(ann, '.chat');
 
   // Read here: after another reload there is nothing new, no line.
   await ann.reload();

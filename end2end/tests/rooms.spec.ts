@@ -1,38 +1,7 @@
 // Rooms, roles and moderation in the browser (issue #14): private rooms,
 // invitations, the directory, the settings, and what a moderator does.
 import { test, expect, type Browser, type Page } from '@playwright/test';
-import AxeBuilder from '@axe-core/playwright';
-
-const password = 'correct horse battery';
-
-function unique(name: string) {
-  return `${name}${Date.now().toString(36).slice(-5)}`;
-}
-
-async function signUp(browser: Browser, name: string): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
-  await page.goto('/');
-  await expect(page.getByTestId('connection-banner')).toHaveCount(0);
-  await page.getByTestId('tab-signup').click();
-  await page.getByTestId('username').fill(name);
-  await page.getByTestId('password').fill(password);
-  await page.getByTestId('join').click();
-  await expect(page.getByTestId('me')).toHaveText(name);
-  return page;
-}
-
-function messages(page: Page) {
-  return page.getByTestId('messages').getByTestId('message');
-}
-
-/// No serious or critical accessibility violation inside `selector`.
-async function expectAccessible(page: Page, selector: string) {
-  const results = await new AxeBuilder({ page }).include(selector).analyze();
-  const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(
-    bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`),
-  ).toEqual([]);
-}
+import { password, unique, signUp, messages, expectAccessible } from './people';
 
 async function createRoom(page: Page, room: string, opts: { topic?: string; public?: boolean } = {}) {
   await page.getByTestId('open-create-room').click();

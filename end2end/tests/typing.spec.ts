@@ -2,35 +2,7 @@
 // items 4 and 5): "ann is typing…" comes and goes; Markdown is rendered as
 // elements, and an XSS attempt in a message stays inert text.
 import { test, expect, type Browser, type Page } from '@playwright/test';
-import AxeBuilder from '@axe-core/playwright';
-
-function unique(name: string) {
-  return `${name}${Date.now().toString(36).slice(-5)}`;
-}
-
-async function join(browser: Browser, name: string): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
-  await page.goto('/');
-  await expect(page.getByTestId('connection-banner')).toHaveCount(0);
-  await page.getByTestId('tab-guest').click();
-  await page.getByTestId('username').fill(name);
-  await page.getByTestId('join').click();
-  await expect(page.getByTestId('me')).toHaveText(name);
-  return page;
-}
-
-function messages(page: Page) {
-  return page.getByTestId('messages').getByTestId('message');
-}
-
-/// No serious or critical accessibility violation inside `selector`.
-async function expectAccessible(page: Page, selector: string) {
-  const results = await new AxeBuilder({ page }).include(selector).analyze();
-  const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(
-    bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`),
-  ).toEqual([]);
-}
+import { unique, joinAsGuest as join, messages, expectAccessible } from './people';
 
 test('typing is shown to the others, and goes on send and after silence', async ({ browser }) => {
   const annName = unique('ann');

@@ -1,0 +1,50 @@
+// What the browser specs share: a unique name, a person signed up (or
+// joined as a guest) in a page of their own, the message list, and the
+// accessibility check (axe-core: no serious or critical violation).
+import { expect, type Browser, type Page } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+
+export const password = 'correct horse battery';
+
+/// `name` with a suffix of the time, so that runs never share a name.
+export function unique(name: string) {
+  return `${name}${Date.now().toString(36).slice(-5)}`;
+}
+
+/// A new account `name`, signed up and joined in a page of its own.
+export async function signUp(browser: Browser, name: string): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto('/');
+  await expect(page.getByTestId('connection-banner')).toHaveCount(0);
+  await page.getByTestId('tab-signup').click();
+  await page.getByTestId('username').fill(name);
+  await page.getByTestId('password').fill(password);
+  await page.getByTestId('join').click();
+  await expect(page.getByTestId('me')).toHaveText(name);
+  return page;
+}
+
+/// A guest named `name`, joined in a page of its own.
+export async function joinAsGuest(browser: Browser, name: string): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto('/');
+  await expect(page.getByTestId('connection-banner')).toHaveCount(0);
+  await page.getByTestId('tab-guest').click();
+  await page.getByTestId('username').fill(name);
+  await page.getByTestId('join').click();
+  await expect(page.getByTestId('me')).toHaveText(name);
+  return page;
+}
+
+export function messages(page: Page) {
+  return page.getByTestId('messages').getByTestId('message');
+}
+
+/// No serious or critical accessibility violation inside `selector`.
+export async function expectAccessible(page: Page, selector: string) {
+  const results = await new AxeBuilder({ page }).include(selector).analyze();
+  const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(
+    bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`),
+  ).toEqual([]);
+}
