@@ -254,7 +254,46 @@ async fn the_feed_holds_each_changed_message_once_in_its_latest_state(s: Store) 
     assert_eq!(reacted_to_deleted, Changed::Gone);
 }
 
+async fn versions_and_listed_reactors_stop_at_their_limits(s: Store) {
+    let (ann, _, dev, ids) = setup(&s).await;
+    let edits = MAX_MESSAGE_VERSIONS + 2;
+    for i in 1..=edits {
+        applied(
+            s.edit_message(&dev, ids[0], ann.id, &text(&format!("edit {i}")), None)
+                .await
+                .unwrap(),
+        );
+    }
+    let versions = s.message_versions(dev.id, ids[0]).await.unwrap();
+    assert_eq!(versions.len(), MAX_MESSAGE_VERSIONS);
+    // The texts before edits 1 and 2 ("first", "edit 1") went first.
+    assert_eq!(versions[0].message.as_str(), "edit 2");
+    assert_eq!(
+        versions[MAX_MESSAGE_VERSIONS - 1].message.as_str(),
+        format!("edit {}", edits - 1)
+    );
+    let tada = Emoji::parse("🎉").unwrap();
+    let mut last = None;
+    for i in 0..=MAX_REACTORS_LISTED {
+        let user = s.create_user(&name(&format!("r{i}")), "h").await.unwrap();
+        last = Some(applied(
+            s.react(&dev, ids[1], user.id, &tada, true, None)
+                .await
+                .unwrap(),
+        ));
+    }
+    let reaction = &last.unwrap().reactions[0];
+    assert_eq!(
+        reaction.count as usize,
+        MAX_REACTORS_LISTED + 1,
+        "the count is exact"
+    );
+    assert_eq!(reaction.users.len(), MAX_REACTORS_LISTED, "the names stop");
+    assert_eq!(reaction.users[0].as_str(), "r0", "the first by time");
+}
+
 crate::server::store::test_db::on_both_backends!(
+    versions_and_listed_reactors_stop_at_their_limits,
     an_edit_keeps_the_text_before_and_takes_a_change_number,
     a_retried_change_is_applied_once,
     reactions_count_list_and_cap,
