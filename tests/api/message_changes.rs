@@ -2,29 +2,13 @@
 //! reactions, and the change feed that brings a client that was away every
 //! change, in order, once, after a reconnect and after a restart.
 
-use crate::helpers::{joined_with, spawn_app, spawn_app_in, Sock, TestApp};
+use crate::helpers::{ok, refused, spawn_app, spawn_app_in, Sock, TestApp};
 use serde_json::{json, Value};
-
-async fn account(app: &TestApp, name: &str) -> Sock {
-    let session = app.register(name).await;
-    let token = session["token"].as_str().expect("a token");
-    joined_with(&app.url(), name, Some(token)).await
-}
-
-fn ok(ack: Value) -> Value {
-    assert_eq!(ack["status"], "ok", "{ack}");
-    ack
-}
-
-fn refused(ack: &Value) -> String {
-    assert_eq!(ack["status"], "error", "{ack}");
-    ack["message"].as_str().unwrap_or("").to_owned()
-}
 
 /// ann and bob, both in public room `dev`; ann's messages' ids, in order.
 async fn room_with(app: &TestApp, texts: &[&str]) -> (Sock, Sock, Vec<i64>) {
-    let ann = account(app, "ann").await;
-    let mut bob = account(app, "bob").await;
+    let ann = app.account("ann").await;
+    let mut bob = app.account("bob").await;
     ok(ann.request("join-room", json!({"room": "dev"})).await);
     ok(bob.request("join-room", json!({"room": "dev"})).await);
     let mut ids = Vec::new();
@@ -299,7 +283,7 @@ async fn a_client_that_was_away_catches_up_on_every_kind_of_change_once() {
         json!({"room": "dev", "after": -1}),
         json!({"room": "dev", "after": 0, "limit": 0}),
     ] {
-        let why = refused(&bob.request("changes", bad).await);
+        let why = refused(&bob.request("changes", bad).await).to_owned();
         assert!(why.starts_with("changes: "), "{why}");
     }
     ok(ann

@@ -4,32 +4,15 @@
 //! everyone; a server ban ends every session and every log-in; deleting a
 //! room empties it. (Who may send each is the matrix's, in rooms.rs.)
 
-use crate::helpers::{joined_with, spawn_app, Sock, TestApp, QUIET};
+use crate::helpers::{ok, refused, spawn_app, Sock, TestApp, QUIET};
 use serde_json::{json, Value};
-
-/// A logged-in `/chat` socket of a new account `name`, joined.
-async fn account(app: &TestApp, name: &str) -> Sock {
-    let session = app.register(name).await;
-    let token = session["token"].as_str().expect("a token");
-    joined_with(&app.url(), name, Some(token)).await
-}
-
-fn ok(ack: Value) -> Value {
-    assert_eq!(ack["status"], "ok", "{ack}");
-    ack
-}
-
-fn refused(ack: &Value) -> &str {
-    assert_eq!(ack["status"], "error", "{ack}");
-    ack["message"].as_str().unwrap_or("")
-}
 
 /// root (the admin), ann (owner of `room`, of the `kind` given), bob (a
 /// member); bob's socket has taken its `room-added`.
 async fn room_with_bob(app: &TestApp, room: &str, private: bool) -> (Sock, Sock, Sock) {
-    let root = account(app, "root").await;
-    let ann = account(app, "ann").await;
-    let mut bob = account(app, "bob").await;
+    let root = app.account("root").await;
+    let ann = app.account("ann").await;
+    let mut bob = app.account("bob").await;
     ok(ann
         .request("create-room", json!({"room": room, "private": private}))
         .await);
@@ -282,9 +265,9 @@ async fn a_deleted_message_leaves_a_tombstone_for_everyone() {
 #[tokio::test]
 async fn a_server_ban_ends_every_session_and_every_log_in() {
     let app = spawn_app().await;
-    let root = account(&app, "root").await;
-    let mut bob = account(&app, "bob").await;
-    let cat = account(&app, "cat").await;
+    let root = app.account("root").await;
+    let mut bob = app.account("bob").await;
+    let cat = app.account("cat").await;
     let denied = cat.request("ban-account", json!({"username": "bob"})).await;
     assert_eq!(refused(&denied), "Only server admins may do that");
     ok(root
@@ -354,7 +337,7 @@ async fn a_deleted_room_empties_and_its_name_comes_free() {
 async fn nobody_acts_on_someone_at_or_above_them() {
     let app = spawn_app().await;
     let (_root, ann, bob) = room_with_bob(&app, "plans", true).await;
-    let cat = account(&app, "cat").await;
+    let cat = app.account("cat").await;
     ok(ann
         .request("invite", json!({"room": "plans", "username": "cat"}))
         .await);

@@ -1,18 +1,8 @@
 //! Read state (issue #15): where an account has read each room to is kept
 //! by the server, the same on every socket and after a reload.
 
-use crate::helpers::{joined_with, spawn_app, Sock};
+use crate::helpers::{joined_with, ok, refused, spawn_app, Sock};
 use serde_json::{json, Value};
-
-fn ok(ack: Value) -> Value {
-    assert_eq!(ack["status"], "ok", "{ack}");
-    ack
-}
-
-fn refused(ack: &Value) -> String {
-    assert_eq!(ack["status"], "error", "{ack}");
-    ack["message"].as_str().unwrap_or("").to_owned()
-}
 
 fn dev(state: &Value) -> Value {
     state["rooms"]
@@ -101,7 +91,7 @@ async fn marks_are_refused_to_guests_outsiders_and_bad_numbers() {
         ("mark-room-read", json!({"room": "general", "seq": 1})),
         ("read-state", json!({})),
     ] {
-        let why = refused(&guest.request(event, payload).await);
+        let why = refused(&guest.request(event, payload).await).to_owned();
         assert!(why.starts_with("Log in to do that"), "{event}: {why}");
     }
     let negative = ann

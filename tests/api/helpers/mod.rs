@@ -35,6 +35,18 @@ pub struct TestApp {
 
 static TRACING: Once = Once::new();
 
+/// An ack that must be `status: ok`, handed back to read it further.
+pub fn ok(ack: Value) -> Value {
+    assert_eq!(ack["status"], "ok", "{ack}");
+    ack
+}
+
+/// An ack that must be an error: its message.
+pub fn refused(ack: &Value) -> &str {
+    assert_eq!(ack["status"], "error", "{ack}");
+    ack["message"].as_str().unwrap_or("")
+}
+
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
@@ -93,6 +105,19 @@ impl TestApp {
         }
         let dir = tempfile::tempdir().expect("temp dir");
         std::mem::replace(&mut self.data_dir, dir)
+    }
+
+    /// A new account `name`, logged in on a joined `/chat` socket, and its
+    /// token.
+    pub async fn account_with_token(&self, name: &str) -> (Sock, String) {
+        let session = self.register(name).await;
+        let token = session["token"].as_str().expect("a token").to_owned();
+        (joined_with(&self.url(), name, Some(&token)).await, token)
+    }
+
+    /// A new account `name`, logged in on a joined `/chat` socket.
+    pub async fn account(&self, name: &str) -> Sock {
+        self.account_with_token(name).await.0
     }
 
     /// Registers `name` with a valid password and returns the session JSON.
