@@ -297,6 +297,13 @@ impl ChatState {
             .with(|t| t.get(view).cloned().unwrap_or_default())
     }
 
+    /// The newest message `seq` of `view` (tracked), without copying its
+    /// timeline.
+    pub fn newest_seq(&self, view: &View) -> Option<i64> {
+        self.timelines
+            .with(|t| t.get(view).and_then(Timeline::newest_seq))
+    }
+
     pub fn timeline_untracked(&self, view: &View) -> Timeline {
         self.timelines
             .with_untracked(|t| t.get(view).cloned().unwrap_or_default())

@@ -36,7 +36,7 @@ pub fn follow_read_state(state: ChatState) {
         let View::Room(room) = state.current.get() else {
             return;
         };
-        let newest = state.timeline(&View::Room(room.clone())).newest_seq();
+        let newest = state.newest_seq(&View::Room(room.clone()));
         let Some(mark) = state
             .read_marks
             .with(|m| m.as_ref().map(|m| m.get(&room).copied().unwrap_or(0)))
