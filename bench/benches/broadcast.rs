@@ -32,6 +32,9 @@ fn message() -> NewMessage {
         edited: None,
         reactions: Vec::new(),
         change: 0,
+        thread: None,
+        in_room: false,
+        replies: None,
     }
 }
 

@@ -39,6 +39,9 @@ fn message() -> NewMessage {
         edited: None,
         reactions: Vec::new(),
         change: 0,
+        thread: None,
+        in_room: false,
+        replies: None,
     }
 }
 

@@ -24,10 +24,12 @@ impl View {
         match self {
             View::Room(room) => Focus {
                 room: Some(room.clone()),
+                thread: None,
                 with: None,
             },
             View::Dm(with) => Focus {
                 room: None,
+                thread: None,
                 with: Some(with.clone()),
             },
         }
@@ -177,6 +179,9 @@ impl ChatState {
             edited: None,
             reactions: Vec::new(),
             change: 0,
+            thread: None,
+            in_room: false,
+            replies: None,
         }
     }
 

@@ -212,6 +212,9 @@ mod tests {
             edited: None,
             reactions: Vec::new(),
             change: 0,
+            thread: None,
+            in_room: false,
+            replies: None,
         }
     }
 

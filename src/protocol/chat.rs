@@ -9,6 +9,7 @@ use super::ack::{Exception, OkMessage};
 use super::emoji::Reaction;
 use super::limits::MAX_CLIENT_ID_BYTES;
 use super::names::{parse_id, validated_string, MessageText, NameError, RoomName, Username};
+use super::thread_summary::ThreadSummary;
 use super::{ClientEvent, ServerEvent};
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -243,6 +244,18 @@ pub struct NewMessage {
     /// reaction; see `message_changes`); absent when it never changed.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub change: i64,
+    /// A reply (`send-reply`): the id of its thread's first message
+    /// (Huddle's addition, absent otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread: Option<i64>,
+    /// A reply sent to the room as well (`alsoToRoom`): shown in the
+    /// room's timeline too (absent when false).
+    #[serde(rename = "inRoom", default, skip_serializing_if = "std::ops::Not::not")]
+    pub in_room: bool,
+    /// A thread's first message: its replies (Huddle's addition, absent
+    /// while it has none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replies: Option<ThreadSummary>,
 }
 
 fn is_zero(n: &i64) -> bool {
@@ -379,6 +392,9 @@ mod tests {
             edited: None,
             reactions: Vec::new(),
             change: 0,
+            thread: None,
+            in_room: false,
+            replies: None,
         };
         assert_eq!(
             serde_json::to_value(m).unwrap(),

@@ -130,13 +130,17 @@ impl ClientEvent for MarkRead {
     type Reply = super::ack::OkMessage;
 }
 
-/// `focus {room?, with?}`: which conversation this socket shows, so that
-/// Huddle does not notify about what the person is already reading. Neither
-/// field: nothing is shown.
+/// `focus {room?, thread?, with?}`: which conversation this socket shows
+/// (and which thread of the room is open beside it), so that Huddle does
+/// not notify about what the person is already reading. Neither field:
+/// nothing is shown.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Focus {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub room: Option<super::names::RoomName>,
+    /// The thread open beside the room: its first message's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub with: Option<Username>,
 }

@@ -99,3 +99,9 @@ pub const TYPING_EVERY_MS: u64 = 3000;
 /// milliseconds: two of her events' interval, so one lost event does not
 /// make the line flicker.
 pub const TYPING_SHOWN_MS: u64 = 6000;
+
+/// Repliers a thread's summary names (the latest first); its count is exact.
+pub const MAX_REPLIERS_LISTED: usize = 3;
+/// Most followers one thread reply alerts (`follow-thread`); past that,
+/// the others see the reply count in the room.
+pub const MAX_THREAD_ALERTS: usize = 100;

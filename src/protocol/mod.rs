@@ -26,6 +26,8 @@ mod payload;
 pub mod reactions;
 pub mod read_state;
 pub mod rooms;
+pub mod thread_summary;
+pub mod threads;
 pub mod typing;
 
 use serde::{de::DeserializeOwned, Serialize};

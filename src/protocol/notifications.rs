@@ -83,15 +83,19 @@ impl ServerEvent for Notification {
     const NAME: &'static str = "notification";
 }
 
-/// What Huddle itself pushes as a [`Notification`]: a direct message or an
-/// `@name` mention that reached someone who was not looking at it.
+/// What Huddle itself pushes as a [`Notification`]: a direct message, an
+/// `@name` mention, or a reply in a thread one follows, that reached
+/// someone who was not looking at it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Alert {
     pub kind: AlertKind,
     pub from: super::names::Username,
-    /// The room of a mention.
+    /// The room of a mention or a reply.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub room: Option<super::names::RoomName>,
+    /// A reply's thread: the id of its first message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread: Option<i64>,
     /// The start of the message (at most [`ALERT_PREVIEW_CHARS`]).
     pub preview: String,
 }
@@ -101,6 +105,8 @@ pub struct Alert {
 pub enum AlertKind {
     Dm,
     Mention,
+    /// A reply in a thread the account follows (`follow-thread`).
+    Thread,
 }
 
 pub const ALERT_PREVIEW_CHARS: usize = 140;

@@ -83,7 +83,8 @@ pub struct RoomReadState {
     /// The newest message the account has read (0: none).
     #[serde(rename = "lastRead")]
     pub last_read: i64,
-    /// Messages after `lastRead` from others, not deleted, counted up to
+    /// Messages after `lastRead` from others, not deleted, not thread replies
+    /// kept to their thread (`inRoom` ones count), counted up to
     /// [`MAX_UNREAD_COUNTED`](super::limits::MAX_UNREAD_COUNTED) (the page
     /// shows "999+").
     pub unread: i64,

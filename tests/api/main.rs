@@ -25,6 +25,7 @@ mod proxies;
 mod read_state;
 mod rooms;
 mod slow_consumers;
+mod threads;
 mod transports;
 mod typing;
 mod validation;

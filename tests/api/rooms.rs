@@ -148,6 +148,12 @@ fn expect(event: &str, who: Who, room: &str) -> Expect {
         "mark-room-read" => read(Expect::Ok),
         "react" if who == Who::Guest => refused("Log in to react to messages".into()),
         "react" => write(Expect::Ok),
+        // Replies follow the posting rules (guests included); following
+        // is for accounts that may read the room.
+        "send-reply" => write(Expect::Ok),
+        "thread-history" => read(Expect::Ok),
+        "follow-thread" if who == Who::Guest => refused("Log in to follow threads".into()),
+        "follow-thread" => read(Expect::Ok),
         "edit-message" | "message-versions" if who == Who::Guest => {
             refused("Log in to edit messages: a guest's messages cannot be told apart".into())
         }
@@ -169,7 +175,7 @@ fn expect(event: &str, who: Who, room: &str) -> Expect {
 
 /// The events of the matrix, in the order they are tried (`join-room`
 /// last: it makes an account a member of a public room).
-const EVENTS: [&str; 26] = [
+const EVENTS: [&str; 29] = [
     "history",
     "changes",
     "mark-room-read",
@@ -186,6 +192,9 @@ const EVENTS: [&str; 26] = [
     "room-bans",
     "audit-log",
     "react",
+    "send-reply",
+    "thread-history",
+    "follow-thread",
     "edit-message",
     "message-versions",
     "delete-message",
@@ -227,6 +236,11 @@ fn payload(event: &str, who: Who, room: &str, messages: &HashMap<String, i64>) -
         "changes" => json!({"room": room, "after": 0}),
         "mark-room-read" => json!({"room": room, "seq": 1}),
         "react" => json!({"room": room, "id": messages[&cell], "emoji": "🎉"}),
+        "send-reply" => {
+            json!({"room": room, "thread": messages[&cell], "message": format!("reply from {cell}")})
+        }
+        "thread-history" => json!({"room": room, "id": messages[&cell]}),
+        "follow-thread" => json!({"room": room, "id": messages[&cell], "on": true}),
         "edit-message" => {
             json!({"room": room, "id": messages[&cell], "message": format!("edited {cell}")})
         }

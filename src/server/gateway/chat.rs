@@ -10,7 +10,9 @@ use super::pipeline::{on, Ctx};
 use super::rooms::joined_rooms;
 use super::state::GatewayState;
 use super::turn::{Sequencer, Turn};
-use super::{board, direct, invites, membership, message_changes, moderation, read_state, typing};
+use super::{
+    board, direct, invites, membership, message_changes, moderation, read_state, threads, typing,
+};
 use crate::protocol::ack::{texts, OkMessage};
 use crate::protocol::chat::{
     self, GetUsers, Join, JoinRoom, LeaveRoom, MessageSent, NewProtectedMessage, ProtectedMessage,
@@ -60,6 +62,7 @@ pub async fn attach<A: Adapter>(
     read_state::attach(s);
     invites::attach(s);
     typing::attach(s);
+    threads::attach(s);
     socket.on_fallback(super::reply::unknown_event::<A>);
     socket.on_disconnect(on_disconnect::<A>);
     Ok(())

@@ -72,7 +72,7 @@ async fn send_dm<A: Adapter>(
                     to.id,
                     AlertKind::Dm,
                     &dm.from,
-                    None,
+                    (None, None),
                     dm.message.as_str(),
                 )
                 .await;
@@ -142,7 +142,11 @@ async fn focus<A: Adapter>(cx: Ctx<A>, _: Anyone, focus: Focus) -> Result<OkMess
 }
 
 /// Whether any `/chat` socket of `user` shows what `shows` matches.
-fn is_looking<A: Adapter>(io: &SocketIo<A>, user: i64, shows: impl Fn(&Focus) -> bool) -> bool {
+pub(super) fn is_looking<A: Adapter>(
+    io: &SocketIo<A>,
+    user: i64,
+    shows: impl Fn(&Focus) -> bool,
+) -> bool {
     io.of(NAMESPACE).is_some_and(|chat| {
         chat.within(user_room(user))
             .sockets()
@@ -155,13 +159,15 @@ fn is_looking<A: Adapter>(io: &SocketIo<A>, user: i64, shows: impl Fn(&Focus) ->
 /// room (never the author): the first [`MAX_MENTIONS_NOTIFIED`] distinct
 /// names (by key: `@Ann` and `@ann` are one), looked up in one query. In
 /// a private room (`private`: its id) only its members are alerted: an
-/// alert carries the message's text.
+/// alert carries the message's text. A reply's mention is for its thread:
+/// those looking at that thread are not alerted. Returns the accounts
+/// mentioned (alerted or looking), whom a thread alert would repeat.
 pub async fn alert_mentions<A: Adapter>(
     io: &SocketIo<A>,
     state: &GatewayState,
     message: &NewMessage,
     private: Option<i64>,
-) {
+) -> HashSet<i64> {
     let author = names::key(message.username.as_str());
     let mut seen = HashSet::new();
     let mut wanted = Vec::new();
@@ -177,14 +183,15 @@ pub async fn alert_mentions<A: Adapter>(
             wanted.push(name);
         }
     }
+    let mut mentioned = HashSet::new();
     if wanted.is_empty() {
-        return;
+        return mentioned;
     }
     let users = match state.store.users_by_names(&wanted).await {
         Ok(users) => users,
         Err(e) => {
             tracing::error!(error = %e, "cannot look up mentions");
-            return;
+            return mentioned;
         }
     };
     for user in users {
@@ -198,18 +205,24 @@ pub async fn alert_mentions<A: Adapter>(
                 }
             }
         }
-        if !is_looking(io, user.id, |f| f.room.as_ref() == Some(&message.room)) {
+        mentioned.insert(user.id);
+        let shows = |f: &Focus| match message.thread {
+            Some(thread) => f.room.as_ref() == Some(&message.room) && f.thread == Some(thread),
+            None => f.room.as_ref() == Some(&message.room),
+        };
+        if !is_looking(io, user.id, shows) {
             alert(
                 io,
                 user.id,
                 AlertKind::Mention,
                 &message.username,
-                Some(message.room.clone()),
+                (Some(message.room.clone()), message.thread),
                 message.message.as_str(),
             )
             .await;
         }
     }
+    mentioned
 }
 
 /// Sends an alert to the account's own logged-in `/notifications`
@@ -217,18 +230,19 @@ pub async fn alert_mentions<A: Adapter>(
 /// their token was checked ([`user_room`]), which no subscription can
 /// name. Never through `user-<id>`, which the tutorial lets any socket
 /// subscribe to.
-async fn alert<A: Adapter>(
+pub(super) async fn alert<A: Adapter>(
     io: &SocketIo<A>,
     user: i64,
     kind: AlertKind,
     from: &Username,
-    room: Option<crate::protocol::RoomName>,
+    (room, thread): (Option<crate::protocol::RoomName>, Option<i64>),
     text: &str,
 ) {
     let alert = Alert {
         kind,
         from: from.clone(),
         room,
+        thread,
         preview: Alert::preview_of(text),
     };
     let notification = match serde_json::to_value(&alert) {

@@ -9,6 +9,8 @@
 //!   removing, banning, muting, deleting, the audit log; `slow`: slow
 //!   mode's turns; `changes`: each node's reading of the room changes.
 //! - `typing`: "Ann is typing…", passed on and never stored.
+//! - `message_changes`: edits, reactions and the change feed; `threads`:
+//!   replies, thread pages and following; `read_state`: read marks.
 //! - `notifications`: `/notifications`, per-user pushes.
 //! - `connect`: the connect steps every namespace takes (limits, identity,
 //!   budgets); `expiry`: a logged-in socket's end when its token expires.
@@ -46,6 +48,7 @@ pub mod rooms;
 pub mod sessions;
 pub mod slow;
 pub mod state;
+pub mod threads;
 pub mod turn;
 pub mod typing;
 

@@ -344,6 +344,10 @@ async fn delete_message<A: Adapter>(
     let within = || cx.socket.within(room.as_str().to_owned());
     emit_to(within(), &notice).await;
     emit_to(within(), &MessageChanged(deleted.state)).await;
+    // A reply's thread counts one fewer.
+    if let Some(root) = deleted.root {
+        emit_to(within(), &MessageChanged(root)).await;
+    }
     Ok(OkMessage::new("Message deleted"))
 }
 

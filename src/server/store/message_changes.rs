@@ -11,7 +11,8 @@
 //! numbers commit in order; on SQLite the write lock does. A change that
 //! turns out to change nothing rolls back, so it takes no number.
 
-use super::message_rows::message_from_row;
+use super::message_rows::{attach_repliers, message_columns, message_from_row};
+
 use super::{now_text, RoomMeta, Store, StoreError};
 use crate::protocol::chat::{ClientMessageId, NewMessage as StoredMessage, Timestamp};
 use crate::protocol::emoji::{Emoji, Reaction};
@@ -38,16 +39,20 @@ pub enum Changed {
 }
 
 /// What `message_from_row` reads, of one message.
-const STATE_SQL: &str =
-    "SELECT m.id, m.seq, m.username, m.body, m.created_at, m.client_id, m.deleted_at, \
-     m.edited_at, m.change_seq FROM messages m WHERE m.id = $1 AND m.room_id = $2";
+const STATE_SQL: &str = concat!(
+    "SELECT ",
+    message_columns!(),
+    " FROM messages m WHERE m.id = $1 AND m.room_id = $2"
+);
 
 /// The change feed: what `message_from_row` reads, of a room's messages
 /// changed after a number, in change order.
-const FEED_SQL: &str =
-    "SELECT m.id, m.seq, m.username, m.body, m.created_at, m.client_id, m.deleted_at, \
-     m.edited_at, m.change_seq FROM messages m JOIN rooms r ON r.id = m.room_id \
-     WHERE r.name = $1 AND m.change_seq > $2 ORDER BY m.change_seq LIMIT $3";
+const FEED_SQL: &str = concat!(
+    "SELECT ",
+    message_columns!(),
+    " FROM messages m JOIN rooms r ON r.id = m.room_id \
+     WHERE r.name = $1 AND m.change_seq > $2 ORDER BY m.change_seq LIMIT $3"
+);
 
 /// Takes `room`'s next change number (in `tx`, which holds it until it
 /// ends).
@@ -97,6 +102,7 @@ pub(super) async fn message_state(
     let Some(row) = row else { return Ok(None) };
     let mut messages = vec![message_from_row(&row, &room.name)?];
     attach_reactions(&mut *conn, &mut messages).await?;
+    attach_repliers(&mut *conn, &mut messages).await?;
     Ok(messages.pop())
 }
 
@@ -368,6 +374,7 @@ impl Store {
             .map(|r| message_from_row(r, room))
             .collect::<Result<Vec<_>, _>>()?;
         attach_reactions(&mut conn, &mut messages).await?;
+        attach_repliers(&mut conn, &mut messages).await?;
         Ok((messages, last, has_more))
     }
 }

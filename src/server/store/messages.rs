@@ -3,7 +3,8 @@
 //! a page at a time, and a message found by its author's client id.
 
 use super::message_changes::attach_reactions;
-use super::message_rows::message_from_row;
+use super::message_rows::{attach_repliers, message_columns, message_from_row};
+
 use super::page::fetch_page;
 use super::writer::AppendJob;
 use super::{Appended, Author, Store, StoreError};
@@ -14,8 +15,11 @@ use crate::protocol::{MessageText, RoomName, Username};
 /// The start of every history query; `concat!` keeps the SQL static.
 macro_rules! page_query {
     () => {
-        "SELECT m.id, m.seq, m.username, m.body, m.created_at, m.client_id, m.deleted_at, \
-         m.edited_at, m.change_seq FROM messages m JOIN rooms r ON r.id = m.room_id WHERE r.name = $1"
+        concat!(
+            "SELECT ",
+            message_columns!(),
+            " FROM messages m JOIN rooms r ON r.id = m.room_id WHERE r.name = $1"
+        )
     };
 }
 
@@ -71,6 +75,7 @@ impl Store {
             .collect::<Result<Vec<_>, _>>()?;
         let mut conn = self.reader.acquire().await?;
         attach_reactions(&mut conn, &mut messages).await?;
+        attach_repliers(&mut conn, &mut messages).await?;
         Ok((messages, has_more))
     }
 }

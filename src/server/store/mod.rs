@@ -40,6 +40,7 @@ mod sessions;
 mod standing;
 #[cfg(test)]
 pub(crate) mod test_db;
+mod threads;
 mod writer;
 
 pub use accounts::{NameClash, User};
@@ -54,6 +55,7 @@ pub use message_changes::Changed;
 pub use moderation::{DeletedMessage, SanctionKind};
 pub use room_ids::RoomMeta;
 pub use standing::{now_ms, Standing, Until};
+pub use threads::{NewReply, Replied, ThreadRead};
 
 use backend::{checkpoints, Backend, Pools};
 use writer::AppendJob;

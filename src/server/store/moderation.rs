@@ -9,6 +9,7 @@ use super::changes;
 use super::message_changes::{message_state, next_change};
 use super::room_ids::RoomMeta;
 use super::standing::{now_ms, Until};
+use super::threads::reply_deleted;
 use super::{now_text, Store, StoreError, Tx};
 use crate::protocol::moderation::{AdminRoomEntry, BanEntry, MemberEntry, Reason};
 use crate::protocol::rooms::{DirectoryQuery, Role, RoomKind};
@@ -38,6 +39,9 @@ pub struct DeletedMessage {
     pub seq: i64,
     /// Its tombstone, with the change number of the deletion.
     pub state: crate::protocol::chat::NewMessage,
+    /// A reply's thread root, counting one reply fewer, with the next
+    /// change number.
+    pub root: Option<crate::protocol::chat::NewMessage>,
 }
 
 /// Ends `account`'s membership of `room` unless it owns it; whether it was
@@ -252,9 +256,9 @@ impl Store {
         let mut tx = self.writer.begin().await?;
         // A deletion is a change of the message (`message_changes`).
         let change = next_change(&mut tx, room.id).await?;
-        let seq: Option<i64> = sqlx::query_scalar(
+        let row = sqlx::query(
             "UPDATE messages SET body = '', deleted_at = $1, change_seq = $2 \
-             WHERE id = $3 AND room_id = $4 AND deleted_at IS NULL RETURNING seq",
+             WHERE id = $3 AND room_id = $4 AND deleted_at IS NULL RETURNING seq, thread_id",
         )
         .bind(now_text())
         .bind(change)
@@ -262,8 +266,17 @@ impl Store {
         .bind(room.id)
         .fetch_optional(&mut *tx)
         .await?;
-        let Some(seq) = seq else {
+        let Some(row) = row else {
             return Ok(None);
+        };
+        let seq: i64 = row.try_get("seq")?;
+        // A reply's root counts one fewer: a change of the root too.
+        let root = match row.try_get::<Option<i64>, _>("thread_id")? {
+            Some(root) => {
+                let change = next_change(&mut tx, room.id).await?;
+                reply_deleted(&mut tx, room, root, change).await?
+            }
+            None => None,
         };
         // Its earlier texts and its reactions go with it.
         for statement in [
@@ -277,7 +290,12 @@ impl Store {
         }
         let state = message_state(&mut tx, room, id).await?;
         tx.commit().await?;
-        Ok(state.map(|state| DeletedMessage { id, seq, state }))
+        Ok(state.map(|state| DeletedMessage {
+            id,
+            seq,
+            state,
+            root,
+        }))
     }
 
     /// Deletes `room` with its history, board and memberships. Audited

@@ -46,6 +46,7 @@ impl Store {
                (SELECT COUNT(*) FROM (SELECT 1 FROM messages x \
                   WHERE x.room_id = r.id AND x.seq > COALESCE(rr.seq, 0) \
                     AND x.deleted_at IS NULL AND (x.user_id IS NULL OR x.user_id <> $1) \
+                    AND (x.thread_id IS NULL OR x.in_room <> 0) \
                   LIMIT $2) u) AS unread \
              FROM rooms r \
              LEFT JOIN room_reads rr ON rr.room_id = r.id AND rr.user_id = $1 \

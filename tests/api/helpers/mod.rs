@@ -139,6 +139,20 @@ impl TestApp {
             .expect("connects")
     }
 
+    /// A `/notifications` client logged in with `token`: it gets the
+    /// account's own alerts (DMs, mentions, thread replies).
+    pub async fn alerts_as(&self, token: &str) -> Sock {
+        Sock::connect_with(
+            self,
+            "/notifications",
+            TransportType::Websocket,
+            None,
+            Some(token),
+        )
+        .await
+        .expect("connects")
+    }
+
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
     }

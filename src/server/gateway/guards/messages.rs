@@ -8,6 +8,7 @@ use crate::protocol::ack::texts;
 use crate::protocol::message_changes::{Changes, EditMessage, MessageVersions};
 use crate::protocol::reactions::React;
 use crate::protocol::read_state::MarkRoomRead;
+use crate::protocol::threads::{FollowThread, SendReply, ThreadHistory};
 use crate::protocol::RoomName;
 use crate::server::error::{Error, Internal};
 use crate::server::gateway::pipeline::{Ctx, Guard};
@@ -19,6 +20,8 @@ use socketioxide::adapter::Adapter;
 pub const LOG_IN_TO_EDIT: &str = "Log in to edit messages: a guest's messages cannot be told apart";
 /// The refusal of a guest's reaction.
 pub const LOG_IN_TO_REACT: &str = "Log in to react to messages";
+/// The refusal of a guest's `follow-thread`: alerts go to accounts.
+pub const LOG_IN_TO_FOLLOW: &str = "Log in to follow threads";
 
 macro_rules! in_room {
     ($($event:ty),*) => {$(
@@ -30,7 +33,24 @@ macro_rules! in_room {
     )*};
 }
 
-in_room!(EditMessage, React, MessageVersions, Changes, MarkRoomRead);
+in_room!(
+    EditMessage,
+    React,
+    MessageVersions,
+    Changes,
+    MarkRoomRead,
+    ThreadHistory,
+    FollowThread
+);
+
+impl InRoom for SendReply {
+    const UNAVAILABLE: &'static str = texts::NOT_STORED;
+    const PACED: bool = true;
+
+    fn room(&self) -> &RoomName {
+        &self.room
+    }
+}
 
 /// An event about one message of a room.
 pub trait AboutMessage: InRoom {
@@ -112,6 +132,44 @@ impl<A: Adapter> Guard<A, React> for Reactor {
     async fn admit(actor: User, cx: &Ctx<A>, event: &React) -> Result<Self, Error> {
         let meta = posting_room(cx, event).await?;
         Ok(Reactor { meta, actor })
+    }
+}
+
+/// `send-reply`: a room the socket may post in ([`Writer`]: a guest too,
+/// where guests may post; slow mode paces replies as it does messages).
+/// Whether the message replied to exists is the store's to say, in the
+/// reply's transaction.
+pub struct Replier(pub RoomMeta);
+
+impl<A: Adapter> Guard<A, SendReply> for Replier {
+    type Before = ();
+
+    fn before(_: &Ctx<A>, _: Option<&Value>) -> Result<(), Error> {
+        Ok(())
+    }
+
+    async fn admit(_: (), cx: &Ctx<A>, event: &SendReply) -> Result<Self, Error> {
+        posting_room(cx, event).await.map(Replier)
+    }
+}
+
+/// `follow-thread`: a logged-in account that may read the room. Whether
+/// the message exists is the store's to say.
+pub struct Follower {
+    pub meta: RoomMeta,
+    pub actor: User,
+}
+
+impl<A: Adapter> Guard<A, FollowThread> for Follower {
+    type Before = User;
+
+    fn before(cx: &Ctx<A>, _: Option<&Value>) -> Result<User, Error> {
+        logged_in(cx, LOG_IN_TO_FOLLOW)
+    }
+
+    async fn admit(actor: User, cx: &Ctx<A>, event: &FollowThread) -> Result<Self, Error> {
+        let (meta, _) = readable(cx, &event.room, texts::TRY_AGAIN).await?;
+        Ok(Follower { meta, actor })
     }
 }
 

@@ -287,6 +287,6 @@ mod messages;
 mod moderation;
 mod rooms;
 
-pub use messages::{Editor, Reactor, VersionReader};
+pub use messages::{Editor, Follower, Reactor, Replier, VersionReader};
 pub use moderation::{account_named, Admin, AuditReader, Deleter, Sanctioner, Targets};
 pub use rooms::{Entrant, InRoom, Inviter, Moderator, Owner, Reader, Signed, Writer};
