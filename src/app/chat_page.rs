@@ -24,7 +24,9 @@ use super::sync::reconnect::resend_on_connect;
 use super::sync::rooms::{follow_current_room, follow_rooms};
 use super::sync::saved_login;
 use super::sync::session::{follow_the_session, join_account, sign_out};
+use super::sync::threads::follow_threads;
 use super::sync::typing::TypingState;
+use super::thread_panel::ThreadPanel;
 use super::typing_line::TypingLine;
 use super::user_list::UserList;
 use super::write_area::WriteArea;
@@ -81,6 +83,7 @@ pub fn ChatPage(
     follow_read_state(state);
     follow_current_room(state);
     load_what_is_shown(state);
+    follow_threads(state);
     let invite_refused = RwSignal::new(None::<String>);
     if let Some(code) = invite {
         accept_when_logged_in(state, code, invite_refused);
@@ -114,7 +117,9 @@ pub fn ChatPage(
                 when=move || state.me.with(Option::is_some)
                 fallback=|| view! { <LoginForm/> }
             >
-                <div class="chat">
+                // A thread open: its panel is a column of its own (on a
+                // phone, the view: style/_threads.scss).
+                <div class="chat" class:with-thread=move || state.thread.with(Option::is_some)>
                     <RoomList/>
                     <section class="room" aria-label="Messages">
                         <header class="room-header">
@@ -167,6 +172,7 @@ pub fn ChatPage(
                             None => view! { <MessageList/><WriteArea/><TypingLine/> }.into_any(),
                         }}
                     </section>
+                    <ThreadPanel/>
                     <UserList/>
                     <RoomSettingsDialog open=settings_open/>
                 </div>

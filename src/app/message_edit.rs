@@ -32,8 +32,16 @@ fn logged_in(state: ChatState) -> bool {
 
 /// Where the focus goes when the editor closes.
 fn give_focus_back(editing: Editing) {
-    let edit_button = format!("[data-testid=\"edit-message\"][data-id=\"{}\"]", editing.id);
-    let composer = "[data-testid=\"composer\"]".to_owned();
+    // A reply sent to the room shows in both the room and the thread.
+    let (scope, composer) = match editing.in_thread {
+        true => (".thread-panel ", "[data-testid=\"thread-composer\"]"),
+        false => ("[data-testid=\"messages\"] ", "[data-testid=\"composer\"]"),
+    };
+    let edit_button = format!(
+        "{scope}[data-testid=\"edit-message\"][data-id=\"{}\"]",
+        editing.id
+    );
+    let composer = composer.to_owned();
     focus_later(if editing.from_composer {
         vec![composer, edit_button]
     } else {
@@ -48,25 +56,43 @@ pub fn edit_last_message(state: ChatState) -> bool {
     if !matches!(view, View::Room(_)) || !state.account.with_untracked(Option::is_some) {
         return false;
     }
-    let last = state
-        .timeline_untracked(&view)
-        .lines()
-        .into_iter()
-        .rev()
-        .find_map(|(_, line)| match line {
-            Line::Message {
-                id,
-                mine: true,
-                deleted: false,
-                ..
-            } => Some(id),
-            _ => None,
-        });
+    let lines = state.timeline_untracked(&view).shown_lines();
+    edit_last_of(state, lines.into_iter().map(|(_, line)| line), false)
+}
+
+/// Up in the thread panel's empty composer: edits this account's last
+/// reply in the thread open. Whether there was one.
+pub fn edit_last_reply(state: ChatState) -> bool {
+    if !state.account.with_untracked(Option::is_some) {
+        return false;
+    }
+    let replies = state
+        .thread
+        .with_untracked(|t| t.as_ref().map(|t| t.replies()).unwrap_or_default());
+    edit_last_of(state, replies.into_iter(), true)
+}
+
+/// Edits the last of `lines` that is this account's and not deleted.
+fn edit_last_of(
+    state: ChatState,
+    lines: impl DoubleEndedIterator<Item = Line>,
+    in_thread: bool,
+) -> bool {
+    let last = lines.rev().find_map(|line| match line {
+        Line::Message {
+            id,
+            mine: true,
+            deleted: false,
+            ..
+        } => Some(id),
+        _ => None,
+    });
     match last {
         Some(id) => {
             state.editing.set(Some(Editing {
                 id,
                 from_composer: true,
+                in_thread,
             }));
             true
         }
@@ -75,9 +101,14 @@ pub fn edit_last_message(state: ChatState) -> bool {
 }
 
 /// "Edit" among a message's actions: one's own, not deleted, logged in,
-/// in a room.
+/// in a room (`in_thread`: in the thread panel).
 #[component]
-pub fn EditButton(id: i64, mine: bool, deleted: bool) -> impl IntoView {
+pub fn EditButton(
+    id: i64,
+    mine: bool,
+    deleted: bool,
+    #[prop(optional)] in_thread: bool,
+) -> impl IntoView {
     let state = expect_context::<ChatState>();
     let shown = move || mine && !deleted && logged_in(state) && room_shown(state).is_some();
     view! {
@@ -88,7 +119,7 @@ pub fn EditButton(id: i64, mine: bool, deleted: bool) -> impl IntoView {
                 data-testid="edit-message"
                 data-id=id
                 on:click=move |_| {
-                    state.editing.set(Some(Editing { id, from_composer: false }))
+                    state.editing.set(Some(Editing { id, from_composer: false, in_thread }))
                 }
             >
                 "Edit"
@@ -98,14 +129,18 @@ pub fn EditButton(id: i64, mine: bool, deleted: bool) -> impl IntoView {
 }
 
 /// The editor of message `id`, shown in place of its text while it is
-/// being edited (the stylesheet hides the text beside it).
+/// being edited (the stylesheet hides the text beside it); `in_thread`:
+/// the one in the thread panel.
 #[component]
-pub fn MessageEditor(id: i64, text: String) -> impl IntoView {
+pub fn MessageEditor(id: i64, text: String, #[prop(optional)] in_thread: bool) -> impl IntoView {
     let state = expect_context::<ChatState>();
     // Rooms only (a direct message may share a room message's id).
     let editing = Memo::new(move |_| {
         let in_room = state.current.with(|v| matches!(v, View::Room(_)));
-        state.editing.get().filter(|e| in_room && e.id == id)
+        state
+            .editing
+            .get()
+            .filter(|e| in_room && e.id == id && e.in_thread == in_thread)
     });
     let source = StoredValue::new(text);
     view! {

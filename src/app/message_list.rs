@@ -1,6 +1,8 @@
 //! The shown conversation's timeline, with older pages on demand. Every
 //! piece of user text is rendered as a text node, never as HTML (a
-//! message's Markdown through `formatted_text`).
+//! message's Markdown through `formatted_text`). A thread's replies show
+//! in its panel (`thread_panel`), not here, unless sent to the room too;
+//! a root shows its replies' summary (`thread_links`).
 
 use super::formatted_text::FormattedText;
 use super::message_actions::MessageActions;
@@ -8,6 +10,7 @@ use super::message_edit::{EditButton, EditedMark, MessageEditor};
 use super::reaction_bar::ReactionBar;
 use super::state::{local_time, ChatState, Line, View};
 use super::sync::history::load_page;
+use super::thread_links::{RepliedToThread, ReplyInThread, ThreadSummaryButton};
 use leptos::html::Ol;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -41,7 +44,8 @@ pub fn MessageList() -> impl IntoView {
     // Open a room at its first unread message, else at the bottom; keep
     // the newest line in view when one arrives.
     Effect::new(move |last: Option<(Option<i64>, bool)>| {
-        let newest = timeline.with(|t| t.newest_seq());
+        // A reply kept to its thread shows nothing here: no scrolling.
+        let newest = timeline.with(|t| t.newest_shown_seq());
         let unread = first_unread.get();
         let opened_at_unread = last.is_some_and(|(_, at)| at);
         let Some(el) = list.get() else {
@@ -98,11 +102,11 @@ pub fn MessageList() -> impl IntoView {
                     </button>
                 </li>
             </Show>
-            <Show when=move || timeline.with(|t| t.loaded && t.lines().is_empty())>
+            <Show when=move || timeline.with(|t| t.loaded && t.shows_nothing())>
                 <li class="empty">"No messages yet. Say hello!"</li>
             </Show>
             <For
-                each=move || timeline.with(|t| t.lines())
+                each=move || timeline.with(|t| t.shown_lines())
                 // A change (an edit, a deletion, a reaction) rewrites a
                 // line in place: its number is part of the key.
                 key=|(key, line)| (*key, match line {
@@ -110,7 +114,7 @@ pub fn MessageList() -> impl IntoView {
                     _ => (0, false),
                 })
                 children=move |(_, line)| match line {
-                    Line::Message { username, text, timestamp, mine, seq, id, deleted, edited, reactions, .. } => {
+                    Line::Message { username, text, timestamp, mine, seq, id, deleted, edited, reactions, thread, replies, .. } => {
                         view! {
                             <li class="message" class:mine=mine data-testid="message" data-seq=seq>
                                 <Show when=move || first_unread.get() == Some(seq)>
@@ -122,8 +126,10 @@ pub fn MessageList() -> impl IntoView {
                                     <span class="author">{username.to_string()}</span>
                                     <time datetime=timestamp.0.clone()>{local_time(&timestamp)}</time>
                                     <EditedMark id edited mine text=text.clone()/>
+                                    <RepliedToThread id thread/>
                                     <MessageActions id deleted mine/>
                                     <EditButton id mine deleted/>
+                                    <ReplyInThread id deleted thread/>
                                 </div>
                                 {if deleted {
                                     view! {
@@ -138,6 +144,7 @@ pub fn MessageList() -> impl IntoView {
                                 // Edits and reactions (issue #15): the editor takes the text's place.
                                 <MessageEditor id text/>
                                 <ReactionBar id reactions deleted/>
+                                <ThreadSummaryButton id replies/>
                             </li>
                         }
                             .into_any()

@@ -19,6 +19,10 @@
 //!   `member_row`, `audit_log`, `settings_parts` (dialogs, on `dialog`'s `Modal`),
 //!   `room_notices`, `message_actions` (a moderator's delete),
 //!   `write_area` (the composer, or why one may not write; slow mode).
+//! - Threads (issue #15, item 3): `thread_links` (a message's "Reply in
+//!   thread", a root's reply summary, a reply's link to its thread),
+//!   `thread_panel` (the thread beside the room, or its own view on a
+//!   phone), `thread_composer` (its reply box).
 
 mod alerts;
 mod audit_log;
@@ -50,6 +54,9 @@ mod settings_parts;
 mod state;
 mod sync;
 mod text;
+mod thread_composer;
+mod thread_links;
+mod thread_panel;
 mod typing_line;
 mod user_list;
 mod write_area;

@@ -14,16 +14,38 @@ use crate::protocol::emoji::{Emoji, Reaction};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-fn reaction_selector(id: i64, emoji: &Emoji) -> String {
-    format!("[data-testid=\"reaction\"][data-id=\"{id}\"][data-emoji=\"{emoji}\"]")
+/// Where the bar is: the thread panel's or the room's (a reply sent to the
+/// room shows in both).
+fn scope(in_thread: bool) -> &'static str {
+    match in_thread {
+        true => ".thread-panel ",
+        false => "[data-testid=\"messages\"] ",
+    }
 }
 
-fn add_selector(id: i64) -> String {
-    format!("[data-testid=\"add-reaction\"][data-id=\"{id}\"]")
+fn reaction_selector(in_thread: bool, id: i64, emoji: &Emoji) -> String {
+    format!(
+        "{}[data-testid=\"reaction\"][data-id=\"{id}\"][data-emoji=\"{emoji}\"]",
+        scope(in_thread)
+    )
+}
+
+fn add_selector(in_thread: bool, id: i64) -> String {
+    format!(
+        "{}[data-testid=\"add-reaction\"][data-id=\"{id}\"]",
+        scope(in_thread)
+    )
 }
 
 #[component]
-pub fn ReactionBar(id: i64, reactions: Vec<Reaction>, deleted: bool) -> impl IntoView {
+pub fn ReactionBar(
+    id: i64,
+    reactions: Vec<Reaction>,
+    deleted: bool,
+    /// In the thread panel.
+    #[prop(optional)]
+    in_thread: bool,
+) -> impl IntoView {
     let state = expect_context::<ChatState>();
     let View::Room(room) = state.current.get_untracked() else {
         return None;
@@ -42,7 +64,10 @@ pub fn ReactionBar(id: i64, reactions: Vec<Reaction>, deleted: bool) -> impl Int
         error.set(None);
         let room = room.get_value();
         spawn_local(async move {
-            let back = vec![reaction_selector(id, &emoji), add_selector(id)];
+            let back = vec![
+                reaction_selector(in_thread, id, &emoji),
+                add_selector(in_thread, id),
+            ];
             match react(state, room, id, emoji, on).await {
                 Ok(_) => focus_later(back),
                 Err(e) => error.set(Some(format!("Reaction not changed: {e}"))),

@@ -2,6 +2,7 @@
 
 use super::room_state::RoomsState;
 use crate::client::Client;
+pub use crate::model::thread::Thread;
 pub use crate::model::timeline::{ChangeGap, Line, Timeline};
 use crate::protocol::account::Session;
 use crate::protocol::chat::{NewMessage, NewProtectedMessage, Timestamp, UserJoined, UserLeft};
@@ -79,6 +80,11 @@ pub struct ChatState {
     pub divider: RwSignal<Option<(RoomName, i64)>>,
     /// The message being edited (`message_edit.rs`), if any.
     pub editing: RwSignal<Option<Editing>>,
+    /// The thread open beside the room shown (`sync::threads`), if any.
+    pub thread: RwSignal<Option<Thread>>,
+    /// What opened it (a CSS selector), where the focus goes back when it
+    /// closes.
+    pub thread_opener: StoredValue<Option<String>>,
 }
 
 /// A message being edited, and where the focus goes back after.
@@ -87,6 +93,8 @@ pub struct Editing {
     pub id: i64,
     /// Started with Up in the composer (else with its Edit button).
     pub from_composer: bool,
+    /// In the thread panel (a reply sent to the room shows in both).
+    pub in_thread: bool,
 }
 
 impl ChatState {
@@ -106,6 +114,8 @@ impl ChatState {
             signed_out_reason: RwSignal::new(None),
             room_state: RoomsState::new(),
             editing: RwSignal::new(None),
+            thread: RwSignal::new(None),
+            thread_opener: StoredValue::new(None),
             read_marks: RwSignal::new(None),
             divider: RwSignal::new(None),
         }
@@ -164,6 +174,9 @@ impl ChatState {
             edited: m.edited.clone(),
             reactions: m.reactions.clone(),
             change: m.change,
+            thread: m.thread,
+            in_room: m.in_room,
+            replies: m.replies.clone(),
         }
     }
 
@@ -200,9 +213,44 @@ impl ChatState {
     pub fn receive_message(&self, m: NewMessage) {
         let view = View::Room(m.room.clone());
         let line = self.message_line(&m);
-        if self.add_lines(&view, [line]) == 1 && self.current.with_untracked(|c| *c != view) {
+        let in_room = line.in_room();
+        if m.thread.is_some() {
+            self.in_open_thread(&m.room, |t| t.insert(line.clone()));
+        }
+        // A reply kept to its thread is not counted (the server's counts
+        // leave it out too).
+        if self.add_lines(&view, [line]) == 1
+            && in_room
+            && self.current.with_untracked(|c| *c != view)
+        {
             self.unread.update(|u| *u.entry(m.room).or_default() += 1);
         }
+    }
+
+    /// Applies `f` to the thread open, if it is one of `room`'s; what `f`
+    /// answered.
+    pub fn in_open_thread(&self, room: &RoomName, f: impl FnOnce(&mut Thread) -> bool) -> bool {
+        let mut changed = false;
+        self.thread.maybe_update(|t| match t {
+            Some(thread) if thread.room == *room => {
+                changed = f(thread);
+                changed
+            }
+            _ => false,
+        });
+        changed
+    }
+
+    /// `focus` for what this page shows: the conversation `view`, and the
+    /// thread open beside it when it is one of that room's.
+    pub fn focus_of(&self, view: &View) -> Focus {
+        let mut focus = view.focus();
+        if let View::Room(room) = view {
+            focus.thread = self
+                .thread
+                .with_untracked(|t| t.as_ref().filter(|t| t.room == *room).map(|t| t.root_id));
+        }
+        focus
     }
 
     pub fn receive_dm(&self, m: NewDm) {
@@ -252,6 +300,7 @@ impl ChatState {
     pub fn apply_change(&self, m: &NewMessage) {
         let view = View::Room(m.room.clone());
         let line = self.message_line(m);
+        self.in_open_thread(&m.room, |t| t.apply_change(line.clone()));
         self.timelines.update(|t| {
             if let Some(timeline) = t.get_mut(&view) {
                 timeline.apply_change(line);
@@ -290,6 +339,9 @@ impl ChatState {
 
     /// Shows message `id` of `view` as deleted.
     pub fn delete_message(&self, view: &View, id: i64) {
+        if let View::Room(room) = view {
+            self.in_open_thread(room, |t| t.delete(id));
+        }
         self.timelines.update(|t| {
             if let Some(timeline) = t.get_mut(view) {
                 timeline.delete(id);
@@ -396,6 +448,12 @@ impl ChatState {
             u.remove(room);
         });
         self.room_state.forget(room);
+        if self
+            .thread
+            .with_untracked(|t| t.as_ref().is_some_and(|t| t.room == *room))
+        {
+            self.thread.set(None);
+        }
         if self.current.with_untracked(|c| *c == view) {
             self.current.set(View::general());
         }
@@ -412,6 +470,7 @@ impl ChatState {
         self.room_state.reset();
         self.read_marks.set(None);
         self.divider.set(None);
+        self.thread.set(None);
         self.current.set(View::general());
     }
 

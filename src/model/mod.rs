@@ -9,7 +9,10 @@
 //! - `geometry`: outlines, what the eraser touches, and [`geometry::Fit`],
 //!   where the board sits on a canvas of any size.
 //! - `svg`: the board as an SVG document.
-//! - `timeline`: a conversation's lines in order, each message once.
+//! - `timeline`: a conversation's lines in order, each message once
+//!   (replies kept to their threads held, not shown).
+//! - `thread`: one thread's root and replies, each once, in its latest
+//!   state; the words of a root's reply summary.
 //! - `shortcodes`: `:tada:` → 🎉 in what is typed.
 //! - `reactions`: reaction labels, the emoji picker's search, recent emoji.
 //! - `typing`: who is typing where, and the line that says so.
@@ -26,6 +29,7 @@ pub mod markdown;
 pub mod reactions;
 pub mod shortcodes;
 pub mod svg;
+pub mod thread;
 pub mod timeline;
 pub mod typing;
 

@@ -3,9 +3,15 @@
 //! catch-up after a reconnect), notices among them; and each message in
 //! its latest state, whatever order its changes arrive in (a change's
 //! number is kept per message: an older state never replaces a newer).
+//!
+//! A thread's replies are room messages: the timeline holds them all, so
+//! that its `seq`s have no gaps (catching up, paging), but a reply kept to
+//! its thread (not `inRoom`) is not shown in the room ([`Line::in_room`],
+//! [`Timeline::shown_lines`]); the thread shows it (`model::thread`).
 
 use crate::protocol::chat::Timestamp;
 use crate::protocol::emoji::Reaction;
+use crate::protocol::thread_summary::ThreadSummary;
 use crate::protocol::Username;
 use std::collections::BTreeMap;
 
@@ -27,6 +33,12 @@ pub enum Line {
         reactions: Vec<Reaction>,
         /// The room's change number of its latest change (0: none).
         change: i64,
+        /// A reply: its thread's first message's id.
+        thread: Option<i64>,
+        /// A reply sent to the room as well (`alsoToRoom`).
+        in_room: bool,
+        /// A thread's first message: its replies summed up.
+        replies: Option<ThreadSummary>,
     },
     Notice {
         text: String,
@@ -39,6 +51,21 @@ pub enum Line {
         text: String,
         timestamp: Timestamp,
     },
+}
+
+impl Line {
+    /// Whether the room's timeline shows it: everything but a reply kept
+    /// to its thread.
+    pub fn in_room(&self) -> bool {
+        !matches!(
+            self,
+            Line::Message {
+                thread: Some(_),
+                in_room: false,
+                ..
+            }
+        )
+    }
 }
 
 /// A conversation's lines, ordered by `seq`; a notice sorts after the
@@ -176,7 +203,8 @@ impl Timeline {
     }
 
     /// The first message after `seq` not written by this page's person
-    /// (and not deleted): where the "new messages" line goes.
+    /// (and not deleted) that the room shows: where the "new messages"
+    /// line goes (a reply kept to its thread is not in the room).
     pub fn first_unread_after(&self, seq: i64) -> Option<i64> {
         self.lines
             .range((seq + 1, 0)..)
@@ -185,14 +213,48 @@ impl Timeline {
                     mine: false,
                     deleted: false,
                     ..
-                } => Some(*s),
+                } if l.in_room() => Some(*s),
                 _ => None,
             })
     }
 
-    /// The lines in order, with a stable key each.
+    /// The newest message the room shows (a reply kept to its thread
+    /// aside), for keeping the view at the bottom when one arrives.
+    pub fn newest_shown_seq(&self) -> Option<i64> {
+        self.lines
+            .iter()
+            .rev()
+            .find(|(_, l)| matches!(l, Line::Message { .. }) && l.in_room())
+            .map(|((seq, _), _)| *seq)
+    }
+
+    /// Message `id`, if held.
+    pub fn message(&self, id: i64) -> Option<&Line> {
+        self.lines
+            .values()
+            .find(|l| matches!(l, Line::Message { id: this, .. } if *this == id))
+    }
+
+    /// The lines in order, with a stable key each (every message held,
+    /// replies kept to their threads too).
     pub fn lines(&self) -> Vec<((i64, u64), Line)> {
         self.lines.iter().map(|(k, l)| (*k, l.clone())).collect()
+    }
+
+    /// The lines the room shows, in order, with a stable key each: all
+    /// but the replies kept to their threads.
+    pub fn shown_lines(&self) -> Vec<((i64, u64), Line)> {
+        self.lines
+            .iter()
+            .filter(|(_, l)| l.in_room())
+            .map(|(k, l)| (*k, l.clone()))
+            .collect()
+    }
+
+    /// Whether the room shows nothing (no message, notice or protected
+    /// message outside threads).
+    pub fn shows_nothing(&self) -> bool {
+        !self.lines.values().any(Line::in_room)
     }
 }
 
@@ -332,5 +394,48 @@ mod tests {
             Line::Message { deleted: true, text, .. } if text.is_empty()
         ));
         assert_eq!(t.newest_seq(), Some(2));
+    }
+
+    fn reply(seq: i64, root_seq: i64, in_room: bool) -> Line {
+        let mut line = msg(seq);
+        if let Line::Message {
+            thread, in_room: r, ..
+        } = &mut line
+        {
+            *thread = Some(root_seq * 10);
+            *r = in_room;
+        }
+        line
+    }
+
+    #[test]
+    fn replies_kept_to_their_thread_count_but_do_not_show() {
+        let mut t = Timeline::default();
+        t.insert(msg(1));
+        t.insert(reply(2, 1, false));
+        t.insert(reply(3, 1, true));
+        t.insert(reply(4, 1, false));
+        // Paging and catching up see every seq: no gap, nothing fetched twice.
+        assert_eq!((t.oldest_seq(), t.newest_seq()), (Some(1), Some(4)));
+        assert_eq!(t.lines().len(), 4);
+        let shown: Vec<i64> = t.shown_lines().iter().map(|((s, _), _)| *s).collect();
+        assert_eq!(shown, [1, 3], "the reply sent to the room shows too");
+        assert_eq!(t.newest_shown_seq(), Some(3));
+        // The "new messages" line goes above a message the room shows.
+        assert_eq!(t.first_unread_after(1), Some(3));
+        assert_eq!(t.first_unread_after(3), None);
+        // A notice after a hidden reply sorts after it, and shows.
+        t.insert(Line::Notice { text: "n".into() });
+        assert!(matches!(
+            t.shown_lines().last(),
+            Some((_, Line::Notice { .. }))
+        ));
+        assert!(t.message(20).is_some_and(|l| !l.in_room()));
+        assert!(!t.shows_nothing());
+        let mut only_replies = Timeline::default();
+        only_replies.insert(reply(7, 1, false));
+        assert!(only_replies.shows_nothing());
+        assert_eq!(only_replies.newest_seq(), Some(7));
+        assert_eq!(only_replies.newest_shown_seq(), None);
     }
 }

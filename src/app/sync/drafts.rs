@@ -1,10 +1,12 @@
-//! What was typed and not sent, per conversation, kept across switching
+//! What was typed and not sent, per conversation (and per thread's reply
+//! box), kept across switching
 //! conversations and reloading the page (the browser's localStorage; one
 //! key per conversation, removed when sent, emptied or cancelled, and all
 //! of them at logout, so the next person at this browser does not see
 //! them).
 
 use crate::app::state::View;
+use crate::protocol::RoomName;
 
 const PREFIX: &str = "huddle.draft.";
 
@@ -17,6 +19,11 @@ fn key(view: &View) -> String {
     }
 }
 
+/// The storage key of the draft reply to thread `root` of `room`.
+fn reply_key(room: &RoomName, root: i64) -> String {
+    format!("{PREFIX}thread:{room}:{root}")
+}
+
 #[cfg(feature = "hydrate")]
 fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok()?
@@ -24,29 +31,48 @@ fn storage() -> Option<web_sys::Storage> {
 
 /// The draft of `view`, if one is kept.
 pub fn load(view: &View) -> Option<String> {
-    #[cfg(feature = "hydrate")]
-    {
-        storage()?.get_item(&key(view)).ok()?
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        let _ = key(view);
-        None
-    }
+    load_key(&key(view))
 }
 
 /// Keeps `text` as the draft of `view` (an empty or blank one is removed).
 pub fn save(view: &View, text: &str) {
+    save_key(&key(view), text);
+}
+
+/// The draft reply to thread `root` of `room`, if one is kept.
+pub fn load_reply(room: &RoomName, root: i64) -> Option<String> {
+    load_key(&reply_key(room, root))
+}
+
+/// Keeps `text` as the draft reply to thread `root` of `room` (an empty
+/// or blank one is removed).
+pub fn save_reply(room: &RoomName, root: i64, text: &str) {
+    save_key(&reply_key(room, root), text);
+}
+
+fn load_key(key: &str) -> Option<String> {
+    #[cfg(feature = "hydrate")]
+    {
+        storage()?.get_item(key).ok()?
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = key;
+        None
+    }
+}
+
+fn save_key(key: &str, text: &str) {
     #[cfg(feature = "hydrate")]
     if let Some(storage) = storage() {
         let _ = if text.trim().is_empty() {
-            storage.remove_item(&key(view))
+            storage.remove_item(key)
         } else {
-            storage.set_item(&key(view), text)
+            storage.set_item(key, text)
         };
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = (view, text);
+    let _ = (key, text);
 }
 
 /// Forgets every draft (at logout).

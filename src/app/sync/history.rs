@@ -15,7 +15,7 @@ pub fn load_what_is_shown(state: ChatState) {
         if state.me.with(Option::is_none) {
             return;
         }
-        state.client.emit(&view.focus());
+        state.client.emit(&state.focus_of(&view));
         if !state.timeline_untracked(&view).loaded {
             spawn_local(load_page(state, view, None));
         } else if let View::Dm(with) = &view {

@@ -19,6 +19,8 @@
 //!   is done to it (removed, banned, muted, a message deleted).
 //! - `drafts`: what was typed and not sent, per conversation (localStorage).
 //! - `typing`: saying this page's person is typing, and who else is.
+//! - `threads`: the thread open beside its room (its pages, `focus`,
+//!   catching up), sending replies, following threads.
 //! - `board`: the open whiteboard and its link to the server (joining,
 //!   catching up, sending and retrying ops, others' strokes and pointers).
 
@@ -35,4 +37,5 @@ pub mod reconnect;
 pub mod rooms;
 pub mod saved_login;
 pub mod session;
+pub mod threads;
 pub mod typing;

@@ -28,7 +28,9 @@ pub fn resend_on_connect(state: ChatState) {
             {
                 out.push(Outgoing::of(&JoinRoom { room }));
             }
-            out.push(Outgoing::of(&state.current.get_untracked().focus()));
+            out.push(Outgoing::of(
+                &state.focus_of(&state.current.get_untracked()),
+            ));
         }
         if let Some(account) = state.account.get_untracked() {
             if let Ok(user_id) = UserId::parse(&account.user.id.to_string()) {
