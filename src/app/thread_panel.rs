@@ -228,11 +228,12 @@ fn OpenThread(room: RoomName, root: i64, title_id: String) -> impl IntoView {
                     {move || error.get().unwrap_or_default()}
                 </p>
             </Show>
+            // A log (new replies are read out politely) around a list (so
+            // the replies keep their list semantics).
+            <div class="thread-log" role="log" aria-label="Replies">
             <ol
                 class="messages thread-replies"
                 node_ref=list
-                role="log"
-                aria-label="Replies"
                 data-testid="thread-replies"
                 on:scroll=move |_| {
                     if list.get_untracked().is_some_and(|el| el.scroll_top() < 40) {
@@ -261,6 +262,7 @@ fn OpenThread(room: RoomName, root: i64, title_id: String) -> impl IntoView {
                     children=move |line| view! { <li class="message-item"><ThreadMessage line is_root=false/></li> }
                 />
             </ol>
+            </div>
             <ThreadComposer room root/>
         </aside>
     }
