@@ -166,6 +166,8 @@ test('bob replies in a thread; ann reads it beside the room, replies to the room
   await panel(ann).getByTestId('close-thread').click();
   await reply(bob, 'Never mind, at one');
   await expect(messages(ann).first().getByTestId('thread-summary')).toHaveText(/^5 replies/);
+  // An alert would have come by now (the one above came within this time).
+  await ann.waitForTimeout(1500);
   await expect(ann.getByTestId('alert').filter({ hasText: 'Never mind, at one' })).toHaveCount(0);
 });
 
