@@ -17,11 +17,13 @@ pub fn Alerts() -> impl IntoView {
                         (AlertKind::Dm, _) => format!("{} sent you a message", alert.from),
                         (AlertKind::Mention, Some(room)) => format!("{} mentioned you in #{room}", alert.from),
                         (AlertKind::Mention, None) => format!("{} mentioned you", alert.from),
+                        (AlertKind::Thread, Some(room)) => format!("{} replied in a thread in #{room}", alert.from),
+                        (AlertKind::Thread, None) => format!("{} replied in a thread", alert.from),
                     };
                     let target = match (&alert.kind, &alert.room) {
                         (AlertKind::Dm, _) => View::Dm(alert.from.clone()),
-                        (AlertKind::Mention, Some(room)) => View::Room(room.clone()),
-                        (AlertKind::Mention, None) => View::general(),
+                        (AlertKind::Mention | AlertKind::Thread, Some(room)) => View::Room(room.clone()),
+                        (AlertKind::Mention | AlertKind::Thread, None) => View::general(),
                     };
                     let target = StoredValue::new(target);
                     view! {

@@ -164,6 +164,9 @@ impl ChatState {
             edited: m.edited.clone(),
             reactions: m.reactions.clone(),
             change: m.change,
+            thread: m.thread,
+            in_room: m.in_room,
+            replies: m.replies.clone(),
         }
     }
 

@@ -6,6 +6,7 @@
 
 use crate::protocol::chat::Timestamp;
 use crate::protocol::emoji::Reaction;
+use crate::protocol::thread_summary::ThreadSummary;
 use crate::protocol::Username;
 use std::collections::BTreeMap;
 
@@ -27,6 +28,12 @@ pub enum Line {
         reactions: Vec<Reaction>,
         /// The room's change number of its latest change (0: none).
         change: i64,
+        /// A reply: its thread's first message.
+        thread: Option<i64>,
+        /// A reply sent to the room as well.
+        in_room: bool,
+        /// A thread's first message: its replies.
+        replies: Option<ThreadSummary>,
     },
     Notice {
         text: String,
