@@ -1,6 +1,6 @@
 // Accounts, direct messages and catching up after going offline.
 import { test, expect, type Browser, type Page } from '@playwright/test';
-import { password, unique, signUp, messages } from './people';
+import { password, unique, signUp, messages, expectAccessible } from './people';
 import { Frames } from './frames';
 
 test('sign up, stay logged in across a reload, log out, log in', async ({ browser }) => {
@@ -38,6 +38,11 @@ test('sign up, stay logged in across a reload, log out, log in', async ({ browse
   await page.getByTestId('password').fill('not the password');
   await page.getByTestId('join').click();
   await expect(page.getByTestId('login-error')).toHaveText('Wrong username or password');
+  // The login view, with its error shown, and at phone width.
+  await expectAccessible(page, 'body');
+  await page.setViewportSize({ width: 375, height: 740 });
+  await expectAccessible(page, 'body');
+  await page.setViewportSize({ width: 1280, height: 720 });
   await page.getByTestId('password').fill(password);
   await page.getByTestId('join').click();
   await expect(page.getByTestId('me')).toHaveText(name);

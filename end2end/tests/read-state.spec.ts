@@ -67,3 +67,35 @@ test('unread counts survive a reload, the room opens at a New messages line, mar
   await ann.context().close();
   await bob.context().close();
 });
+
+// What arrives while the page is hidden (a background tab) is not read
+// until the page is looked at again: another tab of the same account still
+// counts it, and stops once the first tab is shown.
+test('a hidden tab does not mark the room read until it is shown', async ({ browser }) => {
+  const room = unique('night');
+  const ann = await signUp(browser, unique('Ann'));
+  const bob = await signUp(browser, unique('Bob'));
+  await joinRoom(ann, room);
+  await joinRoom(bob, room);
+  const setHidden = (hidden: boolean) =>
+    ann.evaluate((hidden) => {
+      Object.defineProperty(document, 'hidden', { configurable: true, get: () => hidden });
+      document.dispatchEvent(new Event('visibilitychange'));
+    }, hidden);
+  await setHidden(true);
+  await send(bob, 'while you were away');
+  await expect(ann.getByTestId('messages').getByText('while you were away')).toBeVisible();
+
+  // A second tab of ann's (the same saved login) opens in general.
+  const other = await ann.context().newPage();
+  await other.goto('/');
+  await expect(other.getByTestId('me')).toBeVisible();
+  const entry = other.locator(`[data-room="${room}"]`);
+  await expect(entry.getByTestId('room-unread')).toHaveText('1');
+
+  await setHidden(false);
+  await expect(entry.getByTestId('room-unread')).toHaveCount(0);
+
+  await ann.context().close();
+  await bob.context().close();
+});

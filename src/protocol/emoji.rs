@@ -87,4 +87,30 @@ mod tests {
         assert_eq!(Emoji::from_shortcode("tada").unwrap().as_str(), "🎉");
         assert!(Emoji::from_shortcode("no-such-code").is_none());
     }
+
+    /// The byte bound is checked before the lookup: it refuses what is
+    /// longer than any emoji, and never an emoji Unicode knows (skin tones
+    /// and ZWJ sequences included).
+    #[test]
+    fn the_byte_bound_refuses_no_known_emoji() {
+        let mut longest = "";
+        for emoji in emojis::iter() {
+            for variant in std::iter::once(emoji).chain(emoji.skin_tones().into_iter().flatten()) {
+                let s = variant.as_str();
+                assert!(Emoji::parse(s).is_ok(), "{s}");
+                if s.len() > longest.len() {
+                    longest = s;
+                }
+            }
+        }
+        assert!(
+            longest.len() <= MAX_EMOJI_BYTES,
+            "{longest}: {}",
+            longest.len()
+        );
+        // Just past the bound, made of a known emoji: refused unread.
+        let past = "🎉".repeat(MAX_EMOJI_BYTES / 4 + 1);
+        assert_eq!(past.len(), MAX_EMOJI_BYTES + 4);
+        assert_eq!(Emoji::parse(&past), Err(NameError::NotEmoji));
+    }
 }

@@ -497,27 +497,29 @@ async fn matrix(mut world: World) {
         .request("history", json!({"room": "priv"}))
         .await;
     // own's eight messages to delete (those of the three cells that could
-    // delete are tombstones), then the posts of those who may post.
-    let shown: Vec<(&str, bool)> = history["messages"]
+    // delete are tombstones), then the posts of those who may post, then
+    // their replies in threads.
+    let shown: Vec<(&str, bool, bool)> = history["messages"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|m| (m["username"].as_str().unwrap(), m["deleted"] == true))
+        .map(|m| {
+            let name = m["username"].as_str().unwrap();
+            (name, m["deleted"] == true, m["thread"].is_i64())
+        })
         .collect();
-    let mut want = vec![("own", false); 8];
+    let mut want = vec![("own", false, false); 8];
     for deleted in [5, 6, 7] {
         want[deleted].1 = true;
     }
-    want.extend([
-        ("mem", false),
-        ("mod", false),
-        ("own", false),
-        ("root", false),
-    ]);
+    for reply in [false, true] {
+        want.extend(["mem", "mod", "own", "root"].map(|who| (who, false, reply)));
+    }
     assert_eq!(shown, want);
     let history = world.probe.request("history", json!({"room": "pub"})).await;
-    // Eight to delete, then guest, out, mem, mod, own, root.
-    assert_eq!(history["messages"].as_array().unwrap().len(), 14);
+    // Eight to delete, then guest, out, mem, mod, own, root; and as many
+    // replies.
+    assert_eq!(history["messages"].as_array().unwrap().len(), 20);
 }
 
 #[tokio::test]

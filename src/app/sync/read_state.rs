@@ -1,7 +1,9 @@
 //! Read state (issue #15), for accounts: the server keeps where each room
 //! was read to, so unread counts and the "new messages" line are the same
 //! after a reload and on another device. A room shown is marked read up to
-//! its newest message; the line stays where it was when the room opened.
+//! its newest message while the page is visible (not a background tab or
+//! a minimised window: what arrives then waits until the page is looked
+//! at again); the line stays where it was when the room opened.
 
 use crate::app::state::{ChatState, View};
 use crate::protocol::limits::MAX_UNREAD_COUNTED;
@@ -31,11 +33,15 @@ pub fn follow_read_state(state: ChatState) {
             spawn_local(refresh_read_state(state));
         }
     });
-    // The room shown is read up to its newest message.
+    // The room shown is read up to its newest message, once looked at.
+    let visible = page_visible();
     Effect::new(move |_| {
         let View::Room(room) = state.current.get() else {
             return;
         };
+        if !visible.get() {
+            return;
+        }
         let newest = state.newest_seq(&View::Room(room.clone()));
         let Some(mark) = state
             .read_marks
@@ -53,6 +59,30 @@ pub fn follow_read_state(state: ChatState) {
             mark_read(state, room, newest);
         }
     });
+}
+
+/// Whether the page is visible (`document.hidden` is false), kept up to
+/// date by `visibilitychange`; true until the browser says (and on the
+/// server).
+fn page_visible() -> ReadSignal<bool> {
+    let visible = RwSignal::new(true);
+    // Effects run in the browser only, once here (nothing tracked).
+    Effect::new(move |_| {
+        use wasm_bindgen::JsCast;
+        let document = document();
+        visible.set(!document.hidden());
+        let listener = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || {
+            visible.set(!leptos::prelude::document().hidden());
+        });
+        if let Err(e) = document
+            .add_event_listener_with_callback("visibilitychange", listener.as_ref().unchecked_ref())
+        {
+            leptos::logging::warn!("cannot follow the page's visibility: {e:?}");
+        }
+        // Listens for the page's lifetime; the page has one read state.
+        listener.forget();
+    });
+    visible.read_only()
 }
 
 /// Marks `room` read up to `seq` here and on the server.

@@ -139,7 +139,51 @@ mod tests {
         );
     }
 
+    /// Counting stops at exactly [`MAX_UNREAD_COUNTED`]: one more
+    /// message is still that many.
+    async fn unread_counts_stop_at_the_bound(s: Store) {
+        let ann = s.create_user(&name("ann"), "h").await.unwrap();
+        s.enter_public(&room("dev"), Some(ann.id)).await.unwrap();
+        let count = |s: &Store| {
+            let s = s.clone();
+            async move {
+                let states = s.read_states(ann.id).await.unwrap();
+                states
+                    .iter()
+                    .find(|r| r.room == room("dev"))
+                    .unwrap()
+                    .unread
+            }
+        };
+        let (guest, dev, gus, x, stamp) = (
+            Author::Guest("g".into()),
+            room("dev"),
+            name("gus"),
+            text("x"),
+            ts(),
+        );
+        let send = |n: i64| {
+            let sends = (0..n).map(|_| s.append_message(&dev, &gus, &guest, &x, None, &stamp));
+            async move {
+                for sent in futures_util::future::join_all(sends).await {
+                    sent.unwrap();
+                }
+            }
+        };
+        send(MAX_UNREAD_COUNTED - 1).await;
+        assert_eq!(count(&s).await, MAX_UNREAD_COUNTED - 1);
+        send(1).await;
+        assert_eq!(count(&s).await, MAX_UNREAD_COUNTED);
+        send(1).await;
+        assert_eq!(
+            count(&s).await,
+            MAX_UNREAD_COUNTED,
+            "counted up to the bound"
+        );
+    }
+
     crate::server::store::test_db::on_both_backends!(
-        marks_only_go_forward_and_count_what_others_wrote
+        marks_only_go_forward_and_count_what_others_wrote,
+        unread_counts_stop_at_the_bound
     );
 }

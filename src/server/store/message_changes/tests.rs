@@ -292,7 +292,49 @@ async fn versions_and_listed_reactors_stop_at_their_limits(s: Store) {
     assert_eq!(reaction.users[0].as_str(), "r0", "the first by time");
 }
 
+/// A feed page holds at most the page's limit, [`MAX_CHANGES_PAGE`] at
+/// most, and says there is more: the next page starts after its last.
+async fn a_full_feed_page_says_there_is_more(s: Store) {
+    use crate::protocol::message_changes::MAX_CHANGES_PAGE;
+    let (ann, _, dev, _) = setup(&s).await;
+    let by = Author::Account(ann.id);
+    let (dev_name, stamp, body) = (room("dev"), ts(), text("x"));
+    let count = MAX_CHANGES_PAGE as usize + 1;
+    let sends =
+        (0..count).map(|_| s.append_message(&dev_name, &ann.username, &by, &body, None, &stamp));
+    let mut ids = Vec::new();
+    for sent in futures_util::future::join_all(sends).await {
+        let Appended::New(m) = sent.unwrap() else {
+            panic!("new")
+        };
+        ids.push(m.id);
+    }
+    for id in &ids {
+        applied(
+            s.edit_message(&dev, *id, ann.id, &text("y"), None)
+                .await
+                .unwrap(),
+        );
+    }
+    let (page, last, more) = s
+        .changes_after(&dev_name, 0, MAX_CHANGES_PAGE)
+        .await
+        .unwrap();
+    assert_eq!(
+        (page.len(), last, more),
+        (MAX_CHANGES_PAGE as usize, count as i64, true)
+    );
+    let after = page.last().unwrap().change;
+    let (rest, _, more) = s
+        .changes_after(&dev_name, after, MAX_CHANGES_PAGE)
+        .await
+        .unwrap();
+    assert_eq!((rest.len(), more), (1, false));
+    assert_eq!(rest[0].change, count as i64);
+}
+
 crate::server::store::test_db::on_both_backends!(
+    a_full_feed_page_says_there_is_more,
     versions_and_listed_reactors_stop_at_their_limits,
     an_edit_keeps_the_text_before_and_takes_a_change_number,
     a_retried_change_is_applied_once,
