@@ -19,12 +19,14 @@
 //!   `member_row`, `audit_log`, `settings_parts` (dialogs, on `dialog`'s `Modal`),
 //!   `room_notices`, `message_actions` (a moderator's delete),
 //!   `write_area` (the composer, or why one may not write; slow mode).
+//! - `completion`: the composer's `@name` and `:code` completion list.
 
 mod alerts;
 mod audit_log;
 mod board;
 mod board_canvas;
 mod chat_page;
+mod completion;
 mod composer;
 mod connection_banner;
 mod create_room;

@@ -11,6 +11,8 @@
 //! - `svg`: the board as an SVG document.
 //! - `timeline`: a conversation's lines in order, each message once.
 //! - `shortcodes`: `:tada:` → 🎉 in what is typed.
+//! - `completion`: the composer's `@name` and `:code` completion (the
+//!   word at the caret, the names and emoji that match, the choice put in).
 //! - `reactions`: reaction labels, the emoji picker's search, recent emoji.
 //! - `typing`: who is typing where, and the line that says so.
 //! - `markdown`: a message's text as formatted nodes (Markdown, links,
@@ -20,6 +22,7 @@
 //! page (`app`) build on it.
 
 pub mod board;
+pub mod completion;
 pub mod geometry;
 pub mod gesture;
 pub mod markdown;

@@ -194,6 +194,14 @@ impl Timeline {
     pub fn lines(&self) -> Vec<((i64, u64), Line)> {
         self.lines.iter().map(|(k, l)| (*k, l.clone())).collect()
     }
+
+    /// Who wrote the messages here, newest first (as often as they wrote).
+    pub fn authors_newest_first(&self) -> impl Iterator<Item = &Username> {
+        self.lines.values().rev().filter_map(|line| match line {
+            Line::Message { username, .. } => Some(username),
+            _ => None,
+        })
+    }
 }
 
 #[cfg(test)]
@@ -329,5 +337,24 @@ mod tests {
             Line::Message { deleted: true, text, .. } if text.is_empty()
         ));
         assert_eq!(t.newest_seq(), Some(2));
+    }
+
+    #[test]
+    fn authors_are_listed_newest_first() {
+        let by = |seq: i64, name: &str| {
+            let mut line = msg(seq);
+            if let Line::Message { username, .. } = &mut line {
+                *username = Username::parse(name).unwrap();
+            }
+            line
+        };
+        let mut t = Timeline::default();
+        t.insert(by(3, "cy"));
+        t.insert(by(1, "ann"));
+        t.insert(Line::Notice { text: "n".into() });
+        t.insert(by(2, "bob"));
+        t.insert(by(4, "ann"));
+        let authors: Vec<&str> = t.authors_newest_first().map(Username::as_str).collect();
+        assert_eq!(authors, ["ann", "cy", "bob", "ann"]);
     }
 }

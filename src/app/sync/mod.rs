@@ -18,11 +18,14 @@
 //! - `moderation`: what moderators do, and what this page is told when it
 //!   is done to it (removed, banned, muted, a message deleted).
 //! - `drafts`: what was typed and not sent, per conversation (localStorage).
+//! - `completion`: the names the composer's `@` completion offers (the
+//!   conversation's people first; a room's members asked for on demand).
 //! - `typing`: saying this page's person is typing, and who else is.
 //! - `board`: the open whiteboard and its link to the server (joining,
 //!   catching up, sending and retrying ops, others' strokes and pointers).
 
 pub mod board;
+pub mod completion;
 pub mod drafts;
 pub mod history;
 pub mod invites;
