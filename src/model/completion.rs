@@ -170,6 +170,13 @@ pub fn inside_code(text: &str) -> bool {
     open.is_some()
 }
 
+/// A name's place: (not the query itself, not the conversation's, how it
+/// matched, where it was listed).
+type NameRank = (u8, u8, u8, usize);
+/// An emoji's place: (exact, recent or other, where among the recent, how
+/// it matched, Unicode's order).
+type EmojiRank = (u8, usize, u8, usize);
+
 /// Whether `name` can be mentioned: a mention stops at whitespace and at
 /// `,.:;!?()"'`, so a name holding one would notify someone else.
 pub fn mentionable(name: &str) -> bool {
@@ -191,7 +198,7 @@ pub fn rank_names(
     let q = query.to_lowercase();
     let me = me.map(str::to_lowercase);
     let mut seen = HashSet::new();
-    let mut found: Vec<((u8, u8, u8, usize), &String)> = Vec::new();
+    let mut found: Vec<(NameRank, &String)> = Vec::new();
     let all = members
         .iter()
         .map(|n| (0u8, n))
@@ -233,7 +240,7 @@ pub fn emoji_matches(query: &str, recent: &[&str], limit: usize) -> Vec<Choice> 
     if q.is_empty() {
         return Vec::new();
     }
-    let mut found: Vec<((u8, usize, u8, usize), Choice)> = emojis::iter()
+    let mut found: Vec<(EmojiRank, Choice)> = emojis::iter()
         .enumerate()
         .filter_map(|(i, e)| {
             let (how, code) = e
