@@ -1,8 +1,11 @@
 //! Writing a message: Enter sends, Shift+Enter starts a new line, Escape
 //! cancels (empties it). A refused send shows why and gives the text back.
 //! What is typed is kept as the conversation's draft (`sync::drafts`)
-//! until sent, and typing tells the others (`sync::typing`).
+//! until sent, and typing tells the others (`sync::typing`). `@name` and
+//! `:code` complete (`completion.rs`), whose open list takes the keys
+//! first.
 
+use super::completion::{Completion, CompletionPopup};
 use super::message_edit::edit_last_message;
 use super::state::{ChatState, View};
 use super::sync::drafts;
@@ -16,6 +19,7 @@ use crate::protocol::direct::SendDm;
 use crate::protocol::limits::MAX_MESSAGE_CHARS;
 use crate::protocol::ClientEvent;
 use crate::protocol::MessageText;
+use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -70,12 +74,25 @@ pub fn Composer() -> impl IntoView {
     let held = RwSignal::new(false);
     // Slow mode: seconds until the room shown takes this page's next message.
     let wait = slow_countdown(state);
+    // What is typed, or put in by the completion: kept as the draft, and
+    // the others are told.
+    let edited = move |value: String| {
+        let view = state.current.get_untracked();
+        drafts::save(&view, &value);
+        if !value.trim().is_empty() {
+            typing.typed(state, view);
+        }
+        text.set(value);
+    };
+    let textarea = NodeRef::<html::Textarea>::new();
+    let completion = Completion::new(textarea, Callback::new(edited));
     // The draft of the conversation shown, whenever it changes (in the
     // browser, after hydration).
     Effect::new(move |_| {
         let view = state.current.get();
         text.set(drafts::load(&view).unwrap_or_default());
         error.set(None);
+        completion.close();
     });
 
     let send = move || {
@@ -172,23 +189,29 @@ pub fn Composer() -> impl IntoView {
                 </p>
             </Show>
             <div class="composer-row">
+                <CompletionPopup completion/>
                 <textarea
+                    node_ref=textarea
                     data-testid="composer"
                     rows="1"
                     placeholder=move || format!("Message {}", state.current.get().title())
                     aria-label="Message"
+                    aria-autocomplete="list"
+                    aria-controls=move || completion.controls()
+                    aria-activedescendant=move || completion.active_descendant()
                     maxlength=MAX_MESSAGE_CHARS
                     prop:value=move || text.get()
                     on:input=move |ev| {
-                        let value = event_target_value(&ev);
-                        let view = state.current.get_untracked();
-                        drafts::save(&view, &value);
-                        if !value.trim().is_empty() {
-                            typing.typed(state, view);
-                        }
-                        text.set(value);
+                        edited(event_target_value(&ev));
+                        completion.on_input();
                     }
+                    on:keyup=move |ev| completion.on_keyup(&ev)
+                    on:click=move |_| completion.on_input()
+                    on:blur=move |_| completion.close()
                     on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                        if completion.on_keydown(&ev) {
+                            return;
+                        }
                         if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
                             ev.prevent_default();
                             send();

@@ -23,12 +23,14 @@
 //!   thread", a root's reply summary, a reply's link to its thread),
 //!   `thread_panel` (the thread beside the room, or its own view on a
 //!   phone), `thread_composer` (its reply box).
+//! - `completion`: the composer's `@name` and `:code` completion list.
 
 mod alerts;
 mod audit_log;
 mod board;
 mod board_canvas;
 mod chat_page;
+mod completion;
 mod composer;
 mod connection_banner;
 mod create_room;

@@ -361,6 +361,21 @@ impl ChatState {
             .with(|t| t.get(view).and_then(Timeline::newest_seq))
     }
 
+    /// Who wrote in `view` lately, newest first, each once (in any case),
+    /// at most `limit` (tracked).
+    pub fn recent_authors(&self, view: &View, limit: usize) -> Vec<String> {
+        self.timelines.with(|t| {
+            let mut seen = std::collections::HashSet::new();
+            t.get(view)
+                .into_iter()
+                .flat_map(Timeline::authors_newest_first)
+                .filter(|u| seen.insert(u.as_str().to_lowercase()))
+                .take(limit)
+                .map(|u| u.as_str().to_owned())
+                .collect()
+        })
+    }
+
     pub fn timeline_untracked(&self, view: &View) -> Timeline {
         self.timelines
             .with_untracked(|t| t.get(view).cloned().unwrap_or_default())

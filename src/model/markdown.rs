@@ -329,7 +329,7 @@ fn decorate(text: &str) -> Vec<Node> {
 
 /// Where a mention's name ends (as `protocol::notifications::mentions`
 /// reads them, so what is highlighted is what notifies).
-fn ends_name(c: char) -> bool {
+pub(crate) fn ends_name(c: char) -> bool {
     c.is_whitespace() || [',', '.', ':', ';', '!', '?', ')', '(', '"', '\''].contains(&c)
 }
 

@@ -14,6 +14,8 @@
 //! - `thread`: one thread's root and replies, each once, in its latest
 //!   state; the words of a root's reply summary.
 //! - `shortcodes`: `:tada:` → 🎉 in what is typed.
+//! - `completion`: the composer's `@name` and `:code` completion (the
+//!   word at the caret, the names and emoji that match, the choice put in).
 //! - `reactions`: reaction labels, the emoji picker's search, recent emoji.
 //! - `typing`: who is typing where, and the line that says so.
 //! - `markdown`: a message's text as formatted nodes (Markdown, links,
@@ -23,6 +25,7 @@
 //! page (`app`) build on it.
 
 pub mod board;
+pub mod completion;
 pub mod geometry;
 pub mod gesture;
 pub mod markdown;

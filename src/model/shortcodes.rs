@@ -49,7 +49,7 @@ fn shortcode_at(s: &str) -> Option<(Emoji, usize)> {
 }
 
 /// What a shortcode is made of (`+1`, `t-rex`, `smiling_face`).
-fn is_code_char(c: char) -> bool {
+pub(crate) fn is_code_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '+')
 }
 

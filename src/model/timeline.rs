@@ -255,6 +255,12 @@ impl Timeline {
     /// message outside threads).
     pub fn shows_nothing(&self) -> bool {
         !self.lines.values().any(Line::in_room)
+    /// Who wrote the messages here, newest first (as often as they wrote).
+    pub fn authors_newest_first(&self) -> impl Iterator<Item = &Username> {
+        self.lines.values().rev().filter_map(|line| match line {
+            Line::Message { username, .. } => Some(username),
+            _ => None,
+        })
     }
 }
 
@@ -437,5 +443,22 @@ mod tests {
         assert!(only_replies.shows_nothing());
         assert_eq!(only_replies.newest_seq(), Some(7));
         assert_eq!(only_replies.newest_shown_seq(), None);
+    #[test]
+    fn authors_are_listed_newest_first() {
+        let by = |seq: i64, name: &str| {
+            let mut line = msg(seq);
+            if let Line::Message { username, .. } = &mut line {
+                *username = Username::parse(name).unwrap();
+            }
+            line
+        };
+        let mut t = Timeline::default();
+        t.insert(by(3, "cy"));
+        t.insert(by(1, "ann"));
+        t.insert(Line::Notice { text: "n".into() });
+        t.insert(by(2, "bob"));
+        t.insert(by(4, "ann"));
+        let authors: Vec<&str> = t.authors_newest_first().map(Username::as_str).collect();
+        assert_eq!(authors, ["ann", "cy", "bob", "ann"]);
     }
 }

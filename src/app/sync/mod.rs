@@ -18,6 +18,8 @@
 //! - `moderation`: what moderators do, and what this page is told when it
 //!   is done to it (removed, banned, muted, a message deleted).
 //! - `drafts`: what was typed and not sent, per conversation (localStorage).
+//! - `completion`: the names the composer's `@` completion offers (the
+//!   conversation's people first; a room's members asked for on demand).
 //! - `typing`: saying this page's person is typing, and who else is.
 //! - `threads`: the thread open beside its room (its pages, `focus`,
 //!   catching up), sending replies, following threads.
@@ -25,6 +27,7 @@
 //!   catching up, sending and retrying ops, others' strokes and pointers).
 
 pub mod board;
+pub mod completion;
 pub mod drafts;
 pub mod history;
 pub mod invites;
