@@ -1,9 +1,9 @@
-//! Editing one's own room messages (issue #15): the Edit button, the
-//! editor that takes the text's place (Enter saves, Shift+Enter starts a
-//! new line, Escape cancels), Up in an empty composer to edit one's last
-//! message, and "(edited)" with the earlier versions for the author and
-//! the room's moderators. The server decides; a refusal shows beside the
-//! editor with what to do.
+//! Editing one's own messages, in rooms and direct conversations alike
+//! (issue #15): the Edit button, the editor that takes the text's place
+//! (Enter saves, Shift+Enter starts a new line, Escape cancels), Up in an
+//! empty composer to edit one's last message, and "(edited)" with the
+//! earlier versions for the author (and in a room its moderators). The
+//! server decides; a refusal shows beside the editor with what to do.
 
 use super::dialog::Modal;
 use super::focus::{focus_later, local_date_time};
@@ -14,16 +14,14 @@ use crate::model::shortcodes::replace_shortcodes;
 use crate::protocol::chat::Timestamp;
 use crate::protocol::limits::MAX_MESSAGE_CHARS;
 use crate::protocol::message_changes::Version;
-use crate::protocol::{MessageText, RoomName};
+use crate::protocol::MessageText;
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-fn room_shown(state: ChatState) -> Option<RoomName> {
-    match state.current.get_untracked() {
-        View::Room(room) => Some(room),
-        View::Dm(_) => None,
-    }
+/// Whether the view shown is a direct conversation.
+fn direct_shown(state: ChatState) -> bool {
+    state.current.with(|v| matches!(v, View::Dm(_)))
 }
 
 fn logged_in(state: ChatState) -> bool {
@@ -42,10 +40,10 @@ fn give_focus_back(editing: Editing) {
 }
 
 /// Up in an empty composer: edits this account's last message in the room
-/// shown. Whether there was one.
+/// or conversation shown. Whether there was one.
 pub fn edit_last_message(state: ChatState) -> bool {
     let view = state.current.get_untracked();
-    if !matches!(view, View::Room(_)) || !state.account.with_untracked(Option::is_some) {
+    if !state.account.with_untracked(Option::is_some) {
         return false;
     }
     let last = state
@@ -66,6 +64,7 @@ pub fn edit_last_message(state: ChatState) -> bool {
         Some(id) => {
             state.editing.set(Some(Editing {
                 id,
+                direct: matches!(view, View::Dm(_)),
                 from_composer: true,
             }));
             true
@@ -74,12 +73,11 @@ pub fn edit_last_message(state: ChatState) -> bool {
     }
 }
 
-/// "Edit" among a message's actions: one's own, not deleted, logged in,
-/// in a room.
+/// "Edit" among a message's actions: one's own, not deleted, logged in.
 #[component]
 pub fn EditButton(id: i64, mine: bool, deleted: bool) -> impl IntoView {
     let state = expect_context::<ChatState>();
-    let shown = move || mine && !deleted && logged_in(state) && room_shown(state).is_some();
+    let shown = move || mine && !deleted && logged_in(state);
     view! {
         <Show when=shown>
             <button
@@ -88,7 +86,8 @@ pub fn EditButton(id: i64, mine: bool, deleted: bool) -> impl IntoView {
                 data-testid="edit-message"
                 data-id=id
                 on:click=move |_| {
-                    state.editing.set(Some(Editing { id, from_composer: false }))
+                    let direct = direct_shown(state);
+                    state.editing.set(Some(Editing { id, direct, from_composer: false }))
                 }
             >
                 "Edit"
@@ -102,10 +101,13 @@ pub fn EditButton(id: i64, mine: bool, deleted: bool) -> impl IntoView {
 #[component]
 pub fn MessageEditor(id: i64, text: String) -> impl IntoView {
     let state = expect_context::<ChatState>();
-    // Rooms only (a direct message may share a room message's id).
+    // A direct message may share a room message's id.
     let editing = Memo::new(move |_| {
-        let in_room = state.current.with(|v| matches!(v, View::Room(_)));
-        state.editing.get().filter(|e| in_room && e.id == id)
+        let direct = direct_shown(state);
+        state
+            .editing
+            .get()
+            .filter(|e| e.direct == direct && e.id == id)
     });
     let source = StoredValue::new(text);
     view! {
@@ -154,13 +156,14 @@ fn EditForm(editing: Editing, source: String) -> impl IntoView {
                 )))
             }
         };
-        let Some(room) = room_shown(state) else {
+        let view = state.current.get_untracked();
+        if matches!(view, View::Dm(_)) != editing.direct {
             return close();
-        };
+        }
         busy.set(true);
         error.set(None);
         spawn_local(async move {
-            let result = edit(state, room, id, message).await;
+            let result = edit(state, view, id, message).await;
             busy.set(false);
             match result {
                 Ok(_) => close(),
@@ -220,7 +223,8 @@ fn EditForm(editing: Editing, source: String) -> impl IntoView {
 }
 
 /// "(edited)" after a message's time, titled with when; a button that
-/// opens the earlier versions for the author and the room's moderators.
+/// opens the earlier versions for the author (and in a room its
+/// moderators).
 #[component]
 pub fn EditedMark(
     id: i64,
@@ -231,12 +235,14 @@ pub fn EditedMark(
     let state = expect_context::<ChatState>();
     let edited = edited?;
     let title = format!("Edited {}", local_date_time(&edited));
-    let room = room_shown(state)?;
+    let view = state.current.get_untracked();
     let may_read = {
-        let room = room.clone();
+        let view = view.clone();
         move || {
             logged_in(state)
-                && (mine || state.room_state.mark(&room).is_some_and(|m| m.moderates()))
+                && (mine
+                    || matches!(&view, View::Room(room)
+                        if state.room_state.mark(room).is_some_and(|m| m.moderates())))
         }
     };
     let open = RwSignal::new(false);
@@ -247,9 +253,9 @@ pub fn EditedMark(
         mounted.set(true);
         open.set(true);
         loaded.set(None);
-        let room = room.clone();
+        let view = view.clone();
         spawn_local(async move {
-            let result = versions(state, room, id).await.map_err(|e| e.to_string());
+            let result = versions(state, view, id).await.map_err(|e| e.to_string());
             loaded.set(Some(result));
         });
     };
