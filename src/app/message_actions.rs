@@ -1,44 +1,35 @@
-//! What may be done to a message of a room: its moderators delete anyone's
-//! (and an author their own), after a second click to confirm. The server
-//! decides; a refusal shows beside the message.
+//! What may be done to a message: in a room its moderators delete anyone's
+//! (and an author their own), in a direct conversation its author deletes
+//! it; after a second click to confirm. The server decides; a refusal
+//! shows beside the message.
 
 use super::state::{ChatState, View};
-use super::sync::moderation::delete_message;
+use super::sync::message_changes::delete;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 #[component]
 pub fn MessageActions(id: i64, deleted: bool, mine: bool) -> impl IntoView {
     let state = expect_context::<ChatState>();
-    let room = Memo::new(move |_| match state.current.get() {
-        View::Room(room) => Some(room),
-        View::Dm(_) => None,
-    });
     let may_delete = move || {
         !deleted
-            && room.with(|r| {
-                r.as_ref().is_some_and(|r| {
-                    mine || state.room_state.mark(r).is_some_and(|m| m.moderates())
-                })
+            && state.current.with(|view| match view {
+                View::Room(r) => mine || state.room_state.mark(r).is_some_and(|m| m.moderates()),
+                View::Dm(_) => mine,
             })
     };
     let confirming = RwSignal::new(false);
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
-    let delete = move |_| {
-        let Some(room) = room.get_untracked() else {
-            return;
-        };
+    let confirmed = move |_| {
+        let view = state.current.get_untracked();
         busy.set(true);
         spawn_local(async move {
-            let result = delete_message(state, room.clone(), id).await;
+            let result = delete(state, view, id).await;
             busy.set(false);
             confirming.set(false);
-            match result {
-                // Shown at once here; everyone (this page too) also gets
-                // `message-deleted`.
-                Ok(()) => state.delete_message(&View::Room(room), id),
-                Err(e) => error.set(Some(format!("Not deleted: {e}"))),
+            if let Err(e) = result {
+                error.set(Some(format!("Not deleted: {e}")));
             }
         });
     };
@@ -68,7 +59,7 @@ pub fn MessageActions(id: i64, deleted: bool, mine: bool) -> impl IntoView {
                         class="link small-link danger-link"
                         data-testid="confirm-delete"
                         disabled=move || busy.get()
-                        on:click=delete
+                        on:click=confirmed
                     >
                         {move || if busy.get() { "Deleting…" } else { "Delete for everyone" }}
                     </button>

@@ -1,9 +1,9 @@
-//! Editing one's own room messages (issue #15): the Edit button, the
-//! editor that takes the text's place (Enter saves, Shift+Enter starts a
-//! new line, Escape cancels), Up in an empty composer to edit one's last
-//! message, and "(edited)" with the earlier versions for the author and
-//! the room's moderators. The server decides; a refusal shows beside the
-//! editor with what to do.
+//! Editing one's own messages, in rooms and direct conversations alike
+//! (issue #15): the Edit button, the editor that takes the text's place
+//! (Enter saves, Shift+Enter starts a new line, Escape cancels), Up in an
+//! empty composer to edit one's last message, and "(edited)" with the
+//! earlier versions for the author (and in a room its moderators). The
+//! server decides; a refusal shows beside the editor with what to do.
 
 use super::dialog::Modal;
 use super::focus::{focus_later, local_date_time};
@@ -14,16 +14,14 @@ use crate::model::shortcodes::replace_shortcodes;
 use crate::protocol::chat::Timestamp;
 use crate::protocol::limits::MAX_MESSAGE_CHARS;
 use crate::protocol::message_changes::Version;
-use crate::protocol::{MessageText, RoomName};
+use crate::protocol::MessageText;
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-fn room_shown(state: ChatState) -> Option<RoomName> {
-    match state.current.get_untracked() {
-        View::Room(room) => Some(room),
-        View::Dm(_) => None,
-    }
+/// Whether the view shown is a direct conversation.
+fn direct_shown(state: ChatState) -> bool {
+    state.current.with(|v| matches!(v, View::Dm(_)))
 }
 
 fn logged_in(state: ChatState) -> bool {
@@ -50,10 +48,10 @@ fn give_focus_back(editing: Editing) {
 }
 
 /// Up in an empty composer: edits this account's last message in the room
-/// shown. Whether there was one.
+/// or conversation shown. Whether there was one.
 pub fn edit_last_message(state: ChatState) -> bool {
     let view = state.current.get_untracked();
-    if !matches!(view, View::Room(_)) || !state.account.with_untracked(Option::is_some) {
+    if !state.account.with_untracked(Option::is_some) {
         return false;
     }
     let lines = state.timeline_untracked(&view).shown_lines();
@@ -91,6 +89,7 @@ fn edit_last_of(
         Some(id) => {
             state.editing.set(Some(Editing {
                 id,
+                direct: state.current.with_untracked(|v| matches!(v, View::Dm(_))),
                 from_composer: true,
                 in_thread,
             }));
@@ -100,8 +99,8 @@ fn edit_last_of(
     }
 }
 
-/// "Edit" among a message's actions: one's own, not deleted, logged in,
-/// in a room (`in_thread`: in the thread panel).
+/// "Edit" among a message's actions: one's own, not deleted, logged in
+/// (`in_thread`: in the thread panel).
 #[component]
 pub fn EditButton(
     id: i64,
@@ -110,7 +109,7 @@ pub fn EditButton(
     #[prop(optional)] in_thread: bool,
 ) -> impl IntoView {
     let state = expect_context::<ChatState>();
-    let shown = move || mine && !deleted && logged_in(state) && room_shown(state).is_some();
+    let shown = move || mine && !deleted && logged_in(state);
     view! {
         <Show when=shown>
             <button
@@ -119,7 +118,8 @@ pub fn EditButton(
                 data-testid="edit-message"
                 data-id=id
                 on:click=move |_| {
-                    state.editing.set(Some(Editing { id, from_composer: false, in_thread }))
+                    let direct = direct_shown(state);
+                    state.editing.set(Some(Editing { id, direct, from_composer: false, in_thread }))
                 }
             >
                 "Edit"
@@ -134,13 +134,13 @@ pub fn EditButton(
 #[component]
 pub fn MessageEditor(id: i64, text: String, #[prop(optional)] in_thread: bool) -> impl IntoView {
     let state = expect_context::<ChatState>();
-    // Rooms only (a direct message may share a room message's id).
+    // A direct message may share a room message's id.
     let editing = Memo::new(move |_| {
-        let in_room = state.current.with(|v| matches!(v, View::Room(_)));
+        let direct = direct_shown(state);
         state
             .editing
             .get()
-            .filter(|e| in_room && e.id == id && e.in_thread == in_thread)
+            .filter(|e| e.direct == direct && e.id == id && e.in_thread == in_thread)
     });
     let source = StoredValue::new(text);
     view! {
@@ -189,13 +189,14 @@ fn EditForm(editing: Editing, source: String) -> impl IntoView {
                 )))
             }
         };
-        let Some(room) = room_shown(state) else {
+        let view = state.current.get_untracked();
+        if matches!(view, View::Dm(_)) != editing.direct {
             return close();
-        };
+        }
         busy.set(true);
         error.set(None);
         spawn_local(async move {
-            let result = edit(state, room, id, message).await;
+            let result = edit(state, view, id, message).await;
             busy.set(false);
             match result {
                 Ok(_) => close(),
@@ -255,7 +256,8 @@ fn EditForm(editing: Editing, source: String) -> impl IntoView {
 }
 
 /// "(edited)" after a message's time, titled with when; a button that
-/// opens the earlier versions for the author and the room's moderators.
+/// opens the earlier versions for the author (and in a room its
+/// moderators).
 #[component]
 pub fn EditedMark(
     id: i64,
@@ -266,12 +268,14 @@ pub fn EditedMark(
     let state = expect_context::<ChatState>();
     let edited = edited?;
     let title = format!("Edited {}", local_date_time(&edited));
-    let room = room_shown(state)?;
+    let view = state.current.get_untracked();
     let may_read = {
-        let room = room.clone();
+        let view = view.clone();
         move || {
             logged_in(state)
-                && (mine || state.room_state.mark(&room).is_some_and(|m| m.moderates()))
+                && (mine
+                    || matches!(&view, View::Room(room)
+                        if state.room_state.mark(room).is_some_and(|m| m.moderates())))
         }
     };
     let open = RwSignal::new(false);
@@ -282,9 +286,9 @@ pub fn EditedMark(
         mounted.set(true);
         open.set(true);
         loaded.set(None);
-        let room = room.clone();
+        let view = view.clone();
         spawn_local(async move {
-            let result = versions(state, room, id).await.map_err(|e| e.to_string());
+            let result = versions(state, view, id).await.map_err(|e| e.to_string());
             loaded.set(Some(result));
         });
     };

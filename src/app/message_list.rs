@@ -15,6 +15,15 @@ use leptos::html::Ol;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+/// What a deleted message's place says: in a room a moderator (or its
+/// author) deleted it; in a direct conversation only its author can.
+fn tombstone_text(view: &View) -> &'static str {
+    match view {
+        View::Room(_) => "This message was deleted by a moderator.",
+        View::Dm(_) => "This message was deleted.",
+    }
+}
+
 #[component]
 pub fn MessageList() -> impl IntoView {
     let state = expect_context::<ChatState>();
@@ -134,7 +143,7 @@ pub fn MessageList() -> impl IntoView {
                                 {if deleted {
                                     view! {
                                         <p class="text deleted" data-testid="deleted-message">
-                                            "This message was deleted by a moderator."
+                                            {tombstone_text(&state.current.get_untracked())}
                                         </p>
                                     }
                                         .into_any()

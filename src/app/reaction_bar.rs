@@ -1,4 +1,5 @@
-//! A room message's reactions (issue #15): a button per emoji ("🎉 2",
+//! A message's reactions, in a room or a direct conversation (issue #15):
+//! a button per emoji ("🎉 2",
 //! pressed when this account is among those who reacted; its title says
 //! who), a click adds or takes back this account's; "Add reaction" opens
 //! the emoji picker. Guests see the reactions, not the buttons (the
@@ -7,7 +8,7 @@
 
 use super::emoji_picker::EmojiPicker;
 use super::focus::focus_later;
-use super::state::{ChatState, View};
+use super::state::ChatState;
 use super::sync::message_changes::react;
 use crate::model::reactions::reaction_label;
 use crate::protocol::emoji::{Emoji, Reaction};
@@ -47,9 +48,7 @@ pub fn ReactionBar(
     in_thread: bool,
 ) -> impl IntoView {
     let state = expect_context::<ChatState>();
-    let View::Room(room) = state.current.get_untracked() else {
-        return None;
-    };
+    let view = state.current.get_untracked();
     if deleted || (reactions.is_empty() && state.account.with_untracked(Option::is_none)) {
         return None;
     }
@@ -57,18 +56,18 @@ pub fn ReactionBar(
     let error = RwSignal::new(None::<String>);
     let picker_open = RwSignal::new(false);
     let picker_mounted = RwSignal::new(false);
-    let room = StoredValue::new(room);
+    let view = StoredValue::new(view);
     // Adds (`on`) or takes back this account's `emoji`; the focus then goes
     // to that emoji's button on the redrawn line, or to "Add reaction".
     let send = move |emoji: Emoji, on: bool| {
         error.set(None);
-        let room = room.get_value();
+        let view = view.get_value();
         spawn_local(async move {
             let back = vec![
                 reaction_selector(in_thread, id, &emoji),
                 add_selector(in_thread, id),
             ];
-            match react(state, room, id, emoji, on).await {
+            match react(state, view, id, emoji, on).await {
                 Ok(_) => focus_later(back),
                 Err(e) => error.set(Some(format!("Reaction not changed: {e}"))),
             }

@@ -91,6 +91,8 @@ pub struct ChatState {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Editing {
     pub id: i64,
+    /// A direct message (a room message may share its id).
+    pub direct: bool,
     /// Started with Up in the composer (else with its Edit button).
     pub from_composer: bool,
     /// In the thread panel (a reply sent to the room shows in both).
@@ -188,10 +190,10 @@ impl ChatState {
             text: m.message.as_str().to_owned(),
             timestamp: m.timestamp.clone(),
             mine: self.is_me(&m.from),
-            deleted: false,
-            edited: None,
-            reactions: Vec::new(),
-            change: 0,
+            deleted: m.deleted,
+            edited: m.edited.clone(),
+            reactions: m.reactions.clone(),
+            change: m.change,
             thread: None,
             in_room: false,
             replies: None,
@@ -306,6 +308,21 @@ impl ChatState {
                 timeline.apply_change(line);
             }
         });
+    }
+
+    /// A direct message's new state (`dm-changed`, the change feed),
+    /// applied when newer than the one shown; the conversation it is of
+    /// (`None` before this page has joined).
+    pub fn apply_dm_change(&self, m: &NewDm) -> Option<View> {
+        let me = self.me.get_untracked()?;
+        let view = View::Dm(m.other(&me).clone());
+        let line = self.dm_line(m);
+        self.timelines.update(|t| {
+            if let Some(timeline) = t.get_mut(&view) {
+                timeline.apply_change(line);
+            }
+        });
+        Some(view)
     }
 
     /// Notes a live change number of `view`: whether one is missing.

@@ -218,6 +218,8 @@ impl ServerEvent for UserLeft {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewMessage {
     pub username: Username,
+    /// Empty for a deleted message's tombstone.
+    #[serde(deserialize_with = "MessageText::stored")]
     pub message: MessageText,
     pub timestamp: Timestamp,
     pub room: RoomName,
@@ -402,6 +404,22 @@ mod tests {
                    "timestamp": "2026-11-25T19:08:57.123Z", "room": "general",
                    "id": 7, "seq": 3})
         );
+    }
+
+    /// A deleted message's tombstone (its text empty) reads back, in a
+    /// `message-changed` and in a history page alike; a blank text that
+    /// is not empty is still no message.
+    #[test]
+    fn a_tombstone_reads_back() {
+        let tombstone = json!({"username": "ann", "message": "",
+            "timestamp": "2026-11-25T19:08:57.123Z", "room": "general",
+            "id": 7, "seq": 3, "deleted": true, "change": 4});
+        let m: NewMessage = serde_json::from_value(tombstone.clone()).unwrap();
+        assert!(m.deleted && m.message.as_str().is_empty());
+        assert_eq!(serde_json::to_value(&m).unwrap(), tombstone);
+        let mut blank = tombstone;
+        blank["message"] = json!("  ");
+        assert!(serde_json::from_value::<NewMessage>(blank).is_err());
     }
 }
 

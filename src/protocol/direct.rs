@@ -3,6 +3,7 @@
 //! and per-reader unread counts.
 
 use super::chat::{ClientMessageId, MessageSent, Timestamp, NAMESPACE};
+use super::emoji::Reaction;
 use super::history::Cursor;
 use super::names::{MessageText, Username};
 use super::{ClientEvent, ServerEvent};
@@ -24,7 +25,8 @@ impl ClientEvent for SendDm {
 }
 
 /// `new-dm`: a direct message, to every socket of its sender and recipient;
-/// also the items of a `dm-history` page.
+/// also the items of a `dm-history` page and of the change feed, and the
+/// state a `dm-changed` carries (see `direct_changes`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewDm {
     pub id: i64,
@@ -32,10 +34,31 @@ pub struct NewDm {
     pub seq: i64,
     pub from: Username,
     pub to: Username,
+    /// Empty for a deleted message's tombstone.
+    #[serde(deserialize_with = "MessageText::stored")]
     pub message: MessageText,
     pub timestamp: Timestamp,
     #[serde(rename = "clientId", default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<ClientMessageId>,
+    /// When its author last edited it (`edit-dm`; absent when never).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edited: Option<Timestamp>,
+    /// Deleted by its author (`delete-dm`): a tombstone, its `message`
+    /// empty (absent when false).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deleted: bool,
+    /// Its reactions, by the time each emoji was first used (absent when
+    /// none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reactions: Vec<Reaction>,
+    /// The conversation's change number of its latest change (edit,
+    /// deletion, reaction); absent when it never changed.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub change: i64,
+}
+
+fn is_zero(n: &i64) -> bool {
+    *n == 0
 }
 
 impl NewDm {
@@ -85,6 +108,11 @@ pub struct DmHistoryPage {
     pub messages: Vec<NewDm>,
     #[serde(rename = "hasMore")]
     pub has_more: bool,
+    /// The conversation's latest change number, read before the page: ask
+    /// `dm-changes {after: lastChange}` to catch up on what changes after
+    /// it.
+    #[serde(rename = "lastChange", default)]
+    pub last_change: i64,
 }
 
 /// `dm-list`: the conversations of the logged-in user, most recent first.

@@ -14,6 +14,7 @@ pub mod ack;
 pub mod board;
 pub mod chat;
 pub mod direct;
+pub mod direct_changes;
 pub mod emoji;
 pub mod history;
 pub mod invites;

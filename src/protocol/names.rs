@@ -200,6 +200,19 @@ impl MessageText {
         Self(String::new())
     }
 
+    /// Reads a stored message's text as the server sends it (in
+    /// `new-message`, `new-dm`, their changes and history pages): a
+    /// tombstone's is empty, any other follows [`Self::parse`]. For
+    /// `#[serde(deserialize_with)]` on the server's events only: what a
+    /// client sends goes through `parse`, which refuses an empty text.
+    pub fn stored<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = <String as serde::Deserialize>::deserialize(d)?;
+        match raw.is_empty() {
+            true => Ok(Self::tombstone()),
+            false => Self::parse(&raw).map_err(serde::de::Error::custom),
+        }
+    }
+
     pub fn parse(raw: &str) -> Result<Self, NameError> {
         let what = "message";
         if raw.trim().is_empty() {

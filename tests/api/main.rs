@@ -8,6 +8,7 @@ mod board_storage;
 mod chat;
 mod cluster;
 mod direct;
+mod direct_changes;
 mod growth;
 mod helpers;
 mod history;

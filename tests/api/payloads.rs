@@ -205,6 +205,25 @@ async fn malformed_payloads_are_refused_in_the_protocols_words() {
         ),
         ("dm-history", json!({"with": "bob", "after": 0}), &[]),
         ("dm-list", json!({}), &[]),
+        // Changes to ann's direct message 1 to bob (sent below): the id is
+        // kept, so that every refusal is the payload's.
+        (
+            "edit-dm",
+            json!({"with": "bob", "id": 1, "message": "hi", "clientId": "e-1"}),
+            &["id"],
+        ),
+        (
+            "react-dm",
+            json!({"with": "bob", "id": 1, "emoji": "🎉", "on": true, "clientId": "r-1"}),
+            &["id"],
+        ),
+        ("delete-dm", json!({"with": "bob", "id": 1}), &["id"]),
+        ("dm-versions", json!({"with": "bob", "id": 1}), &["id"]),
+        (
+            "dm-changes",
+            json!({"with": "bob", "after": 0, "limit": 10}),
+            &[],
+        ),
         ("mark-read", json!({"with": "bob", "seq": 1}), &[]),
         ("focus", json!({"room": "r", "with": "bob"}), &[]),
         ("typing", json!({"room": "r"}), &[]),
@@ -234,6 +253,12 @@ async fn malformed_payloads_are_refused_in_the_protocols_words() {
         ),
         ("board-cursor", json!({"room": "r", "x": 1, "y": 2}), &[]),
     ];
+    let s = ready(&app, &token).await;
+    let first = s
+        .request("send-dm", json!({"to": "bob", "message": "first"}))
+        .await;
+    assert_eq!(first["id"], 1, "{first}");
+    s.disconnect().await;
     let mut checked = 0;
     for (event, base, keep) in events {
         let s = ready(&app, &token).await;

@@ -78,7 +78,7 @@ pub async fn catch_up(state: ChatState, view: View, mut after: i64) {
 
 /// One page of `view`'s history (`history` for a room, `dm-history` for a
 /// conversation): its lines, oldest first, each with its `seq`, whether
-/// there is more, and a room's change number when read.
+/// there is more, and the view's change number when read.
 async fn fetch_page(
     state: ChatState,
     view: &View,
@@ -107,7 +107,7 @@ async fn fetch_page(
             };
             let page = state.client.emit_with_ack(&request).await?;
             let lines = page.messages.iter().map(|m| (m.seq, state.dm_line(m)));
-            Ok((lines.collect(), page.has_more, None))
+            Ok((lines.collect(), page.has_more, Some(page.last_change)))
         }
     }
 }

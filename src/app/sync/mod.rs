@@ -10,8 +10,10 @@
 //!   making, joining and leaving rooms, settings, members and roles.
 //! - `invites`: a room's invite links, and accepting the link a page was
 //!   opened with (`/invite/<code>`) once it is logged in.
-//! - `message_changes`: edits, reactions, and the change feed that keeps
-//!   every message in its latest state (`message-changed`, `changes`).
+//! - `message_changes`: edits, deletions, reactions, and the change feed
+//!   that keeps every message in its latest state, in rooms
+//!   (`message-changed`, `changes`) and direct conversations
+//!   (`dm-changed`, `dm-changes`) alike.
 //! - `recent_emoji`: the emoji picker's recently used emoji (localStorage).
 //! - `read_state`: where the account has read each room to, the unread
 //!   counts, and marking what is shown as read.

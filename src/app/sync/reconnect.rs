@@ -5,7 +5,7 @@ use super::history::catch_up;
 use super::lists::{refresh_dms, refresh_users};
 use super::message_changes::catch_up_changes;
 use super::read_state::refresh_read_state;
-use crate::app::state::{ChatState, View};
+use crate::app::state::ChatState;
 use crate::client::{ConnectionState, Outgoing};
 use crate::protocol::chat::{Join, JoinRoom};
 use crate::protocol::notifications::{SubscribeToNotifications, UserId};
@@ -47,9 +47,7 @@ pub fn resend_on_connect(state: ChatState) {
                 refresh_users(state).await;
                 for (view, newest) in state.loaded_views() {
                     catch_up(state, view.clone(), newest).await;
-                    if let View::Room(room) = view {
-                        catch_up_changes(state, room).await;
-                    }
+                    catch_up_changes(state, view).await;
                 }
                 refresh_dms(state).await;
                 refresh_read_state(state).await;

@@ -55,6 +55,7 @@ pub async fn attach<A: Adapter>(
     on(s, Reads, history::<A>);
     on(s, Sends, protected_message::<A>);
     direct::attach(s);
+    super::direct_changes::attach(s);
     board::attach(s);
     membership::attach(s);
     moderation::attach(s);

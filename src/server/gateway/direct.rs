@@ -95,9 +95,14 @@ async fn dm_history<A: Adapter>(
 ) -> Result<DmHistoryPage, Error> {
     let (cursor, limit) = request.cursor().map_err(Error::refused)?;
     let other = recipient(&cx.state, DmHistory::NAME, &request.with).await?;
-    let (messages, has_more) = cx
-        .state
-        .store
+    let store = &cx.state.store;
+    // Read before the page: a change made while the page is read comes
+    // after it, and is caught up on (`direct_changes`).
+    let last_change = store
+        .dm_last_change(&me, &other)
+        .await
+        .internal("cannot read direct messages")?;
+    let (messages, has_more) = store
         .dm_history(&me, &other, cursor, limit)
         .await
         .internal("cannot read direct messages")?;
@@ -105,6 +110,7 @@ async fn dm_history<A: Adapter>(
         with: other.username,
         messages,
         has_more,
+        last_change,
     })
 }
 

@@ -1,7 +1,8 @@
 //! The socket.io gateway: one module per namespace or area of events.
 //!
 //! - `chat`: `/chat`, the tutorial's chat.
-//! - `direct`: direct messages, on `/chat`.
+//! - `direct`: direct messages, on `/chat`; `direct_changes`: their
+//!   edits, deletions, reactions and change feed.
 //! - `board`: the rooms' whiteboards, on `/chat`; `cursors`: their pointers.
 //! - `membership`: rooms, memberships and roles, on `/chat`; `access`: who
 //!   may do what in a room (what the room guards ask); `invites`: invite
@@ -32,6 +33,7 @@ pub mod chat;
 pub mod connect;
 pub mod cursors;
 pub mod direct;
+pub mod direct_changes;
 pub mod emit;
 pub mod expiry;
 pub mod guards;

@@ -2,6 +2,7 @@
 //! each numbering its own messages), their messages (`direct_messages`)
 //! and how far each side has read (`dm_reads`).
 
+use super::message_changes::{reactions_of, ReactionTable};
 use super::page::fetch_page;
 use super::{Appended, Store, StoreError, User};
 use crate::protocol::chat::{ClientMessageId, Timestamp};
@@ -11,11 +12,22 @@ use crate::protocol::{MessageText, Username};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
+/// What [`dm_from_row`] reads of a direct message.
+macro_rules! dm_columns {
+    () => {
+        "id, seq, sender_id, body, created_at, client_id, edited_at, deleted_at, change_seq"
+    };
+}
+pub(super) use dm_columns;
+
 /// The start of every direct-message page query.
 macro_rules! dm_page_query {
     () => {
-        "SELECT id, seq, sender_id, body, created_at, client_id \
-         FROM direct_messages WHERE user_lo = $1 AND user_hi = $2"
+        concat!(
+            "SELECT ",
+            dm_columns!(),
+            " FROM direct_messages WHERE user_lo = $1 AND user_hi = $2"
+        )
     };
 }
 
@@ -52,10 +64,12 @@ impl Store {
             .bind(hi)
             .execute(&mut *tx)
             .await?;
-            let row = sqlx::query(
-                "SELECT id, seq, body, created_at, client_id FROM direct_messages \
-                 WHERE sender_id = $1 AND user_lo = $2 AND user_hi = $3 AND client_id = $4",
-            )
+            let row = sqlx::query(concat!(
+                "SELECT ",
+                dm_columns!(),
+                " FROM direct_messages \
+                 WHERE sender_id = $1 AND user_lo = $2 AND user_hi = $3 AND client_id = $4"
+            ))
             .bind(from.id)
             .bind(lo)
             .bind(hi)
@@ -63,7 +77,10 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?;
             if let Some(r) = row {
-                return Ok(Appended::Duplicate(dm_from_row(&r, from, to)?));
+                let mut dm = [dm_from_row(&r, from, to)?];
+                attach_dm_reactions(&mut tx, &mut dm).await?;
+                let [dm] = dm;
+                return Ok(Appended::Duplicate(dm));
             }
         }
         let seq: i64 = sqlx::query_scalar(
@@ -96,6 +113,10 @@ impl Store {
             message: body.clone(),
             timestamp: timestamp.clone(),
             client_id: client_id.and_then(|c| ClientMessageId::parse(c).ok()),
+            edited: None,
+            deleted: false,
+            reactions: Vec::new(),
+            change: 0,
         }))
     }
 
@@ -130,6 +151,8 @@ impl Store {
             };
             page.push(dm_from_row(r, from, to)?);
         }
+        let mut conn = self.reader.acquire().await?;
+        attach_dm_reactions(&mut conn, &mut page).await?;
         Ok((page, has_more))
     }
 
@@ -139,7 +162,7 @@ impl Store {
             "SELECT u.username AS other, p.last_seq, \
                (SELECT COUNT(*) FROM direct_messages m \
                  WHERE m.user_lo = p.user_lo AND m.user_hi = p.user_hi \
-                   AND m.sender_id <> $1 \
+                   AND m.sender_id <> $1 AND m.deleted_at IS NULL \
                    AND m.seq > COALESCE((SELECT last_read_seq FROM dm_reads r \
                                          WHERE r.user_id = $2 AND r.other_id = u.id), 0)) AS unread, \
                (SELECT MAX(id) FROM direct_messages m \
@@ -186,23 +209,49 @@ impl Store {
 }
 
 /// A conversation's key: the two user ids, lower first.
-fn pair(a: i64, b: i64) -> (i64, i64) {
+pub(super) fn pair(a: i64, b: i64) -> (i64, i64) {
     (a.min(b), a.max(b))
 }
 
-fn dm_from_row(r: &AnyRow, from: &User, to: &User) -> Result<NewDm, StoreError> {
+/// A direct message from a row of [`dm_columns`], sent by `from` to `to`
+/// (its reactions are read apart: [`attach_dm_reactions`]).
+pub(super) fn dm_from_row(r: &AnyRow, from: &User, to: &User) -> Result<NewDm, StoreError> {
     let body: String = r.try_get("body")?;
+    let deleted = r.try_get::<Option<String>, _>("deleted_at")?.is_some();
+    let message = match deleted {
+        true => MessageText::tombstone(),
+        false => MessageText::parse(&body).map_err(|e| sqlx::Error::Decode(e.into()))?,
+    };
     Ok(NewDm {
         id: r.try_get("id")?,
         seq: r.try_get("seq")?,
         from: from.username.clone(),
         to: to.username.clone(),
-        message: MessageText::parse(&body).map_err(|e| sqlx::Error::Decode(e.into()))?,
+        message,
         timestamp: Timestamp(r.try_get("created_at")?),
         client_id: r
             .try_get::<Option<String>, _>("client_id")?
             .and_then(|c| ClientMessageId::parse(&c).ok()),
+        edited: r.try_get::<Option<String>, _>("edited_at")?.map(Timestamp),
+        deleted,
+        reactions: Vec::new(),
+        change: r.try_get("change_seq")?,
     })
+}
+
+/// Fills in the reactions of direct messages (not deleted ones: theirs
+/// are gone).
+pub(super) async fn attach_dm_reactions(
+    conn: &mut sqlx::AnyConnection,
+    dms: &mut [NewDm],
+) -> Result<(), StoreError> {
+    let ids: Vec<i64> = dms.iter().filter(|m| !m.deleted).map(|m| m.id).collect();
+    for (id, reactions) in reactions_of(conn, ReactionTable::Direct, &ids).await? {
+        if let Some(dm) = dms.iter_mut().find(|m| m.id == id) {
+            dm.reactions = reactions;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -67,8 +67,8 @@ pub(super) async fn next_change(conn: &mut AnyConnection, room: i64) -> Result<i
 }
 
 /// Records `client_id` as applied for `user`; false when it already was
-/// (a retry).
-async fn first_request(
+/// (a retry). Room and direct-message changes share these keys.
+pub(super) async fn first_request(
     conn: &mut AnyConnection,
     user: i64,
     client_id: Option<&ClientMessageId>,
@@ -106,9 +106,7 @@ pub(super) async fn message_state(
     Ok(messages.pop())
 }
 
-/// Fills in the reactions of `messages`: per emoji (in the order each
-/// was first used) the count and the first [`MAX_REACTORS_LISTED`]
-/// accounts, read in one query.
+/// Fills in the reactions of `messages` ([`reactions_of`]).
 pub(super) async fn attach_reactions(
     conn: &mut AnyConnection,
     messages: &mut [StoredMessage],
@@ -118,49 +116,88 @@ pub(super) async fn attach_reactions(
         .filter(|m| !m.deleted)
         .map(|m| m.id)
         .collect();
+    for (id, reactions) in reactions_of(conn, ReactionTable::Rooms, &ids).await? {
+        if let Some(message) = messages.iter_mut().find(|m| m.id == id) {
+            message.reactions = reactions;
+        }
+    }
+    Ok(())
+}
+
+/// Where reactions are kept: to room messages (`reactions`), or to
+/// direct messages (`dm_reactions`, `direct_changes`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum ReactionTable {
+    Rooms,
+    Direct,
+}
+
+impl ReactionTable {
+    /// The table and its message id column.
+    fn names(self) -> (&'static str, &'static str) {
+        match self {
+            ReactionTable::Rooms => ("reactions", "message_id"),
+            ReactionTable::Direct => ("dm_reactions", "dm_id"),
+        }
+    }
+}
+
+/// The reactions of the messages `ids`, read in one query: per message,
+/// per emoji (in the order each was first used) the count and the first
+/// [`MAX_REACTORS_LISTED`] accounts. Messages with none are left out.
+pub(super) async fn reactions_of(
+    conn: &mut AnyConnection,
+    table: ReactionTable,
+    ids: &[i64],
+) -> Result<Vec<(i64, Vec<Reaction>)>, StoreError> {
     if ids.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let placeholders = (1..=ids.len())
         .map(|i| format!("${i}"))
         .collect::<Vec<_>>()
         .join(", ");
     let listed = MAX_REACTORS_LISTED;
+    let (reactions, id_column) = table.names();
     let sql = format!(
         "SELECT message_id, emoji, username, n, total FROM ( \
-           SELECT r.message_id, r.emoji, u.username, r.created_at, \
-             ROW_NUMBER() OVER (PARTITION BY r.message_id, r.emoji ORDER BY r.created_at, r.user_id) AS n, \
-             COUNT(*) OVER (PARTITION BY r.message_id, r.emoji) AS total, \
-             MIN(r.created_at) OVER (PARTITION BY r.message_id, r.emoji) AS first_at \
-           FROM reactions r JOIN users u ON u.id = r.user_id \
-           WHERE r.message_id IN ({placeholders})) t \
+           SELECT r.{id_column} AS message_id, r.emoji, u.username, r.created_at, \
+             ROW_NUMBER() OVER (PARTITION BY r.{id_column}, r.emoji ORDER BY r.created_at, r.user_id) AS n, \
+             COUNT(*) OVER (PARTITION BY r.{id_column}, r.emoji) AS total, \
+             MIN(r.created_at) OVER (PARTITION BY r.{id_column}, r.emoji) AS first_at \
+           FROM {reactions} r JOIN users u ON u.id = r.user_id \
+           WHERE r.{id_column} IN ({placeholders})) t \
          WHERE n <= {listed} ORDER BY message_id, first_at, emoji, n"
     );
-    // Built from numbered placeholders and a constant only.
+    // Built from numbered placeholders and constants only.
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for id in &ids {
+    for id in ids {
         query = query.bind(*id);
     }
     let rows = query.fetch_all(&mut *conn).await?;
     let decode = |e: crate::protocol::NameError| sqlx::Error::Decode(e.into());
+    let mut out: Vec<(i64, Vec<Reaction>)> = Vec::new();
     for row in rows {
         let id: i64 = row.try_get("message_id")?;
         let emoji = Emoji::parse(&row.try_get::<String, _>("emoji")?).map_err(decode)?;
         let user = Username::parse(&row.try_get::<String, _>("username")?).map_err(decode)?;
         let total: i64 = row.try_get("total")?;
-        let Some(message) = messages.iter_mut().find(|m| m.id == id) else {
+        if out.last().is_none_or(|(last, _)| *last != id) {
+            out.push((id, Vec::new()));
+        }
+        let Some((_, reactions)) = out.last_mut() else {
             continue;
         };
-        match message.reactions.last_mut() {
+        match reactions.last_mut() {
             Some(last) if last.emoji == emoji => last.users.push(user),
-            _ => message.reactions.push(Reaction {
+            _ => reactions.push(Reaction {
                 emoji,
                 count: u32::try_from(total).unwrap_or(u32::MAX),
                 users: vec![user],
             }),
         }
     }
-    Ok(())
+    Ok(out)
 }
 
 /// Forgets the client ids of changes applied before `before` (a day ago:

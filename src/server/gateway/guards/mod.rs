@@ -45,6 +45,13 @@
 //! - [`Reactor`]: an account that may post in the room.
 //! - [`VersionReader`]: the message's author, or a moderator of its room.
 //!
+//! Changes to direct messages (in `direct.rs`, issue #15):
+//!
+//! - [`Conversation`]: logged in, and the other person it names is an
+//!   account (`react-dm`, `dm-changes`).
+//! - [`DmAuthor`]: that, and the message is the account's own (`edit-dm`,
+//!   `delete-dm`, `dm-versions`).
+//!
 //! A room a socket may not read, or that does not exist, is refused with
 //! one text (`rooms::no_such_room`), so that a private room's existence
 //! does not leak.
@@ -283,9 +290,12 @@ impl<A: Adapter, E: ClientEvent + Sync> Guard<A, E> for Token {
     }
 }
 
+mod direct;
 mod messages;
 mod moderation;
 mod rooms;
+
+pub use direct::{no_dm, Conversation, DmAuthor};
 
 pub use messages::{Editor, Follower, Reactor, Replier, VersionReader};
 pub use moderation::{account_named, Admin, AuditReader, Deleter, Sanctioner, Targets};
