@@ -4,10 +4,11 @@
 //! `sweep`, `board` and `soak` reuse.
 
 use crate::board::BoardPlan;
-use crate::client::{launch, socket_url, source_address, wait_ready, Plan, Shared, Tally};
+use crate::client::{launch, socket_url, source_address, wait_ready, Plan, Sends, Shared, Tally};
 use crate::flood::{flooder, FloodTally};
 use crate::proc_stat::{cpu_ticks, servers_cpu, RssSampler, TICKS_PER_SEC};
 use crate::soak::{Counting, MemoryLog, Sample};
+use crate::stats::percentile_ms;
 use crate::{Args, ChatArgs, DRAIN};
 use huddle::protocol::RoomName;
 use serde::Serialize;
@@ -82,6 +83,8 @@ pub async fn run_rooms(
             },
             rate: (i < chat.senders).then_some(chat.rate),
             board: board.as_ref().map(|(plan, _)| *plan),
+            sends: Sends::Messages,
+            account: None,
             shared: shared.clone(),
         })
         .collect();
@@ -151,11 +154,7 @@ pub async fn run_rooms(
         .map(|l| l.clone())
         .unwrap_or_default();
     lat.sort_unstable();
-    let pct = |p: f64| {
-        lat.get(((lat.len() as f64 * p) as usize).min(lat.len().saturating_sub(1)))
-            .map(|v| f64::from(*v) / 1000.0)
-            .unwrap_or(0.0)
-    };
+    let pct = |p: f64| percentile_ms(&lat, p);
     let server_cpu_s = match (cpu0, cpu1) {
         (Some(a), Some(b)) => Some((b - a) as f64 / TICKS_PER_SEC),
         _ => None,
@@ -176,7 +175,7 @@ pub async fn run_rooms(
         p50_ms: pct(0.50),
         p90_ms: pct(0.90),
         p99_ms: pct(0.99),
-        max_ms: lat.last().map(|v| f64::from(*v) / 1000.0).unwrap_or(0.0),
+        max_ms: percentile_ms(&lat, 1.0),
         server_cpu_s,
         server_peak_rss_kb: (!args.server_pid.is_empty()).then_some(peak),
         server_cpu_us_per_delivery: server_cpu_s.map(|s| s * 1e6 / received.max(1) as f64),

@@ -8,8 +8,12 @@ use crate::{CONNECTING, PHASE_LIMIT};
 use futures_util::{SinkExt, StreamExt};
 use huddle::client::core::{ClientCore, ConnectionState, CoreConfig, Output};
 use huddle::protocol::board::{BoardDrawing, BoardJoin};
-use huddle::protocol::chat::{Join, JoinRoom, NewMessage, SendMessage, NAMESPACE};
+use huddle::protocol::chat::{ClientMessageId, Join, JoinRoom, NewMessage, SendMessage, NAMESPACE};
+use huddle::protocol::message_changes::MessageChanged;
+use huddle::protocol::reactions::{Emoji, React};
+use huddle::protocol::typing::{Conversation, SomeoneTyping, Typing};
 use huddle::protocol::{ClientEvent, MessageText, RoomName, ServerEvent, Username};
+use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -32,7 +36,61 @@ pub struct Tally {
     pub received: AtomicU64,
     pub latencies_us: Mutex<Vec<u32>>,
     /// Board mode: when each batch (stroke id, first point) was sent.
-    pub sent_at: Mutex<std::collections::HashMap<(String, u64), u64>>,
+    pub sent_at: Mutex<HashMap<(String, u64), u64>>,
+    /// Typing mode: when each typist (by client index) sent each `typing`.
+    pub typing_sent: Mutex<HashMap<u32, Vec<u64>>>,
+    /// Typing mode: every `typing` received: (receiver, typist, when).
+    pub typing_seen: Mutex<Vec<(u32, u32, u64)>>,
+    /// React mode: each reaction the server applied, by the (message id,
+    /// change number) its ack named: when it was sent, and its room's index.
+    pub reactions: Mutex<HashMap<(i64, i64), (u64, u32)>>,
+    /// React mode: every `message-changed` received: (receiver, message
+    /// id, change number, when).
+    pub changes_seen: Mutex<Vec<(u32, i64, i64, u64)>>,
+    /// React mode: reactions acked `Nothing to change` (no broadcast).
+    pub unchanged: AtomicU64,
+    /// Events the server refused (typing, react), and the first refusal.
+    pub refused: AtomicU64,
+    pub first_refusal: Mutex<Option<String>>,
+}
+
+impl Tally {
+    fn refusal(&self, ack: &AckResult) {
+        self.refused.fetch_add(1, Ordering::Relaxed);
+        if let Ok(mut first) = self.first_refusal.lock() {
+            if first.is_none() {
+                *first = Some(match ack {
+                    Ok(Ok(v)) => v
+                        .get("message")
+                        .and_then(|m| m.as_str())
+                        .unwrap_or("(no message)")
+                        .to_owned(),
+                    Ok(Err(e)) => e.to_string(),
+                    Err(_) => "the client stopped before the answer".to_owned(),
+                });
+            }
+        }
+    }
+}
+
+/// What a client with a rate sends (a board client draws instead).
+#[derive(Clone, Debug)]
+pub enum Sends {
+    /// `send-message` carrying its send time (chat).
+    Messages,
+    /// `typing {room}` (typing mode).
+    Typing,
+    /// React mode: `react` to its room's messages, on and off in turn.
+    /// `posts`: messages this client posts to its room on joining, for
+    /// everyone there to react to; `room`: its room's index.
+    Reactions { posts: usize, room: usize },
+}
+
+/// A logged-in client: its account's name and login token.
+#[derive(Clone, Debug)]
+pub struct Account {
+    pub name: Username,
+    pub token: String,
 }
 
 #[derive(Clone)]
@@ -49,6 +107,10 @@ pub struct Plan {
     pub rate: Option<f64>,
     /// Board mode: open the room's board; senders draw.
     pub board: Option<BoardPlan>,
+    /// What it sends at `rate`.
+    pub sends: Sends,
+    /// Log in with this account (None: a guest named `load-<index>`).
+    pub account: Option<Account>,
     pub shared: Arc<Shared>,
 }
 
@@ -59,11 +121,21 @@ pub struct Shared {
     pub window: Mutex<Option<(Instant, Instant)>>,
     /// Leave now.
     pub stop: std::sync::atomic::AtomicBool,
+    /// React mode: the ids of the messages posted to each room (by index).
+    pub room_messages: Mutex<HashMap<usize, Vec<i64>>>,
 }
 
 impl Shared {
     pub fn window(&self) -> Option<(Instant, Instant)> {
         self.window.lock().ok().and_then(|w| *w)
+    }
+
+    fn messages_of(&self, room: usize) -> Vec<i64> {
+        self.room_messages
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&room).cloned())
+            .unwrap_or_default()
     }
 }
 
@@ -83,6 +155,11 @@ pub fn arg<E: ClientEvent>(e: &E) -> serde_json::Value {
 pub enum Ack {
     Join,
     Message,
+    /// React mode: a message posted on joining, for others to react to.
+    Post,
+    Typing,
+    /// A reaction, sent at this wall-clock time (µs).
+    React { sent_us: u64 },
 }
 
 pub type AckReceiver =
@@ -183,16 +260,27 @@ pub async fn client_inner(
     let epoch = Instant::now();
     let now_ms = move || epoch.elapsed().as_secs_f64() * 1000.0;
     let mut core = ClientCore::new(CoreConfig::new(&[NAMESPACE]), Box::new(|| 0.5));
+    if let Some(account) = &plan.account {
+        core.set_auth(Some(serde_json::json!({ "token": account.token })));
+    }
     core.start(now_ms());
     let mut joined = false;
     let mut join_sent = false;
     let mut joins_acked = 0;
+    let joins_needed = if plan.board.is_some() { 3 } else { 2 };
+    let posts_needed = match plan.sends {
+        Sends::Reactions { posts, .. } => posts,
+        _ => 0,
+    };
+    let mut posts_acked = 0;
     let mut tick = tokio::time::interval(Duration::from_millis(100));
     let mut next_send: Option<Instant> = None;
     let mut window_end = Instant::now();
     let interval = plan.rate.map(|r| Duration::from_secs_f64(1.0 / r));
     let mut pending_acks: PendingAcks = futures_util::stream::FuturesUnordered::new();
     let mut stroke = Stroke::default();
+    // React mode: reactions sent so far (the schedule's position).
+    let mut reactions_sent: u64 = 0;
 
     loop {
         if next_send.is_none() {
@@ -222,20 +310,56 @@ pub async fn client_inner(
                 }
                 core.tick(now_ms())
             }
-            _ = tokio::time::sleep_until(due.into()), if send_due && plan.board.is_some() => {
-                let out = stroke.next(&plan, &tally, &mut core, now_ms(), &mut pending_acks);
-                next_send = Some(due + interval.unwrap_or_default());
-                out
-            }
-            _ = tokio::time::sleep_until(due.into()), if send_due && plan.board.is_none() => {
-                let send = SendMessage {
-                    message: MessageText::parse(&unix_micros().to_string()).map_err(|e| e.to_string())?,
-                    room: plan.room.clone(),
-                    client_id: None,
+            _ = tokio::time::sleep_until(due.into()), if send_due => {
+                let out = match (&plan.board, &plan.sends) {
+                    (Some(_), _) => stroke.next(&plan, &tally, &mut core, now_ms(), &mut pending_acks),
+                    (None, Sends::Messages) => {
+                        let send = SendMessage {
+                            message: MessageText::parse(&unix_micros().to_string()).map_err(|e| e.to_string())?,
+                            room: plan.room.clone(),
+                            client_id: None,
+                        };
+                        let (rx, out) = core.emit_with_ack(now_ms(), NAMESPACE, SendMessage::NAME, arg(&send), 30_000);
+                        pending_acks.push(Box::pin(tagged(Ack::Message, rx)));
+                        tally.sent.fetch_add(1, Ordering::Relaxed);
+                        out
+                    }
+                    (None, Sends::Typing) => {
+                        let typing = Typing::new(Conversation::Room(plan.room.clone()));
+                        let sent = unix_micros();
+                        let (rx, out) = core.emit_with_ack(now_ms(), NAMESPACE, Typing::NAME, arg(&typing), 30_000);
+                        pending_acks.push(Box::pin(tagged(Ack::Typing, rx)));
+                        if let Ok(mut log) = tally.typing_sent.lock() {
+                            log.entry(plan.index as u32).or_default().push(sent);
+                        }
+                        tally.sent.fetch_add(1, Ordering::Relaxed);
+                        out
+                    }
+                    (None, Sends::Reactions { room, .. }) => {
+                        let messages = plan.shared.messages_of(*room);
+                        let step = crate::react::reaction(plan.index, reactions_sent, messages.len());
+                        reactions_sent += 1;
+                        match (messages.get(step.message), Emoji::parse(step.emoji)) {
+                            (Some(&id), Ok(emoji)) => {
+                                let react = React {
+                                    room: plan.room.clone(),
+                                    id,
+                                    emoji,
+                                    on: step.on,
+                                    // As the page does: a retry is applied once.
+                                    client_id: ClientMessageId::parse(&format!("load-{}-{reactions_sent}", plan.index)).ok(),
+                                };
+                                let sent_us = unix_micros();
+                                let (rx, out) = core.emit_with_ack(now_ms(), NAMESPACE, React::NAME, arg(&react), 30_000);
+                                pending_acks.push(Box::pin(tagged(Ack::React { sent_us }, rx)));
+                                tally.sent.fetch_add(1, Ordering::Relaxed);
+                                out
+                            }
+                            (None, _) => return Err(format!("room {room} has no message to react to")),
+                            (_, Err(e)) => return Err(format!("{}: {e}", step.emoji)),
+                        }
+                    }
                 };
-                let (rx, out) = core.emit_with_ack(now_ms(), NAMESPACE, SendMessage::NAME, arg(&send), 30_000);
-                pending_acks.push(Box::pin(tagged(Ack::Message, rx)));
-                tally.sent.fetch_add(1, Ordering::Relaxed);
                 // A fixed schedule: the next send is due one interval after
                 // this one was due, however late this one went out.
                 next_send = Some(due + interval.unwrap_or_default());
@@ -243,21 +367,74 @@ pub async fn client_inner(
             }
             Some((kind, ack)) = pending_acks.next(), if !pending_acks.is_empty() => {
                 let ok = matches!(&ack, Ok(Ok(v)) if v.get("status").and_then(|s| s.as_str()) == Some("ok"));
+                let mut out = Vec::new();
                 match kind {
-                    Ack::Message if ok => {
+                    Ack::Message | Ack::Typing if ok => {
                         tally.acked.fetch_add(1, Ordering::Relaxed);
                     }
                     Ack::Join if ok => {
                         joins_acked += 1;
-                        if joins_acked == if plan.board.is_some() { 3 } else { 2 } {
+                        if joins_acked == joins_needed {
+                            if posts_needed == 0 {
+                                joined = true;
+                                let _ = ready.send(Ok(()));
+                            }
+                            for n in 0..posts_needed {
+                                let post = SendMessage {
+                                    message: MessageText::parse(&format!("React to this, number {n}")).map_err(|e| e.to_string())?,
+                                    room: plan.room.clone(),
+                                    client_id: None,
+                                };
+                                let (rx, more) = core.emit_with_ack(now_ms(), NAMESPACE, SendMessage::NAME, arg(&post), 30_000);
+                                pending_acks.push(Box::pin(tagged(Ack::Post, rx)));
+                                out.extend(more);
+                            }
+                        }
+                    }
+                    Ack::Join => return Err(format!("join refused: {ack:?}")),
+                    Ack::Post => {
+                        let id = match &ack {
+                            Ok(Ok(v)) if ok => v.get("id").and_then(|id| id.as_i64()),
+                            _ => None,
+                        };
+                        let (Some(id), Sends::Reactions { room, .. }) = (id, &plan.sends) else {
+                            return Err(format!("posting a message to react to failed: {ack:?}"));
+                        };
+                        if let Ok(mut m) = plan.shared.room_messages.lock() {
+                            m.entry(*room).or_default().push(id);
+                        }
+                        posts_acked += 1;
+                        if posts_acked == posts_needed {
                             joined = true;
                             let _ = ready.send(Ok(()));
                         }
                     }
-                    Ack::Join => return Err(format!("join refused: {ack:?}")),
+                    Ack::React { sent_us } => {
+                        let answer = match &ack {
+                            Ok(Ok(v)) if ok => Some(v),
+                            _ => None,
+                        };
+                        let message = answer.and_then(|v| v.get("message")).and_then(|m| m.as_str());
+                        let state = answer.and_then(|v| v.get("state"));
+                        let id = state.and_then(|s| s.get("id")).and_then(|v| v.as_i64());
+                        let change = state.and_then(|s| s.get("change")).and_then(|v| v.as_i64());
+                        match (message, id, change, &plan.sends) {
+                            (Some("Reaction added" | "Reaction removed"), Some(id), Some(change), Sends::Reactions { room, .. }) => {
+                                tally.acked.fetch_add(1, Ordering::Relaxed);
+                                if let Ok(mut r) = tally.reactions.lock() {
+                                    r.insert((id, change), (sent_us, *room as u32));
+                                }
+                            }
+                            (Some(_), ..) => {
+                                tally.unchanged.fetch_add(1, Ordering::Relaxed);
+                            }
+                            (None, ..) => tally.refusal(&ack),
+                        }
+                    }
                     Ack::Message => {}
+                    Ack::Typing => tally.refusal(&ack),
                 }
-                Vec::new()
+                out
             }
         };
         for output in outputs {
@@ -277,6 +454,27 @@ pub async fn client_inner(
                         if let Ok(mut l) = tally.latencies_us.lock() {
                             l.push(latency.min(u64::from(u32::MAX)) as u32);
                         }
+                    }
+                }
+                Output::Event { name, arg, .. } if name == SomeoneTyping::NAME => {
+                    let at = unix_micros();
+                    let typist = arg
+                        .get("username")
+                        .and_then(|u| u.as_str())
+                        .and_then(|u| u.strip_prefix("load-"))
+                        .and_then(|i| i.parse::<u32>().ok());
+                    if let (Some(typist), Ok(mut seen)) = (typist, tally.typing_seen.lock()) {
+                        seen.push((plan.index as u32, typist, at));
+                    }
+                }
+                Output::Event { name, arg, .. } if name == MessageChanged::NAME => {
+                    let at = unix_micros();
+                    let id = arg.get("id").and_then(|v| v.as_i64());
+                    let change = arg.get("change").and_then(|v| v.as_i64());
+                    if let (Some(id), Some(change), Ok(mut seen)) =
+                        (id, change, tally.changes_seen.lock())
+                    {
+                        seen.push((plan.index as u32, id, change, at));
                     }
                 }
                 Output::Event { name, arg, .. } if name == BoardDrawing::NAME => {
@@ -310,8 +508,11 @@ pub async fn client_inner(
                 }
                 Output::State(ConnectionState::Connected) if !join_sent => {
                     join_sent = true;
-                    let name = Username::parse(&format!("load-{}", plan.index))
-                        .map_err(|e| e.to_string())?;
+                    let name = match &plan.account {
+                        Some(account) => account.name.clone(),
+                        None => Username::parse(&format!("load-{}", plan.index))
+                            .map_err(|e| e.to_string())?,
+                    };
                     let (a, out1) = core.emit_with_ack(
                         now_ms(),
                         NAMESPACE,
@@ -352,6 +553,9 @@ pub async fn client_inner(
                                 .map_err(|e| format!("send: {e}"))?;
                         }
                     }
+                }
+                Output::ConnectError { message, .. } => {
+                    return Err(format!("the server refused the connection: {message}"))
                 }
                 Output::Close => return Err("the server closed the connection".into()),
                 _ => {}

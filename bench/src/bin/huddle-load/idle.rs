@@ -1,7 +1,7 @@
 //! `idle` mode: connections that only stay connected; the server's memory
 //! before, during and after.
 
-use crate::client::{launch, source_address, wait_ready, Plan, Shared, Tally};
+use crate::client::{launch, source_address, wait_ready, Plan, Sends, Shared, Tally};
 use crate::proc_stat::{servers_rss, RssSampler};
 use crate::Args;
 use huddle::protocol::RoomName;
@@ -40,6 +40,8 @@ pub async fn idle_run(args: &Args, clients: usize, hold: f64) -> Result<IdleResu
             room: RoomName::general(),
             rate: None,
             board: None,
+            sends: Sends::Messages,
+            account: None,
             shared: shared.clone(),
         })
         .collect();

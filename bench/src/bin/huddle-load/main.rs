@@ -27,26 +27,43 @@
 //! - `floor`: no server; `chat`'s delivery pattern written by one plain
 //!   thread straight into loopback sockets, to measure the CPU the kernel
 //!   alone takes per delivery (`floor.rs`).
+//! - `typing`: CLIENTS in ROOMS as in `chat`; the first TYPISTS send
+//!   `typing {room}` at RATE events/s each; the deliveries the server
+//!   passes on (at most one per typist per 3 s), matched to their send
+//!   time, and the server's CPU per delivery and per event sent
+//!   (`typing.rs`).
+//! - `react`: as `typing`, but the first REACTORS are accounts (signed up
+//!   over HTTP first, `accounts.rs`) that add and take back reactions to
+//!   their room's messages at RATE/s; every member's `message-changed`,
+//!   matched to its reaction by the change number the ack named
+//!   (`react.rs`).
 //!
 //! Where things are: this file holds the arguments and runs the mode;
 //! `client.rs` one simulated client, and `launch`, which runs many on
 //! `--threads` runtimes; `chat.rs` the `chat` and `sweep` modes and the
 //! measured run that `flood.rs` and `board.rs` reuse; `idle.rs` and
 //! `floor.rs` those modes; `soak.rs` the soak and its memory log;
+//! `typing.rs`, `react.rs` and `accounts.rs` those modes, measured by
+//! `measure.rs`; `stats.rs` percentiles and matching deliveries to sends;
 //! `proc_stat.rs` CPU time and memory from /proc.
 //!
 //! With `--server-pid`, the server's CPU time and peak RSS during the send
 //! window come from /proc. The tool reports its own CPU use too and warns
 //! when it, not the server, may be the bottleneck.
 
+mod accounts;
 mod board;
 mod chat;
 mod client;
 mod flood;
 mod floor;
 mod idle;
+mod measure;
 mod proc_stat;
+mod react;
 mod soak;
+mod stats;
+mod typing;
 
 use board::board_run;
 use chat::{chat_run, print_sweep};
@@ -54,8 +71,10 @@ use clap::{Parser, Subcommand};
 use flood::print_flood;
 use idle::idle_run;
 use serde::Serialize;
+use react::{react_run, ReactArgs};
 use soak::{soak_run, SoakArgs};
 use std::time::Duration;
+use typing::{typing_run, TypingArgs};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -121,6 +140,12 @@ enum Mode {
         #[arg(long, default_value_t = 190)]
         frame_bytes: usize,
     },
+    /// Rooms of clients, some typing: what the server passes on of their
+    /// `typing` events, how fast, and at what cost.
+    Typing(TypingArgs),
+    /// Rooms of clients, some of them accounts adding and taking back
+    /// reactions to the room's messages; `message-changed` to everyone.
+    React(ReactArgs),
     /// `chat` at rising rates until it no longer keeps up.
     Sweep {
         #[command(flatten)]
@@ -218,6 +243,8 @@ async fn run(args: Args) -> Result<(), String> {
             vec![json(&quiet), json(&flooded)]
         }
         Mode::Board(board) => vec![json(&board_run(&args, &board).await?)],
+        Mode::Typing(typing) => vec![json(&typing_run(&args, &typing).await?)],
+        Mode::React(react) => vec![json(&react_run(&args, &react).await?)],
         Mode::Soak(soak) => {
             let result = soak_run(&args, &soak).await?;
             write_json(&args, &[json(&result)])?;
