@@ -255,6 +255,8 @@ impl Timeline {
     /// message outside threads).
     pub fn shows_nothing(&self) -> bool {
         !self.lines.values().any(Line::in_room)
+    }
+
     /// Who wrote the messages here, newest first (as often as they wrote).
     pub fn authors_newest_first(&self) -> impl Iterator<Item = &Username> {
         self.lines.values().rev().filter_map(|line| match line {
@@ -443,6 +445,8 @@ mod tests {
         assert!(only_replies.shows_nothing());
         assert_eq!(only_replies.newest_seq(), Some(7));
         assert_eq!(only_replies.newest_shown_seq(), None);
+    }
+
     #[test]
     fn authors_are_listed_newest_first() {
         let by = |seq: i64, name: &str| {

@@ -67,7 +67,7 @@ async fn send_reply<A: Adapter>(
             // The sender is in the room: both reach it before the ack.
             let within = || cx.socket.within(meta.name.as_str().to_owned());
             emit_to(within(), &reply).await;
-            emit_to(within(), &MessageChanged(root)).await;
+            emit_to(within(), &MessageChanged(*root)).await;
             alert_followers(&cx, &meta, &reply, &followers).await;
             reply
         }

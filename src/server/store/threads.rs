@@ -33,7 +33,7 @@ pub enum Replied {
     /// never one banned from the room).
     New {
         reply: StoredMessage,
-        root: StoredMessage,
+        root: Box<StoredMessage>,
         followers: Vec<i64>,
     },
     /// A retry of a reply stored before (same author and client id): the
@@ -262,7 +262,7 @@ impl Store {
         };
         Ok(Replied::New {
             reply,
-            root: root_state,
+            root: Box::new(root_state),
             followers,
         })
     }

@@ -140,7 +140,7 @@ pub fn match_typing(
             m.unmatched += 1;
             continue;
         };
-        if number as u64 % every.max(1) != 0 {
+        if !(number as u64).is_multiple_of(every.max(1)) {
             m.extra += 1;
             continue;
         }
@@ -309,13 +309,13 @@ mod tests {
         let times: Vec<u64> = (0..10).map(|n| 1_000_000 + n * 400_000).collect();
         let sent = HashMap::from([(7u32, times)]);
         let seen = [
-            (1, 7, 1_000_900),  // number 0, 0.9 ms
-            (2, 7, 1_002_000),  // number 0, 2 ms
-            (1, 7, 4_200_500),  // number 8 (sent at 4,200,000), 0.5 ms
-            (1, 7, 1_000_950),  // number 0 again for receiver 1: extra
-            (2, 7, 1_400_100),  // number 1: the server should have dropped it
-            (3, 9, 1_500_000),  // a typist that sent nothing
-            (3, 7, 999_999),    // before typist 7's first send
+            (1, 7, 1_000_900), // number 0, 0.9 ms
+            (2, 7, 1_002_000), // number 0, 2 ms
+            (1, 7, 4_200_500), // number 8 (sent at 4,200,000), 0.5 ms
+            (1, 7, 1_000_950), // number 0 again for receiver 1: extra
+            (2, 7, 1_400_100), // number 1: the server should have dropped it
+            (3, 9, 1_500_000), // a typist that sent nothing
+            (3, 7, 999_999),   // before typist 7's first send
         ];
         let m = match_typing(&sent, 8, &seen);
         assert_eq!(m.received, 3);

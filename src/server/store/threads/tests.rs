@@ -45,7 +45,7 @@ fn new(r: Replied) -> (StoredMessage, StoredMessage, Vec<i64>) {
             reply,
             root,
             followers,
-        } => (reply, root, followers),
+        } => (reply, *root, followers),
         other => panic!("not new: {other:?}"),
     }
 }
