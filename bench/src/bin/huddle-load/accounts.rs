@@ -34,7 +34,11 @@ pub fn run_tag() -> u64 {
 
 /// Signs up an account for each of `indexes` (client numbers), in order.
 pub async fn sign_up(args: &Args, indexes: &[usize], tag: u64) -> Result<Vec<Account>, String> {
-    let urls: Vec<&str> = args.url.split(',').map(|u| u.trim_end_matches('/')).collect();
+    let urls: Vec<&str> = args
+        .url
+        .split(',')
+        .map(|u| u.trim_end_matches('/'))
+        .collect();
     let password = format!("load-password-{tag}");
     let mut accounts: Vec<(usize, Account)> = futures_util::stream::iter(indexes.iter().copied())
         .map(|i| {

@@ -159,7 +159,9 @@ pub enum Ack {
     Post,
     Typing,
     /// A reaction, sent at this wall-clock time (µs).
-    React { sent_us: u64 },
+    React {
+        sent_us: u64,
+    },
 }
 
 pub type AckReceiver =

@@ -153,13 +153,13 @@ pub async fn typing_run(args: &Args, t: &TypingArgs) -> Result<TypingResult, Str
     let every = passed_on_every(t.rate)?;
     let typists = t.typists.min(t.clients);
     eprintln!(
-        "[{}] typing: {} clients, {} rooms, {typists} typists x {} typing/s for {} s (the server passes on every {every}{} of each typist's)",
+        "[{}] typing: {} clients, {} rooms, {typists} typists x {:.4} typing/s for {} s (the server passes on {} of each typist's)",
         args.label,
         t.clients,
         t.rooms,
         t.rate,
         t.duration,
-        if every == 1 { "" } else { "th" },
+        if every == 1 { "every one".to_owned() } else { format!("one in {every}") },
     );
     let rooms = t.rooms.max(1);
     let tally = Arc::new(Tally::default());
@@ -309,13 +309,13 @@ mod tests {
         let times: Vec<u64> = (0..10).map(|n| 1_000_000 + n * 400_000).collect();
         let sent = HashMap::from([(7u32, times)]);
         let seen = [
-            (1, 7, 1_000_900),  // number 0, 0.9 ms
-            (2, 7, 1_002_000),  // number 0, 2 ms
-            (1, 7, 4_200_500),  // number 8 (sent at 4,200,000), 0.5 ms
-            (1, 7, 1_000_950),  // number 0 again for receiver 1: extra
-            (2, 7, 1_400_100),  // number 1: the server should have dropped it
-            (3, 9, 1_500_000),  // a typist that sent nothing
-            (3, 7, 999_999),    // before typist 7's first send
+            (1, 7, 1_000_900), // number 0, 0.9 ms
+            (2, 7, 1_002_000), // number 0, 2 ms
+            (1, 7, 4_200_500), // number 8 (sent at 4,200,000), 0.5 ms
+            (1, 7, 1_000_950), // number 0 again for receiver 1: extra
+            (2, 7, 1_400_100), // number 1: the server should have dropped it
+            (3, 9, 1_500_000), // a typist that sent nothing
+            (3, 7, 999_999),   // before typist 7's first send
         ];
         let m = match_typing(&sent, 8, &seen);
         assert_eq!(m.received, 3);
