@@ -65,7 +65,7 @@ pub fn reaction(reactor: usize, k: u64, messages: usize) -> Step {
     Step {
         message: (at % messages.max(1) as u64) as usize,
         emoji: EMOJI[(at % EMOJI.len() as u64) as usize],
-        on: k % 2 == 0,
+        on: k.is_multiple_of(2),
     }
 }
 

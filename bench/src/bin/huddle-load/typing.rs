@@ -140,7 +140,7 @@ pub fn match_typing(
             m.unmatched += 1;
             continue;
         };
-        if number as u64 % every.max(1) != 0 {
+        if !(number as u64).is_multiple_of(every.max(1)) {
             m.extra += 1;
             continue;
         }
