@@ -153,13 +153,13 @@ pub async fn typing_run(args: &Args, t: &TypingArgs) -> Result<TypingResult, Str
     let every = passed_on_every(t.rate)?;
     let typists = t.typists.min(t.clients);
     eprintln!(
-        "[{}] typing: {} clients, {} rooms, {typists} typists x {} typing/s for {} s (the server passes on every {every}{} of each typist's)",
+        "[{}] typing: {} clients, {} rooms, {typists} typists x {:.4} typing/s for {} s (the server passes on {} of each typist's)",
         args.label,
         t.clients,
         t.rooms,
         t.rate,
         t.duration,
-        if every == 1 { "" } else { "th" },
+        if every == 1 { "every one".to_owned() } else { format!("one in {every}") },
     );
     let rooms = t.rooms.max(1);
     let tally = Arc::new(Tally::default());
