@@ -10,6 +10,9 @@ use super::emoji::Reaction;
 use super::limits::MAX_CLIENT_ID_BYTES;
 use super::names::{parse_id, validated_string, MessageText, NameError, RoomName, Username};
 use super::thread_summary::ThreadSummary;
+/// Declared in `timestamp` (below `chat` and `thread_summary`); named here
+/// too, where the tutorial's messages carry it.
+pub use super::timestamp::Timestamp;
 use super::{ClientEvent, ServerEvent};
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -169,11 +172,6 @@ impl<'a> TokenField<'a> {
         }
     }
 }
-
-/// An ISO 8601 UTC time with milliseconds, like `2026-11-25T19:08:57.123Z`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct Timestamp(pub String);
 
 /// `user-joined`, to every socket of `/chat` after a `join`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

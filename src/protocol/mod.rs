@@ -29,6 +29,7 @@ pub mod read_state;
 pub mod rooms;
 pub mod thread_summary;
 pub mod threads;
+pub mod timestamp;
 pub mod typing;
 
 use serde::{de::DeserializeOwned, Serialize};

@@ -1,8 +1,8 @@
 //! What a thread's root says of its replies (`replies` on `new-message`
 //! and `message-changed`; see `threads`).
 
-use super::chat::Timestamp;
 use super::names::Username;
+use super::timestamp::Timestamp;
 use serde::{Deserialize, Serialize};
 
 /// A thread root's summary, on its `new-message` / `message-changed`
