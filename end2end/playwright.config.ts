@@ -48,6 +48,10 @@ export default defineConfig({
       // The specs start servers of their own beside this one: none takes
       // the metrics port.
       HUDDLE_METRICS_ADDR: 'off',
+      // Every spec signs its people up from 127.0.0.1: the default budget
+      // of an address (10/h, a burst of 30) is for the open internet, and
+      // the suite needs more than 30 accounts.
+      HUDDLE_REGISTER_LIMIT: '1000/h:1000',
       RUST_LOG: 'huddle=info,warn',
     },
     url: `http://127.0.0.1:${port}/`,

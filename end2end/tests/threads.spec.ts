@@ -91,7 +91,7 @@ test('bob replies in a thread; ann reads it beside the room, replies to the room
   // Ann sees the summary under her message, not the reply itself.
   const annRoot = messages(ann).first();
   const summary = annRoot.getByTestId('thread-summary');
-  await expect(summary).toHaveText(new RegExp(`1 reply · last reply \\d\\d:\\d\\d · ${bobName}$`));
+  await expect(summary).toHaveText(new RegExp(`^↳1 reply · last reply \\d\\d:\\d\\d · ${bobName}$`));
   await expect(summary).toHaveAttribute(
     'aria-label',
     new RegExp(`^1 reply, the last at \\d\\d:\\d\\d, from ${bobName}\\. Open the thread$`),
@@ -128,7 +128,7 @@ test('bob replies in a thread; ann reads it beside the room, replies to the room
     await expect(inRoom.getByTestId('open-reply-thread')).toHaveText('replied to a thread');
     await expect(inRoom.getByTestId('reply-in-thread')).toHaveCount(0);
     await expect(messages(page).first().getByTestId('thread-summary')).toHaveText(
-      new RegExp(`^3 replies · last reply \\d\\d:\\d\\d · ${annName}, ${bobName}$`),
+      new RegExp(`^↳3 replies · last reply \\d\\d:\\d\\d · ${annName}, ${bobName}$`),
     );
   }
   await expect(panel(bob).getByTestId('reply')).toHaveCount(3);
@@ -165,7 +165,7 @@ test('bob replies in a thread; ann reads it beside the room, replies to the room
   await expect(panel(ann).getByTestId('follow-thread')).toHaveAttribute('aria-pressed', 'false');
   await panel(ann).getByTestId('close-thread').click();
   await reply(bob, 'Never mind, at one');
-  await expect(messages(ann).first().getByTestId('thread-summary')).toHaveText(/^5 replies/);
+  await expect(messages(ann).first().getByTestId('thread-summary')).toHaveText(/^↳5 replies/);
   // An alert would have come by now (the one above came within this time).
   await ann.waitForTimeout(1500);
   await expect(ann.getByTestId('alert').filter({ hasText: 'Never mind, at one' })).toHaveCount(0);
@@ -197,6 +197,6 @@ test('on a phone the thread is a view of its own, with Back', async ({ browser }
   await expect(panel(ann)).toHaveCount(0);
   await expect(ann.getByRole('region', { name: 'Messages' })).toBeVisible();
   await expect(messages(ann)).toHaveCount(1);
-  await expect(messages(ann).last().getByTestId('thread-summary')).toHaveText(/^2 replies/);
+  await expect(messages(ann).last().getByTestId('thread-summary')).toHaveText(/^↳2 replies/);
   await expect(messages(ann).last().getByTestId('thread-summary')).toBeFocused();
 });

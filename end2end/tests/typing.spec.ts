@@ -78,7 +78,9 @@ test('markdown is rendered as elements, and HTML stays text', async ({ browser }
   await expect(last.locator('a')).toHaveAttribute('href', 'https://example.org/x');
 
   // A code block, a quote, a list; a mention of the reader is highlighted.
-  await composer.fill(`> quoted\n\n\`\`\`\nlet x = 1;\n\`\`\`\n\n- one\n- two\n\nhi @${bobName}`);
+  // (The mention is not the last word: a name at the caret opens the name
+  // completion, where Enter puts the name in instead of sending.)
+  await composer.fill(`hi @${bobName}, see:\n\n> quoted\n\n\`\`\`\nlet x = 1;\n\`\`\`\n\n- one\n- two`);
   await composer.press('Enter');
   const rich = messages(bob).last().locator('.text');
   await expect(rich.locator('blockquote')).toHaveText('quoted');
