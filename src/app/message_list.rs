@@ -15,14 +15,9 @@ use leptos::html::Ol;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-/// What a deleted message's place says: in a room a moderator (or its
-/// author) deleted it; in a direct conversation only its author can.
-fn tombstone_text(view: &View) -> &'static str {
-    match view {
-        View::Room(_) => "This message was deleted by a moderator.",
-        View::Dm(_) => "This message was deleted.",
-    }
-}
+/// What a deleted message's place says, whoever deleted it (its author,
+/// or in a room a moderator: the tombstone does not say which).
+const TOMBSTONE: &str = "This message was deleted.";
 
 #[component]
 pub fn MessageList() -> impl IntoView {
@@ -143,7 +138,7 @@ pub fn MessageList() -> impl IntoView {
                                 {if deleted {
                                     view! {
                                         <p class="text deleted" data-testid="deleted-message">
-                                            {tombstone_text(&state.current.get_untracked())}
+                                            {TOMBSTONE}
                                         </p>
                                     }
                                         .into_any()
