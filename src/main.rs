@@ -10,6 +10,7 @@ fn main() -> std::process::ExitCode {
     let config = Config::parse();
     // Before the runtime starts its threads (each would take an arena).
     allocator::limit_arenas(config.malloc_arenas);
+    allocator::map_large_blocks();
     match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -43,6 +43,32 @@ pub fn limit_arenas(arenas: u32) {
     }
 }
 
+/// Blocks of this many bytes or more are mapped on their own and unmapped
+/// when freed (`M_MMAP_THRESHOLD`).
+pub const LARGE_BLOCK_BYTES: usize = 4 << 20;
+
+/// Keeps large blocks out of the arenas: each block of
+/// [`LARGE_BLOCK_BYTES`] or more is mapped on its own and given back the
+/// moment it is freed. glibc starts at 128 KB but raises the threshold to
+/// the size of each mapped block freed (up to 32 MB), after which blocks
+/// that size come from the arenas and stay resident once freed, until the
+/// next trim. Argon2's working memory (19 MiB per password hashed) is such
+/// a block: 50 sign-ups in half a second took the server from 38 MB to
+/// 620 MB for the two seconds until the trimmer ran (docs/performance.md).
+/// Setting the threshold turns glibc's adjustment off. Call it with
+/// [`limit_arenas`], before the runtime starts.
+pub fn map_large_blocks() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        let bytes = libc::c_int::try_from(LARGE_BLOCK_BYTES).unwrap_or(libc::c_int::MAX);
+        // SAFETY: as in `limit_arenas`: `mallopt` only sets one of glibc's
+        // allocator parameters, one it knows.
+        if unsafe { libc::mallopt(libc::M_MMAP_THRESHOLD, bytes) } != 1 {
+            eprintln!("huddle: cannot set the allocator's mmap threshold");
+        }
+    }
+}
+
 /// Gives the allocator's free pages back to the system now; whether any
 /// were given back.
 pub fn trim() -> bool {
@@ -85,7 +111,33 @@ fn start(every: Duration) {
 
 #[cfg(all(test, target_os = "linux", target_env = "gnu"))]
 mod tests {
-    use super::trim;
+    use super::{map_large_blocks, trim, LARGE_BLOCK_BYTES};
+
+    /// Bytes in blocks mapped on their own, now.
+    fn mapped_bytes() -> usize {
+        // SAFETY: `mallinfo2` takes nothing and returns a plain struct.
+        unsafe { libc::mallinfo2() }.hblkhd
+    }
+
+    /// An Argon2-sized block (19 MiB), freed, then another: without the
+    /// fixed threshold glibc would have raised its threshold past it at the
+    /// first free and served the second from an arena, where it stays
+    /// resident once freed.
+    #[test]
+    fn a_large_block_is_mapped_even_after_one_was_freed() {
+        map_large_blocks();
+        let size = 19 << 20;
+        assert!(size >= LARGE_BLOCK_BYTES);
+        drop(std::hint::black_box(vec![1u8; size]));
+        let before = mapped_bytes();
+        let second = std::hint::black_box(vec![2u8; size]);
+        let during = mapped_bytes();
+        drop(second);
+        assert!(
+            during >= before + size,
+            "the second 19 MiB block should be mapped on its own: {before} bytes mapped before, {during} while it lived"
+        );
+    }
 
     fn rss_anon_kb() -> u64 {
         std::fs::read_to_string("/proc/self/status")
