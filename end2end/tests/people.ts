@@ -1,6 +1,7 @@
 // What the browser specs share: a unique name, a person signed up (or
-// joined as a guest) in a page of their own, the message list, and the
-// accessibility check (axe-core: no serious or critical violation).
+// joined as a guest) in a page of their own, the message list, a room
+// made and someone invited to it, and the accessibility check (axe-core:
+// no serious or critical violation).
 import { expect, type Browser, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 
@@ -47,4 +48,27 @@ export async function expectAccessible(page: Page, selector: string) {
   expect(
     bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`),
   ).toEqual([]);
+}
+
+/// `room`, a new private room made by `page`'s person, who is then in it.
+export async function createRoom(page: Page, room: string) {
+  await page.getByTestId('open-create-room').click();
+  const dialog = page.getByTestId('create-room-dialog');
+  await expect(dialog).toBeVisible();
+  await dialog.getByTestId('new-room-name').fill(room);
+  await dialog.getByTestId('create-room').click();
+  await expect(dialog).toBeHidden();
+  await expect(page.locator('.room-header h2')).toHaveText(`#${room}`);
+}
+
+/// `name` added to the room `page` shows, through its settings.
+export async function invite(page: Page, name: string) {
+  await page.getByTestId('open-room-settings').click();
+  const dialog = page.getByTestId('room-settings-dialog');
+  await expect(dialog.getByTestId('room-kind')).toBeVisible();
+  await dialog.getByTestId('invite-name').fill(name);
+  await dialog.getByTestId('invite').click();
+  await expect(dialog.getByTestId('invite-progress')).toContainText(`${name} was added to`);
+  await page.keyboard.press('Escape');
+  await expect(dialog).toBeHidden();
 }

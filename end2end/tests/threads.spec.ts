@@ -5,28 +5,7 @@
 // is a toggle, and a reply in a followed thread alerts; on a phone the
 // thread is a view of its own with Back.
 import { test, expect, type Page } from '@playwright/test';
-import { unique, signUp, messages, expectAccessible } from './people';
-
-async function createRoom(page: Page, room: string) {
-  await page.getByTestId('open-create-room').click();
-  const dialog = page.getByTestId('create-room-dialog');
-  await expect(dialog).toBeVisible();
-  await dialog.getByTestId('new-room-name').fill(room);
-  await dialog.getByTestId('create-room').click();
-  await expect(dialog).toBeHidden();
-  await expect(page.locator('.room-header h2')).toHaveText(`#${room}`);
-}
-
-async function invite(page: Page, name: string) {
-  await page.getByTestId('open-room-settings').click();
-  const dialog = page.getByTestId('room-settings-dialog');
-  await expect(dialog.getByTestId('room-kind')).toBeVisible();
-  await dialog.getByTestId('invite-name').fill(name);
-  await dialog.getByTestId('invite').click();
-  await expect(dialog.getByTestId('invite-progress')).toContainText(`${name} was added to`);
-  await page.keyboard.press('Escape');
-  await expect(dialog).toBeHidden();
-}
+import { unique, signUp, messages, expectAccessible, createRoom, invite } from './people';
 
 async function send(page: Page, text: string) {
   const composer = page.getByTestId('composer');

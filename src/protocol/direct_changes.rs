@@ -16,7 +16,7 @@
 use super::chat::{ClientMessageId, NAMESPACE};
 use super::direct::NewDm;
 use super::emoji::Emoji;
-use super::message_changes::{message_id, Version, MAX_CHANGES_PAGE};
+use super::message_changes::{check_cursor, message_id, Version, MAX_CHANGES_PAGE};
 use super::names::{MessageText, Username};
 use super::{ClientEvent, ServerEvent};
 use serde::{Deserialize, Serialize};
@@ -157,13 +157,7 @@ impl ClientEvent for DmChanges {
     type Reply = DmChangePage;
 
     fn check(&self) -> Result<(), String> {
-        if self.after < 0 {
-            return Err("after must be at least 0".into());
-        }
-        match self.limit() {
-            1..=MAX_CHANGES_PAGE => Ok(()),
-            _ => Err(format!("limit must be between 1 and {MAX_CHANGES_PAGE}")),
-        }
+        check_cursor(self.after, self.limit())
     }
 }
 

@@ -123,13 +123,20 @@ impl ClientEvent for Changes {
     type Reply = ChangePage;
 
     fn check(&self) -> Result<(), String> {
-        if self.after < 0 {
-            return Err("after must be at least 0".into());
-        }
-        match self.limit() {
-            1..=MAX_CHANGES_PAGE => Ok(()),
-            _ => Err(format!("limit must be between 1 and {MAX_CHANGES_PAGE}")),
-        }
+        check_cursor(self.after, self.limit())
+    }
+}
+
+/// A change feed's cursor, of a room's (`changes`) or a conversation's
+/// (`dm-changes`): `after` at least 0, `limit` from 1 to
+/// [`MAX_CHANGES_PAGE`].
+pub fn check_cursor(after: i64, limit: u32) -> Result<(), String> {
+    if after < 0 {
+        return Err("after must be at least 0".into());
+    }
+    match limit {
+        1..=MAX_CHANGES_PAGE => Ok(()),
+        _ => Err(format!("limit must be between 1 and {MAX_CHANGES_PAGE}")),
     }
 }
 
