@@ -176,3 +176,39 @@ test('the picker fits a phone, and a message takes at most 20 different emoji', 
   );
   await expect(last.getByTestId('reaction')).toHaveCount(20);
 });
+
+test('each room and conversation shows its own messages, though their numbers repeat', async ({
+  browser,
+}) => {
+  // Two new rooms and a new conversation: each one's first message is
+  // number 1, and the list stays on screen from one to the next.
+  const annName = unique('Ann');
+  const bobName = unique('Bob');
+  const ann = await signUp(browser, annName);
+  await signUp(browser, bobName);
+  const alpha = unique('alpha');
+  const beta = unique('beta');
+  await createRoom(ann, alpha);
+  await send(ann, 'first in alpha');
+  await createRoom(ann, beta);
+  await send(ann, 'first in beta');
+  await ann.getByTestId('dm-input').fill(bobName);
+  await ann.getByTestId('open-dm').click();
+  await expect(ann.locator('.room-header h2')).toHaveText(`@${bobName}`);
+  await send(ann, 'first to bob');
+
+  for (const [room, text] of [
+    [alpha, 'first in alpha'],
+    [beta, 'first in beta'],
+    [alpha, 'first in alpha'],
+  ]) {
+    await ann.locator(`[data-room="${room}"]`).click();
+    await expect(ann.locator('.room-header h2')).toHaveText(`#${room}`);
+    await expect(messages(ann)).toHaveCount(1);
+    await expect(messages(ann).first().locator('.text')).toHaveText(text);
+  }
+  await ann.locator(`[data-dm="${bobName}"]`).click();
+  await expect(ann.locator('.room-header h2')).toHaveText(`@${bobName}`);
+  await expect(messages(ann)).toHaveCount(1);
+  await expect(messages(ann).first().locator('.text')).toHaveText('first to bob');
+});

@@ -110,14 +110,26 @@ pub fn MessageList() -> impl IntoView {
                 <li class="empty">"No messages yet. Say hello!"</li>
             </Show>
             <For
-                each=move || timeline.with(|t| t.shown_lines())
+                // The list stays while another room or conversation is
+                // shown, and `seq`s repeat across them (every room has a
+                // message 1): the view is part of the key, or a line of
+                // the room shown before would stay in place of this one's.
+                each=move || {
+                    let view = state.current.get();
+                    timeline.with(|t| {
+                        t.shown_lines()
+                            .into_iter()
+                            .map(|(key, line)| (view.clone(), key, line))
+                            .collect::<Vec<_>>()
+                    })
+                }
                 // A change (an edit, a deletion, a reaction) rewrites a
                 // line in place: its number is part of the key.
-                key=|(key, line)| (*key, match line {
+                key=|(view, key, line)| (view.clone(), *key, match line {
                     Line::Message { change, deleted, .. } => (*change, *deleted),
                     _ => (0, false),
                 })
-                children=move |(_, line)| match line {
+                children=move |(_, _, line)| match line {
                     Line::Message { username, text, timestamp, mine, seq, id, deleted, edited, reactions, thread, replies, .. } => {
                         view! {
                             <li class="message" class:mine=mine data-testid="message" data-seq=seq>
