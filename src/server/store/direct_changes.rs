@@ -16,7 +16,7 @@
 //! to `change_requests` in the same transaction, as a room change's does.
 
 use super::direct::{attach_dm_reactions, dm_columns, dm_from_row, pair};
-use super::message_changes::first_request;
+use super::message_changes::{first_request, Changed};
 use super::{now_text, Store, StoreError, Tx, User};
 use crate::protocol::chat::{ClientMessageId, Timestamp};
 use crate::protocol::direct::NewDm;
@@ -27,21 +27,8 @@ use crate::protocol::MessageText;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-/// What a change of a direct message did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DmChange {
-    /// Done, under a new change number: tell both people.
-    Applied(NewDm),
-    /// Nothing to do (the text was the same, the reaction already so, the
-    /// message already deleted, or a retry of a change already applied):
-    /// the message as it is.
-    Unchanged(NewDm),
-    /// No such message in the conversation (or, for an edit or a
-    /// reaction, deleted; for an edit or a deletion, not the account's).
-    Gone,
-    /// A new emoji past [`MAX_REACTIONS_PER_MESSAGE`].
-    TooManyReactions,
-}
+/// What a change to a direct message did.
+pub type DmChange = Changed<NewDm>;
 
 /// Who sent a direct message, and whether it is deleted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

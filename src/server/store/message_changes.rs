@@ -23,16 +23,18 @@ use crate::protocol::message_changes::Version;
 use crate::protocol::{MessageText, RoomName, Username};
 use sqlx::{AnyConnection, Row};
 
-/// What a change did.
+/// What a change did, to a room's message (`M`: its state as `new-message`
+/// has it) or to a direct message (`DmChange`, `direct_changes`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Changed {
-    /// Done, under a new change number: tell the room.
-    Applied(StoredMessage),
-    /// Nothing to do (the text was the same, the reaction already so, or
-    /// a retry of a change already applied): the message as it is.
-    Unchanged(StoredMessage),
-    /// No such message in the room (or deleted, or, for an edit, not the
-    /// account's).
+pub enum Changed<M = StoredMessage> {
+    /// Done, under a new change number: tell the room (or both people).
+    Applied(M),
+    /// Nothing to do (the text was the same, the reaction already so, the
+    /// message already deleted, or a retry of a change already applied):
+    /// the message as it is.
+    Unchanged(M),
+    /// No such message in the room or conversation (or deleted; for an
+    /// edit or a deletion of a direct message, not the account's).
     Gone,
     /// A new emoji past [`MAX_REACTIONS_PER_MESSAGE`].
     TooManyReactions,
