@@ -1,6 +1,6 @@
 // Accounts, direct messages and catching up after going offline.
 import { test, expect, type Browser, type Page } from '@playwright/test';
-import { password, unique, signUp, messages, expectAccessible } from './people';
+import { password, unique, signUp, messages, expectAccessible, openDm } from './people';
 import { Frames } from './frames';
 
 test('sign up, stay logged in across a reload, log out, log in', async ({ browser }) => {
@@ -55,9 +55,7 @@ test('a direct message shows an unread badge until it is read', async ({ browser
   const ann = await signUp(browser, annName);
   const bob = await signUp(browser, bobName);
 
-  await ann.getByTestId('dm-input').fill(bobName);
-  await ann.getByTestId('open-dm').click();
-  await expect(ann.locator('.room-header h2')).toHaveText(`@${bobName}`);
+  await openDm(ann, bobName);
   await ann.getByTestId('composer').fill('lunch at noon?');
   await ann.getByTestId('composer').press('Enter');
   await expect(messages(ann).last()).toContainText('lunch at noon?');

@@ -1,14 +1,8 @@
 // Edits, reactions and deletions in a direct conversation (issue #15:
 // "for rooms and direct messages alike"), both people's pages live; and
 // the tombstone of a message its author deleted in a room.
-import { test, expect, type Page } from '@playwright/test';
-import { unique, signUp, messages, expectAccessible } from './people';
-
-async function openDm(page: Page, name: string) {
-  await page.getByTestId('dm-input').fill(name);
-  await page.getByTestId('open-dm').click();
-  await expect(page.locator('.room-header h2')).toHaveText(`@${name}`);
-}
+import { test, expect } from '@playwright/test';
+import { unique, signUp, messages, expectAccessible, openDm } from './people';
 
 test.afterEach(async ({ browser }) => {
   await Promise.all(browser.contexts().map((c) => c.close()));

@@ -3,7 +3,7 @@
 // reacting through the emoji picker and taking a reaction back, and
 // shortcodes in the composer.
 import { test, expect, type Browser, type Page } from '@playwright/test';
-import { password, unique, signUp, messages, expectAccessible, createRoom, invite } from './people';
+import { password, unique, signUp, messages, expectAccessible, createRoom, invite, openDm } from './people';
 
 async function send(page: Page, text: string) {
   const composer = page.getByTestId('composer');
@@ -192,9 +192,7 @@ test('each room and conversation shows its own messages, though their numbers re
   await send(ann, 'first in alpha');
   await createRoom(ann, beta);
   await send(ann, 'first in beta');
-  await ann.getByTestId('dm-input').fill(bobName);
-  await ann.getByTestId('open-dm').click();
-  await expect(ann.locator('.room-header h2')).toHaveText(`@${bobName}`);
+  await openDm(ann, bobName);
   await send(ann, 'first to bob');
 
   for (const [room, text] of [

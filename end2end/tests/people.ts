@@ -1,7 +1,7 @@
 // What the browser specs share: a unique name, a person signed up (or
 // joined as a guest) in a page of their own, the message list, a room
-// made and someone invited to it, and the accessibility check (axe-core:
-// no serious or critical violation).
+// made and someone invited to it, a direct conversation opened, and the
+// accessibility check (axe-core: no serious or critical violation).
 import { expect, type Browser, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 
@@ -71,4 +71,11 @@ export async function invite(page: Page, name: string) {
   await expect(dialog.getByTestId('invite-progress')).toContainText(`${name} was added to`);
   await page.keyboard.press('Escape');
   await expect(dialog).toBeHidden();
+}
+
+/// The direct conversation with `name`, opened from `page`'s sidebar.
+export async function openDm(page: Page, name: string) {
+  await page.getByTestId('dm-input').fill(name);
+  await page.getByTestId('open-dm').click();
+  await expect(page.locator('.room-header h2')).toHaveText(`@${name}`);
 }
