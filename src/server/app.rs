@@ -15,6 +15,7 @@ use super::limits::{self, Limits};
 use super::metrics::{self, MetricsAddr};
 use super::origin::{self, OriginPolicy};
 use super::presence::Presence;
+use super::site;
 use super::state::AppState;
 use super::store::{Store, StoreOptions, HOUSEKEEPING_EVERY};
 use crate::app::{shell, App};
@@ -218,7 +219,8 @@ impl Application {
                 let options = state.leptos_options.clone();
                 move || shell(options.clone())
             })
-            .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell));
+            .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+            .layer(axum::middleware::from_fn(site::cache_policy));
         // On the main listener only with the token: see `metrics`.
         let router = match config.metrics_token.clone() {
             None => router,
@@ -444,6 +446,7 @@ fn leptos_options(config: &Config, addr: SocketAddr) -> LeptosOptions {
         .ok()
         .and_then(|p| p.parse().ok())
         .unwrap_or(3001);
+    let hash_file = site::hash_file(&site_root);
     LeptosOptions::builder()
         .output_name("huddle")
         .site_root(site_root.to_string_lossy().into_owned())
@@ -451,5 +454,11 @@ fn leptos_options(config: &Config, addr: SocketAddr) -> LeptosOptions {
         .env(env)
         .site_addr(addr)
         .reload_port(reload_port)
+        .hash_files(hash_file.is_some())
+        .hash_file(
+            hash_file
+                .map(|path| path.to_string_lossy().into())
+                .unwrap_or_else(|| site::HASH_FILE.into()),
+        )
         .build()
 }

@@ -17,6 +17,7 @@ pub mod names;
 pub mod notifier;
 pub mod origin;
 pub mod presence;
+pub mod site;
 pub mod state;
 pub mod store;
 pub mod telemetry;

@@ -26,6 +26,7 @@ mod proxies;
 mod read_state;
 mod rooms;
 mod slow_consumers;
+mod static_site;
 mod threads;
 mod transports;
 mod typing;

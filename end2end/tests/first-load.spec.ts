@@ -1,0 +1,128 @@
+// A first visit over a typical link: a cold cache, 10 Mbit/s each way and
+// 40 ms of round trip (Chromium's network emulation). The test checks what
+// the server promises (the client's files come compressed, under hashed
+// names kept for a year, so a second visit takes them from the cache) and
+// prints what crossed the link and how long the login form took to work,
+// for docs/performance.md. It asserts no time: a shared machine's timings
+// are figures, not facts.
+import { test, expect, type CDPSession } from '@playwright/test';
+
+const MBIT_PER_S = 1_000_000 / 8; // bytes per second
+
+type Transfer = {
+  url: string;
+  status: number;
+  encoding: string | null;
+  cacheControl: string | null;
+  /// Bytes on the wire, headers included (0 when served from the cache).
+  wire: number;
+  fromCache: boolean;
+};
+
+/// Every response of the page while `visit` runs, with its bytes on the wire.
+async function recordTransfers(cdp: CDPSession, visit: () => Promise<void>) {
+  const seen = new Map<string, Transfer>();
+  const done = new Map<string, number>();
+  const cached = new Set<string>();
+  cdp.on('Network.responseReceived', (e) => {
+    const headers = Object.fromEntries(
+      Object.entries(e.response.headers).map(([k, v]) => [k.toLowerCase(), String(v)]),
+    );
+    seen.set(e.requestId, {
+      url: e.response.url,
+      status: e.response.status,
+      encoding: headers['content-encoding'] ?? null,
+      cacheControl: headers['cache-control'] ?? null,
+      wire: 0,
+      fromCache: Boolean(e.response.fromDiskCache || e.response.fromPrefetchCache),
+    });
+  });
+  cdp.on('Network.requestServedFromCache', (e) => cached.add(e.requestId));
+  cdp.on('Network.loadingFinished', (e) => done.set(e.requestId, e.encodedDataLength));
+  await visit();
+  return [...seen.entries()].map(([id, t]) => ({
+    ...t,
+    wire: done.get(id) ?? 0,
+    fromCache: t.fromCache || cached.has(id),
+  }));
+}
+
+/// Resolves when the login form works: the page is hydrated and connected
+/// (the server-rendered "Connecting to the server…" banner is gone, which
+/// only the browser code does) and the form is shown. Returns the time
+/// since navigation started, read in the page on the frame it happened.
+async function loginFormUsable(page: import('@playwright/test').Page): Promise<number> {
+  const handle = await page.waitForFunction(
+    () =>
+      document.querySelector('[data-testid="tab-login"]') !== null &&
+      document.querySelector('[data-testid="connection-banner"]') === null &&
+      performance.now(),
+    null,
+    { polling: 'raf', timeout: 60_000 },
+  );
+  return (await handle.jsonValue()) as number;
+}
+
+test('a first visit moves the client compressed; a second takes it from the cache', async ({
+  browser,
+}) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.clearBrowserCache');
+  await cdp.send('Network.setCacheDisabled', { cacheDisabled: false });
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false,
+    latency: 40,
+    downloadThroughput: 10 * MBIT_PER_S,
+    uploadThroughput: 10 * MBIT_PER_S,
+  });
+
+  let usableMs = 0;
+  const first = await recordTransfers(cdp, async () => {
+    await page.goto('/', { waitUntil: 'commit' });
+    usableMs = await loginFormUsable(page);
+  });
+  const pkg = first.filter((t) => new URL(t.url).pathname.startsWith('/pkg/'));
+  const wasm = pkg.find((t) => t.url.endsWith('.wasm'));
+  const js = pkg.find((t) => t.url.endsWith('.js'));
+  const css = pkg.find((t) => t.url.endsWith('.css'));
+  const total = first.reduce((sum, t) => sum + t.wire, 0);
+  const summary = {
+    usableMs: Math.round(usableMs),
+    totalBytes: total,
+    files: first
+      .filter((t) => t.wire > 0)
+      .map((t) => `${new URL(t.url).pathname} ${t.status} ${t.encoding ?? 'identity'} ${t.wire}`),
+  };
+  console.log(`first load at 10 Mbit/s, 40 ms: ${JSON.stringify(summary, null, 2)}`);
+  test.info().annotations.push({ type: 'first-load', description: JSON.stringify(summary) });
+
+  for (const file of [wasm, js, css]) {
+    expect(file, 'the page loads its wasm, js and css from /pkg/').toBeDefined();
+    // Hashed names (huddle.<22 characters of base64url>.ext), kept a year.
+    expect(new URL(file!.url).pathname).toMatch(/^\/pkg\/huddle\.[A-Za-z0-9_-]{22}\.(wasm|js|css)$/);
+    expect(file!.cacheControl).toBe('public, max-age=31536000, immutable');
+    expect(file!.status).toBe(200);
+    // Precompressed at build time: brotli where the browser offers it
+    // (Chromium does only over HTTPS), gzip otherwise.
+    expect(['br', 'gzip']).toContain(file!.encoding);
+  }
+
+  // A second visit, in the same browser: the hashed files come from the
+  // cache without asking the server.
+  const again = await recordTransfers(cdp, async () => {
+    await page.goto('/', { waitUntil: 'commit' });
+    await loginFormUsable(page);
+  });
+  const pkgAgain = again.filter((t) => new URL(t.url).pathname.startsWith('/pkg/'));
+  expect(pkgAgain.map((t) => new URL(t.url).pathname).sort()).toEqual(
+    pkg.map((t) => new URL(t.url).pathname).sort(),
+  );
+  for (const file of pkgAgain) {
+    expect(file.fromCache, `${file.url} from the cache`).toBe(true);
+    expect(file.status).toBe(200);
+  }
+  await context.close();
+});
