@@ -56,7 +56,8 @@ where
 
     socket.spawn_heartbeat(engine.config.ping_interval, engine.config.ping_timeout);
 
-    let packet: String = Packet::Open(packet).into();
+    // Huddle's patch: the open packet is boxed (vendor/engineioxide-core).
+    let packet: String = Packet::Open(Box::new(packet)).into();
     let packet = {
         #[cfg(feature = "v3")]
         {
