@@ -3,13 +3,14 @@
 //!
 //! The release build (`cargo leptos build --release --precompress`, as
 //! `scripts/run.sh` and `scripts/test.sh` run it) writes every file of the
-//! site three times, as itself, `.br` and `.gz`, and puts a content hash in the names of the client's files
-//! (`pkg/huddle.<hash>.wasm`), listed in the site's `hash.txt`. Leptos's
-//! static handler picks the `.br` or `.gz` copy the browser accepts (with
-//! `Vary: accept-encoding`); this module makes the pages name the hashed
-//! files and tells browsers to keep those for a year: a new build has new
-//! names, so nothing stale is ever used. Everything else is revalidated on
-//! each use (`no-cache`, answered by `304 Not Modified` when unchanged).
+//! site three times, as itself, `.br` and `.gz`, and puts a content hash in
+//! the names of the client's files (`pkg/huddle.<hash>.wasm`), listed in the
+//! site's `hash.txt`. Leptos's static handler (`ServeDir`) answers with the
+//! `.br` or `.gz` copy the browser accepts; this module makes the pages name
+//! the hashed files, says that answers vary with `Accept-Encoding`, and tells
+//! browsers to keep hashed files for a year: a new build has new names, so
+//! nothing stale is ever used. The rest of `/pkg/` is revalidated on each
+//! use (`no-cache`, answered by `304 Not Modified` when unchanged).
 
 use axum::extract::Request;
 use axum::middleware::Next;
