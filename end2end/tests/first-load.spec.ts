@@ -99,6 +99,8 @@ test('a first visit moves the client compressed; a second takes it from the cach
   console.log(`first load at 10 Mbit/s, 40 ms: ${JSON.stringify(summary, null, 2)}`);
   test.info().annotations.push({ type: 'first-load', description: JSON.stringify(summary) });
 
+  // Nothing the page asks for is missing (the icon was a 404 once).
+  expect(first.filter((t) => t.status >= 400).map((t) => `${t.status} ${t.url}`)).toEqual([]);
   for (const file of [wasm, js, css]) {
     expect(file, 'the page loads its wasm, js and css from /pkg/').toBeDefined();
     // Hashed names (huddle.<22 characters of base64url>.ext), kept a year.

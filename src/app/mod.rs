@@ -81,6 +81,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 // The CSS under its hashed name when the build hashed the
                 // files (server::site).
                 <HashedStylesheet options id="leptos"/>
+                // Named, so browsers do not ask for /favicon.ico (a 404).
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
                 <MetaTags/>
             </head>
             <body>
