@@ -24,7 +24,7 @@ async function recordTransfers(cdp: CDPSession, visit: () => Promise<void>) {
   const seen = new Map<string, Transfer>();
   const done = new Map<string, number>();
   const cached = new Set<string>();
-  cdp.on('Network.responseReceived', (e) => {
+  const onResponse = (e: any) => {
     const headers = Object.fromEntries(
       Object.entries(e.response.headers).map(([k, v]) => [k.toLowerCase(), String(v)]),
     );
@@ -36,10 +36,20 @@ async function recordTransfers(cdp: CDPSession, visit: () => Promise<void>) {
       wire: 0,
       fromCache: Boolean(e.response.fromDiskCache || e.response.fromPrefetchCache),
     });
-  });
-  cdp.on('Network.requestServedFromCache', (e) => cached.add(e.requestId));
-  cdp.on('Network.loadingFinished', (e) => done.set(e.requestId, e.encodedDataLength));
-  await visit();
+  };
+  const onCached = (e: any) => cached.add(e.requestId);
+  const onFinished = (e: any) => done.set(e.requestId, e.encodedDataLength);
+  cdp.on('Network.responseReceived', onResponse);
+  cdp.on('Network.requestServedFromCache', onCached);
+  cdp.on('Network.loadingFinished', onFinished);
+  try {
+    await visit();
+  } finally {
+    // One visit's listeners only: the next visit records its own.
+    cdp.off('Network.responseReceived', onResponse);
+    cdp.off('Network.requestServedFromCache', onCached);
+    cdp.off('Network.loadingFinished', onFinished);
+  }
   return [...seen.entries()].map(([id, t]) => ({
     ...t,
     wire: done.get(id) ?? 0,
