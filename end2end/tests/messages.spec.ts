@@ -146,6 +146,41 @@ test('the picker by keyboard, and shortcodes in the composer', async ({ browser 
   await expect(messages(ann).last().getByTestId('reaction')).toHaveAttribute('aria-pressed', 'true');
 });
 
+test('the emoji list loads when first needed; a failed load says so and is tried again', async ({
+  browser,
+}) => {
+  const ann = await signUp(browser, unique('Ann'));
+  const asked: string[] = [];
+  ann.on('request', (r) => {
+    if (new URL(r.url()).pathname === '/api/emoji') asked.push(r.url());
+  });
+  await createRoom(ann, unique('lazy'));
+  await send(ann, 'no codes here');
+  // Signed up, a room made, a message sent: the list was not needed.
+  expect(asked).toHaveLength(0);
+
+  // The server cannot be reached: the picker says so and offers a retry.
+  await ann.route('**/api/emoji', (route) => route.abort());
+  await messages(ann).last().getByTestId('add-reaction').click();
+  const picker = ann.getByTestId('emoji-picker');
+  const failed = picker.getByTestId('emoji-load-failed');
+  await expect(failed).toContainText('The emoji could not be loaded: The server cannot be reached');
+  await expectAccessible(ann, '.chat');
+  await ann.unroute('**/api/emoji');
+  await failed.getByRole('button', { name: 'Try again' }).click();
+  await expect(picker.getByTestId('emoji-results').locator('[data-emoji="🎉"]')).toBeVisible();
+  await expect(failed).toHaveCount(0);
+  await ann.keyboard.press('Escape');
+  expect(asked).toHaveLength(2);
+
+  // Loaded once, it serves the completion too.
+  const composer = ann.getByTestId('composer');
+  await composer.click();
+  await composer.pressSequentially(':tad');
+  await expect(ann.getByRole('listbox').getByRole('option').first()).toHaveText('🎉:tada:');
+  expect(asked).toHaveLength(2);
+});
+
 test('the picker fits a phone, and a message takes at most 20 different emoji', async ({
   browser,
 }) => {

@@ -15,6 +15,7 @@
 
 use super::state::{ChatState, View};
 use super::sync::completion::KnownNames;
+use super::sync::emoji_list;
 use super::sync::recent_emoji;
 use super::text::unique_id;
 use crate::model::completion::{
@@ -64,10 +65,20 @@ impl Completion {
                         .collect()
                 }
                 Kind::Emoji => {
+                    let Some(table) = emoji_list::table() else {
+                        return Vec::new();
+                    };
                     let recent = recent_emoji::load();
                     let recent: Vec<&str> = recent.iter().map(Emoji::as_str).collect();
-                    emoji_matches(&token.query, &recent, MAX_CHOICES)
+                    emoji_matches(&table, &token.query, &recent, MAX_CHOICES)
                 }
+            }
+        });
+        // The emoji list loads with the first `:code` typed; the choices
+        // follow once it is here.
+        Effect::new(move |_| {
+            if token.with(|t| t.as_ref().is_some_and(|t| t.kind == Kind::Emoji)) {
+                emoji_list::request();
             }
         });
         Self {

@@ -9,11 +9,11 @@ use super::completion::{Completion, CompletionPopup};
 use super::message_edit::edit_last_message;
 use super::state::{ChatState, View};
 use super::sync::drafts;
+use super::sync::emoji_list;
 use super::sync::moderation::{after_refusal, after_send, slow_countdown};
 use super::sync::typing::TypingState;
 use super::text::capitalise;
 use crate::client::{new_client_message_id, EmitError};
-use crate::model::shortcodes::replace_shortcodes;
 use crate::protocol::chat::SendMessage;
 use crate::protocol::direct::SendDm;
 use crate::protocol::limits::MAX_MESSAGE_CHARS;
@@ -99,73 +99,83 @@ pub fn Composer() -> impl IntoView {
         if held.get_untracked() || wait.get_untracked() > 0 {
             return;
         }
-        let raw = replace_shortcodes(&text.get_untracked());
-        if raw.trim().is_empty() {
-            return;
-        }
-        let message = match MessageText::parse(&raw) {
-            Ok(m) => m,
-            Err(e) => return error.set(Some(capitalise(&e.to_string()))),
-        };
-        error.set(None);
-        text.set(String::new());
-        let client_id = new_client_message_id();
-        let has_id = client_id.is_some();
-        let view = state.current.get_untracked();
-        drafts::save(&view, "");
-        let sent_in = view.clone();
-        let room = match &view {
-            View::Room(room) => Some(room.clone()),
-            View::Dm(_) => None,
-        };
-        spawn_local(async move {
-            let result = match view {
-                View::Room(room) => {
-                    let send = SendMessage {
-                        message,
-                        room,
-                        client_id,
-                    };
-                    send_with_retries(state, &send, has_id).await
-                }
-                View::Dm(to) => {
-                    let send = SendDm {
-                        to,
-                        message,
-                        client_id,
-                    };
-                    send_with_retries(state, &send, has_id).await
-                }
+        let typed = text.get_untracked();
+        let typed_in = state.current.get_untracked();
+        emoji_list::with_shortcodes(typed.clone(), move |raw| {
+            // With a `:code:` and no emoji list yet, this runs once the list
+            // is here: it sends only what is still typed, where it was typed.
+            if text.try_get_untracked().as_ref() != Some(&typed)
+                || state.current.try_get_untracked().as_ref() != Some(&typed_in)
+            {
+                return;
+            }
+            if raw.trim().is_empty() {
+                return;
+            }
+            let message = match MessageText::parse(&raw) {
+                Ok(m) => m,
+                Err(e) => return error.set(Some(capitalise(&e.to_string()))),
             };
-            match (&result, &room) {
-                (Ok(()), Some(room)) => after_send(state, room),
-                (Err(EmitError::Refused(text)), Some(room)) => after_refusal(state, room, text),
-                _ => {}
-            }
-            if let Err(e) = result {
-                let shown = format!("Not sent: {e}");
-                if let EmitError::RateLimited(ms) = e {
-                    held.set(true);
-                    let hold_message = shown.clone();
-                    set_timeout(
-                        move || {
-                            held.set(false);
-                            if error.get_untracked().as_ref() == Some(&hold_message) {
-                                error.set(None);
-                            }
-                        },
-                        std::time::Duration::from_millis(ms),
-                    );
-                }
-                error.set(Some(shown));
-                // Give the text back unless something new was typed.
-                if text.with_untracked(String::is_empty) {
-                    if state.current.with_untracked(|c| *c == sent_in) {
-                        drafts::save(&sent_in, &raw);
+            error.set(None);
+            text.set(String::new());
+            let client_id = new_client_message_id();
+            let has_id = client_id.is_some();
+            let view = state.current.get_untracked();
+            drafts::save(&view, "");
+            let sent_in = view.clone();
+            let room = match &view {
+                View::Room(room) => Some(room.clone()),
+                View::Dm(_) => None,
+            };
+            spawn_local(async move {
+                let result = match view {
+                    View::Room(room) => {
+                        let send = SendMessage {
+                            message,
+                            room,
+                            client_id,
+                        };
+                        send_with_retries(state, &send, has_id).await
                     }
-                    text.set(raw);
+                    View::Dm(to) => {
+                        let send = SendDm {
+                            to,
+                            message,
+                            client_id,
+                        };
+                        send_with_retries(state, &send, has_id).await
+                    }
+                };
+                match (&result, &room) {
+                    (Ok(()), Some(room)) => after_send(state, room),
+                    (Err(EmitError::Refused(text)), Some(room)) => after_refusal(state, room, text),
+                    _ => {}
                 }
-            }
+                if let Err(e) = result {
+                    let shown = format!("Not sent: {e}");
+                    if let EmitError::RateLimited(ms) = e {
+                        held.set(true);
+                        let hold_message = shown.clone();
+                        set_timeout(
+                            move || {
+                                held.set(false);
+                                if error.get_untracked().as_ref() == Some(&hold_message) {
+                                    error.set(None);
+                                }
+                            },
+                            std::time::Duration::from_millis(ms),
+                        );
+                    }
+                    error.set(Some(shown));
+                    // Give the text back unless something new was typed.
+                    if text.with_untracked(String::is_empty) {
+                        if state.current.with_untracked(|c| *c == sent_in) {
+                            drafts::save(&sent_in, &raw);
+                        }
+                        text.set(raw);
+                    }
+                }
+            });
         });
     };
 

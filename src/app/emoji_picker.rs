@@ -2,13 +2,16 @@
 //! the recently used emoji and a grid of matches (the first
 //! [`SHOWN`], so that it stays quick). Arrows or Tab move through the
 //! emoji, Enter picks (in the search box: the first match), Escape
-//! closes and gives the focus back.
+//! closes and gives the focus back. The emoji list comes from the server
+//! the first time a picker opens (`sync::emoji_list`): until then the
+//! grid says it is loading, and if that fails, why and how to retry.
 
 use super::dialog::Modal;
+use super::sync::emoji_list::{self, EmojiLoad};
 use super::sync::recent_emoji;
 use super::text::unique_id;
 use crate::model::reactions::search_emoji;
-use crate::protocol::emoji::Emoji;
+use crate::protocol::emoji::{Emoji, EmojiInfo};
 use leptos::html;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -21,30 +24,31 @@ const COLUMNS: i32 = 8;
 /// One emoji's button: its name for screen readers, its shortcode as a
 /// tooltip.
 fn emoji_button(
-    e: &'static emojis::Emoji,
+    e: &EmojiInfo,
     grid: &'static str,
     index: usize,
     pick: Callback<Emoji>,
     first: bool,
 ) -> impl IntoView {
-    let code = e.shortcode().map(|c| format!(":{c}:"));
-    let title = match &code {
-        Some(code) => format!("{} {code}", e.name()),
-        None => e.name().to_owned(),
+    let title = match e.shortcodes.first() {
+        Some(code) => format!("{} :{code}:", e.name),
+        None => e.name.clone(),
     };
-    let glyph = e.as_str();
+    let glyph = e.emoji.clone();
+    let (data, picked) = (glyph.clone(), glyph.clone());
+    let name = e.name.clone();
     view! {
         <button
             type="button"
             class="emoji-choice"
             data-grid=grid
             data-index=index
-            data-emoji=glyph
-            aria-label=e.name()
+            data-emoji=data
+            aria-label=name
             title=title
             tabindex=if first { "0" } else { "-1" }
             on:click=move |_| {
-                if let Ok(emoji) = Emoji::parse(glyph) {
+                if let Ok(emoji) = Emoji::parse(&picked) {
                     pick.run(emoji);
                 }
             }
@@ -124,6 +128,7 @@ pub fn EmojiPicker(open: RwSignal<bool>, pick: Callback<Emoji>) -> impl IntoView
 
 #[component]
 fn PickerBody(open: RwSignal<bool>, pick: Callback<Emoji>) -> impl IntoView {
+    emoji_list::request();
     let query = RwSignal::new(String::new());
     let recent = recent_emoji::load();
     let search = NodeRef::<html::Input>::new();
@@ -134,27 +139,73 @@ fn PickerBody(open: RwSignal<bool>, pick: Callback<Emoji>) -> impl IntoView {
         open.set(false);
         pick.run(emoji);
     });
-    let found = move || query.with(|q| search_emoji(q, SHOWN));
-    let recent_row = (!recent.is_empty()).then(|| {
-        let buttons = recent
+    let found = move || -> Vec<EmojiInfo> {
+        let Some(table) = emoji_list::table() else {
+            return Vec::new();
+        };
+        query.with(|q| {
+            search_emoji(&table, q, SHOWN)
+                .into_iter()
+                .cloned()
+                .collect()
+        })
+    };
+    let recent_row = move || {
+        let table = emoji_list::table()?;
+        let buttons: Vec<_> = recent
             .iter()
-            .filter_map(|e| emojis::get(e.as_str()))
+            .filter_map(|e| table.get(e.as_str()))
             .enumerate()
             .map(|(i, e)| emoji_button(e, "recent", i, chosen, i == 0))
-            .collect_view();
-        view! {
-            <h3 class="picker-heading">"Recently used"</h3>
-            <div
-                class="emoji-grid"
-                role="group"
-                aria-label="Recently used"
-                data-testid="recent-emoji"
-                on:keydown=move |ev| move_in_grid(&ev, search)
-            >
-                {buttons}
+            .collect();
+        (!buttons.is_empty()).then(|| {
+            view! {
+                <h3 class="picker-heading">"Recently used"</h3>
+                <div
+                    class="emoji-grid"
+                    role="group"
+                    aria-label="Recently used"
+                    data-testid="recent-emoji"
+                    on:keydown=move |ev| move_in_grid(&ev, search)
+                >
+                    {buttons}
+                </div>
+            }
+        })
+    };
+    let grid = move || {
+        match emoji_list::state() {
+        EmojiLoad::Ready(_) => {
+            let list = found();
+            if list.is_empty() {
+                return view! {
+                    <p class="field-note no-match">
+                        {format!("No emoji match “{}”.", query.get_untracked().trim())}
+                    </p>
+                }
+                .into_any();
+            }
+            list.iter()
+                .enumerate()
+                .map(|(i, e)| emoji_button(e, "all", i, chosen, i == 0))
+                .collect_view()
+                .into_any()
+        }
+        EmojiLoad::Failed(why) => view! {
+            <div class="field-note picker-failed" role="alert" data-testid="emoji-load-failed">
+                <p>{format!("The emoji could not be loaded: {why}.")}</p>
+                <button type="button" class="secondary" on:click=move |_| emoji_list::request()>
+                    "Try again"
+                </button>
             </div>
         }
-    });
+        .into_any(),
+        EmojiLoad::Idle | EmojiLoad::Loading => view! {
+            <p class="field-note picker-loading" role="status" data-testid="emoji-loading">"Loading emoji…"</p>
+        }
+        .into_any(),
+    }
+    };
     view! {
         <div class="modal-body emoji-picker">
             <label for=search_id.clone()>"Search emoji"</label>
@@ -171,7 +222,7 @@ fn PickerBody(open: RwSignal<bool>, pick: Callback<Emoji>) -> impl IntoView {
                 on:keydown=move |ev: leptos::ev::KeyboardEvent| match ev.key().as_str() {
                     "Enter" => {
                         ev.prevent_default();
-                        if let Some(e) = found().first().and_then(|e| Emoji::parse(e.as_str()).ok()) {
+                        if let Some(e) = found().first().and_then(|e| Emoji::parse(&e.emoji).ok()) {
                             chosen.run(e);
                         }
                     }
@@ -190,26 +241,12 @@ fn PickerBody(open: RwSignal<bool>, pick: Callback<Emoji>) -> impl IntoView {
                 class="emoji-grid"
                 role="group"
                 aria-label="Emoji"
+                aria-busy=move || matches!(emoji_list::state(), EmojiLoad::Idle | EmojiLoad::Loading).to_string()
                 node_ref=results
                 data-testid="emoji-results"
                 on:keydown=move |ev| move_in_grid(&ev, search)
             >
-                {move || {
-                    let list = found();
-                    if list.is_empty() {
-                        return view! {
-                            <p class="field-note no-match">
-                                {format!("No emoji match “{}”.", query.get_untracked().trim())}
-                            </p>
-                        }
-                            .into_any();
-                    }
-                    list.into_iter()
-                        .enumerate()
-                        .map(|(i, e)| emoji_button(e, "all", i, chosen, i == 0))
-                        .collect_view()
-                        .into_any()
-                }}
+                {grid}
             </div>
         </div>
     }

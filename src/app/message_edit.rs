@@ -8,9 +8,9 @@
 use super::dialog::Modal;
 use super::focus::{focus_later, local_date_time};
 use super::state::{local_time, ChatState, Editing, Line, View};
+use super::sync::emoji_list;
 use super::sync::message_changes::{edit, versions};
 use super::text::{capitalise, unique_id};
-use crate::model::shortcodes::replace_shortcodes;
 use crate::protocol::chat::Timestamp;
 use crate::protocol::limits::MAX_MESSAGE_CHARS;
 use crate::protocol::message_changes::Version;
@@ -176,35 +176,44 @@ fn EditForm(editing: Editing, source: String) -> impl IntoView {
         if busy.get_untracked() {
             return;
         }
-        let raw = replace_shortcodes(&draft.get_untracked());
-        if source.with_value(|s| *s == raw) {
-            return close();
-        }
-        let message = match MessageText::parse(&raw) {
-            Ok(m) => m,
-            Err(e) => {
-                return error.set(Some(format!(
-                    "{}. Change the text, or press Escape to keep the message as it was.",
-                    capitalise(&e.to_string())
-                )))
+        let typed = draft.get_untracked();
+        emoji_list::with_shortcodes(typed.clone(), move |raw| {
+            // With a `:code:` and no emoji list yet, this runs once the list
+            // is here: it saves only what is still typed, if still editing.
+            if draft.try_get_untracked().as_ref() != Some(&typed)
+                || busy.try_get_untracked() != Some(false)
+            {
+                return;
             }
-        };
-        let view = state.current.get_untracked();
-        if matches!(view, View::Dm(_)) != editing.direct {
-            return close();
-        }
-        busy.set(true);
-        error.set(None);
-        spawn_local(async move {
-            let result = edit(state, view, id, message).await;
-            busy.set(false);
-            match result {
+            if source.with_value(|s| *s == raw) {
+                return close();
+            }
+            let message = match MessageText::parse(&raw) {
+                Ok(m) => m,
+                Err(e) => {
+                    return error.set(Some(format!(
+                        "{}. Change the text, or press Escape to keep the message as it was.",
+                        capitalise(&e.to_string())
+                    )))
+                }
+            };
+            let view = state.current.get_untracked();
+            if matches!(view, View::Dm(_)) != editing.direct {
+                return close();
+            }
+            busy.set(true);
+            error.set(None);
+            spawn_local(async move {
+                let result = edit(state, view, id, message).await;
+                busy.set(false);
+                match result {
                 Ok(_) => close(),
                 Err(e) => error.set(Some(format!(
                     "Not saved: {}. Press Enter to try again, or Escape to keep the message as it was.",
                     e.to_string().trim_end_matches('.')
                 ))),
             }
+            });
         });
     };
     let described_by = format!("{hint_id} {error_id}");

@@ -11,12 +11,12 @@ use super::message_edit::edit_last_reply;
 use super::room_state::Hold;
 use super::state::ChatState;
 use super::sync::drafts;
+use super::sync::emoji_list;
 use super::sync::moderation::slow_countdown;
 use super::sync::threads::send_reply;
 use super::text::{capitalise, unique_id};
 use super::write_area::room_hold;
 use crate::client::EmitError;
-use crate::model::shortcodes::replace_shortcodes;
 use crate::protocol::limits::MAX_MESSAGE_CHARS;
 use crate::protocol::{MessageText, RoomName};
 use leptos::prelude::*;
@@ -75,47 +75,54 @@ fn ReplyForm(room: RoomName, root: i64) -> impl IntoView {
         if held.get_untracked() || wait.get_untracked() > 0 {
             return;
         }
-        let raw = replace_shortcodes(&text.get_untracked());
-        if raw.trim().is_empty() {
-            return;
-        }
-        let message = match MessageText::parse(&raw) {
-            Ok(m) => m,
-            Err(e) => return error.set(Some(capitalise(&e.to_string()))),
-        };
-        error.set(None);
-        text.set(String::new());
-        save_draft("");
-        let to_room = also.get_untracked();
-        also.set(false);
-        let room = room.get_value();
-        spawn_local(async move {
-            let result = send_reply(state, room, root, message, to_room).await;
-            let Err(e) = result else {
+        let typed = text.get_untracked();
+        emoji_list::with_shortcodes(typed.clone(), move |raw| {
+            // With a `:code:` and no emoji list yet, this runs once the list
+            // is here: it sends only what is still typed.
+            if text.try_get_untracked().as_ref() != Some(&typed) {
                 return;
+            }
+            if raw.trim().is_empty() {
+                return;
+            }
+            let message = match MessageText::parse(&raw) {
+                Ok(m) => m,
+                Err(e) => return error.set(Some(capitalise(&e.to_string()))),
             };
-            let shown = format!("Not sent: {e}");
-            if let EmitError::RateLimited(ms) = e {
-                held.set(true);
-                let hold_message = shown.clone();
-                set_timeout(
-                    move || {
-                        held.set(false);
-                        if error.get_untracked().as_ref() == Some(&hold_message) {
-                            error.set(None);
-                        }
-                    },
-                    std::time::Duration::from_millis(ms),
-                );
-            }
-            error.set(Some(shown));
-            // Give the text (and the choice) back unless something new
-            // was typed.
-            if text.with_untracked(String::is_empty) {
-                save_draft(&raw);
-                text.set(raw);
-                also.set(to_room);
-            }
+            error.set(None);
+            text.set(String::new());
+            save_draft("");
+            let to_room = also.get_untracked();
+            also.set(false);
+            let room = room.get_value();
+            spawn_local(async move {
+                let result = send_reply(state, room, root, message, to_room).await;
+                let Err(e) = result else {
+                    return;
+                };
+                let shown = format!("Not sent: {e}");
+                if let EmitError::RateLimited(ms) = e {
+                    held.set(true);
+                    let hold_message = shown.clone();
+                    set_timeout(
+                        move || {
+                            held.set(false);
+                            if error.get_untracked().as_ref() == Some(&hold_message) {
+                                error.set(None);
+                            }
+                        },
+                        std::time::Duration::from_millis(ms),
+                    );
+                }
+                error.set(Some(shown));
+                // Give the text (and the choice) back unless something new
+                // was typed.
+                if text.with_untracked(String::is_empty) {
+                    save_draft(&raw);
+                    text.set(raw);
+                    also.set(to_room);
+                }
+            });
         });
     };
 

@@ -1,7 +1,9 @@
-//! The account calls over HTTP (register, log in, log out), typed with the
-//! `protocol::account` structs.
+//! The calls over HTTP: the account's (register, log in, log out), typed
+//! with the `protocol::account` structs, and the emoji list
+//! (`protocol::emoji::EmojiList`).
 
 use crate::protocol::account::{Credentials, Session, LOGIN_PATH, LOGOUT_PATH, REGISTER_PATH};
+use crate::protocol::emoji::{EmojiList, EMOJI_LIST_PATH};
 
 pub async fn register(credentials: &Credentials) -> Result<Session, String> {
     post_credentials(REGISTER_PATH, credentials).await
@@ -71,4 +73,27 @@ pub async fn logout(token: &str) -> Result<(), String> {
 async fn post_credentials(path: &str, credentials: &Credentials) -> Result<Session, String> {
     let _ = (path, credentials);
     Err("Only the browser logs in".into())
+}
+
+/// The emoji list the picker and the `:` completion offer.
+pub async fn emoji_list() -> Result<EmojiList, String> {
+    #[cfg(feature = "hydrate")]
+    {
+        use gloo_net::http::Request;
+        let response = Request::get(EMOJI_LIST_PATH).send().await.map_err(|_| {
+            "The server cannot be reached: check your connection and try again".to_owned()
+        })?;
+        if response.ok() {
+            response.json::<EmojiList>().await.map_err(|e| {
+                format!("The server sent an emoji list this page does not understand ({e})")
+            })
+        } else {
+            Err(error_message(response).await)
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = EMOJI_LIST_PATH;
+        Err("Only the browser loads the emoji list".into())
+    }
 }

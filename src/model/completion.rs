@@ -8,6 +8,7 @@
 //! Rust strings in bytes: [`token_at`] takes the browser's count, a
 //! [`Token`] holds bytes, and [`apply`] answers the browser's count again.
 
+use super::emoji_table::EmojiTable;
 use super::markdown::ends_name;
 use super::shortcodes::is_code_char;
 use crate::protocol::limits::MAX_USERNAME_CHARS;
@@ -47,8 +48,8 @@ pub enum Choice {
     Name(String),
     /// An emoji, and the shortcode of it that matched.
     Emoji {
-        glyph: &'static str,
-        code: &'static str,
+        glyph: String,
+        code: String,
     },
 }
 
@@ -57,7 +58,7 @@ impl Choice {
     pub fn replacement(&self) -> String {
         match self {
             Choice::Name(name) => format!("@{name}"),
-            Choice::Emoji { glyph, .. } => (*glyph).to_owned(),
+            Choice::Emoji { glyph, .. } => glyph.clone(),
         }
     }
 }
@@ -230,23 +231,30 @@ pub fn rank_names(
         .collect()
 }
 
-/// The emoji offered for `query`, matched against their shortcodes (any
+/// The emoji of `table` offered for `query`, matched against their shortcodes (any
 /// case): one whose shortcode is the query first, then those among
 /// `recent` (most recent first), then those with a shortcode starting
 /// with the query, then containing it, each in Unicode's order. Each emoji
 /// once, with the shortcode that matched best; at most `limit`.
-pub fn emoji_matches(query: &str, recent: &[&str], limit: usize) -> Vec<Choice> {
+pub fn emoji_matches(
+    table: &EmojiTable,
+    query: &str,
+    recent: &[&str],
+    limit: usize,
+) -> Vec<Choice> {
     let q = query.to_lowercase();
     if q.is_empty() {
         return Vec::new();
     }
-    let mut found: Vec<(EmojiRank, Choice)> = emojis::iter()
+    let mut found: Vec<(EmojiRank, Choice)> = table
+        .iter()
         .enumerate()
         .filter_map(|(i, e)| {
             let (how, code) = e
-                .shortcodes()
+                .shortcodes
+                .iter()
                 .filter_map(|code| {
-                    let how = if code == q {
+                    let how = if *code == q {
                         0
                     } else if code.starts_with(&q) {
                         1
@@ -258,15 +266,15 @@ pub fn emoji_matches(query: &str, recent: &[&str], limit: usize) -> Vec<Choice> 
                     Some((how, code))
                 })
                 .min_by_key(|(how, _)| *how)?;
-            let recent_at = recent.iter().position(|r| *r == e.as_str());
+            let recent_at = recent.iter().position(|r| *r == e.emoji);
             let group = match (how, recent_at) {
                 (0, _) => 0,
                 (_, Some(_)) => 1,
                 _ => 2,
             };
             let choice = Choice::Emoji {
-                glyph: e.as_str(),
-                code,
+                glyph: e.emoji.clone(),
+                code: code.clone(),
             };
             Some(((group, recent_at.unwrap_or(usize::MAX), how, i), choice))
         })
@@ -296,7 +304,18 @@ pub fn apply(text: &str, token: &Token, replacement: &str) -> Option<(String, us
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::shortcodes::replace_shortcodes;
+    #[cfg(feature = "ssr")]
+    use crate::model::fixtures::emoji_table;
+
+    #[cfg(feature = "ssr")]
+    fn replace_shortcodes(text: &str) -> String {
+        crate::model::shortcodes::replace_shortcodes(text, emoji_table())
+    }
+
+    #[cfg(feature = "ssr")]
+    fn emoji_matches(query: &str, recent: &[&str], limit: usize) -> Vec<Choice> {
+        super::emoji_matches(emoji_table(), query, recent, limit)
+    }
 
     /// The token with the caret where `|` is (`|` taken out), the caret
     /// counted in UTF-16 as the browser does.
@@ -418,6 +437,7 @@ mod tests {
         );
     }
 
+    #[cfg(feature = "ssr")]
     #[test]
     fn code_is_detected_as_shortcodes_are_left_alone_when_sent() {
         for before in [
@@ -475,21 +495,22 @@ mod tests {
         assert!(!mentionable(""));
     }
 
+    #[cfg(feature = "ssr")]
     #[test]
     fn emoji_match_their_shortcodes() {
         let first = |q: &str| emoji_matches(q, &[], 8).first().cloned();
         assert_eq!(
             first("tad"),
             Some(Choice::Emoji {
-                glyph: "🎉",
-                code: "tada"
+                glyph: "🎉".into(),
+                code: "tada".into()
             })
         );
         assert_eq!(
             first("TADA"),
             Some(Choice::Emoji {
-                glyph: "🎉",
-                code: "tada"
+                glyph: "🎉".into(),
+                code: "tada".into()
             })
         );
         assert!(emoji_matches("zzqqx", &[], 8).is_empty());
@@ -505,7 +526,7 @@ mod tests {
         let codes: Vec<&str> = smile
             .iter()
             .map(|c| match c {
-                Choice::Emoji { code, .. } => *code,
+                Choice::Emoji { code, .. } => code.as_str(),
                 Choice::Name(_) => "",
             })
             .collect();
@@ -518,6 +539,7 @@ mod tests {
         }
     }
 
+    #[cfg(feature = "ssr")]
     #[test]
     fn recent_emoji_come_first_after_an_exact_code() {
         let plain = emoji_matches("heart", &[], 80);
@@ -574,8 +596,8 @@ mod tests {
         assert_eq!(Choice::Name("zoë".into()).replacement(), "@zoë");
         assert_eq!(
             Choice::Emoji {
-                glyph: "🎉",
-                code: "tada"
+                glyph: "🎉".into(),
+                code: "tada".into()
             }
             .replacement(),
             "🎉"

@@ -28,3 +28,13 @@ pub fn synced() -> BoardModel {
     });
     m
 }
+
+/// Unicode's emoji list, as the server sends it.
+#[cfg(feature = "ssr")]
+pub fn emoji_table() -> &'static super::emoji_table::EmojiTable {
+    static TABLE: std::sync::LazyLock<super::emoji_table::EmojiTable> =
+        std::sync::LazyLock::new(|| {
+            super::emoji_table::EmojiTable::new(crate::protocol::emoji::EmojiList::unicode())
+        });
+    &TABLE
+}

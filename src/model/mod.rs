@@ -13,6 +13,7 @@
 //!   (replies kept to their threads held, not shown).
 //! - `thread`: one thread's root and replies, each once, in its latest
 //!   state; the words of a root's reply summary.
+//! - `emoji_table`: the emoji list the server sends, by emoji and shortcode.
 //! - `shortcodes`: `:tada:` → 🎉 in what is typed.
 //! - `completion`: the composer's `@name` and `:code` completion (the
 //!   word at the caret, the names and emoji that match, the choice put in).
@@ -26,6 +27,7 @@
 
 pub mod board;
 pub mod completion;
+pub mod emoji_table;
 pub mod geometry;
 pub mod gesture;
 pub mod markdown;

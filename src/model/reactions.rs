@@ -1,7 +1,8 @@
 //! Reactions as the page shows them: a reaction's label, the emoji picker's
 //! search, and the "Recently used" row.
 
-use crate::protocol::emoji::Reaction;
+use super::emoji_table::EmojiTable;
+use crate::protocol::emoji::{EmojiInfo, Reaction};
 
 /// How many emoji the "Recently used" row keeps.
 pub const MAX_RECENT: usize = 16;
@@ -44,15 +45,17 @@ pub fn remember_recent(recent: &[String], emoji: &str) -> Vec<String> {
         .collect()
 }
 
-/// Emoji whose name or a shortcode contains `query` (any case): exact
-/// shortcodes first, then those starting with it, then the rest, each in
-/// Unicode's order; every emoji for an empty query. At most `limit`.
-pub fn search_emoji(query: &str, limit: usize) -> Vec<&'static emojis::Emoji> {
+/// Emoji of `table` whose name or a shortcode contains `query` (any
+/// case): exact shortcodes first, then those starting with it, then the
+/// rest, each in Unicode's order; every emoji for an empty query. At most
+/// `limit`.
+pub fn search_emoji<'t>(table: &'t EmojiTable, query: &str, limit: usize) -> Vec<&'t EmojiInfo> {
     let q = query.trim().trim_matches(':').to_lowercase();
     if q.is_empty() {
-        return emojis::iter().take(limit).collect();
+        return table.iter().take(limit).collect();
     }
-    let mut found: Vec<(u8, usize, &'static emojis::Emoji)> = emojis::iter()
+    let mut found: Vec<(u8, usize, &EmojiInfo)> = table
+        .iter()
         .enumerate()
         .filter_map(|(i, e)| rank(e, &q).map(|r| (r, i, e)))
         .collect();
@@ -62,11 +65,11 @@ pub fn search_emoji(query: &str, limit: usize) -> Vec<&'static emojis::Emoji> {
 
 /// 0: a shortcode is the query; 1: one starts with it, or the name does;
 /// 2: the name or a shortcode contains it.
-fn rank(e: &emojis::Emoji, q: &str) -> Option<u8> {
-    let name = e.name().to_lowercase();
+fn rank(e: &EmojiInfo, q: &str) -> Option<u8> {
+    let name = e.name.to_lowercase();
     let mut best = None::<u8>;
     let mut note = |r: u8| best = Some(best.map_or(r, |b| b.min(r)));
-    for code in e.shortcodes() {
+    for code in &e.shortcodes {
         if code == q {
             note(0);
         } else if code.starts_with(q) {
@@ -128,9 +131,12 @@ mod tests {
         assert_eq!(r[MAX_RECENT - 1], (MAX_RECENT - 2).to_string());
     }
 
+    #[cfg(feature = "ssr")]
     #[test]
     fn search_finds_by_shortcode_and_name() {
-        let first = |q: &str| search_emoji(q, 80).first().map(|e| e.as_str());
+        let search_emoji =
+            |q: &str, limit| search_emoji(crate::model::fixtures::emoji_table(), q, limit);
+        let first = |q: &str| search_emoji(q, 80).first().map(|e| e.emoji.as_str());
         assert_eq!(first("tada"), Some("🎉"));
         assert_eq!(first(":tada:"), Some("🎉"));
         assert_eq!(first("Party Popper"), Some("🎉"));

@@ -3,10 +3,31 @@
 //! emoji list does not know stays as typed, and so does anything inside a
 //! code span (`` `:tada:` ``) or a fenced code block.
 
-use crate::protocol::emoji::Emoji;
+use super::emoji_table::EmojiTable;
 
-/// `text` with each complete `:code:` that names an emoji replaced by it.
-pub fn replace_shortcodes(text: &str) -> String {
+/// `text` with each complete `:code:` that names an emoji of `table`
+/// replaced by it.
+pub fn replace_shortcodes(text: &str, table: &EmojiTable) -> String {
+    scan(text, |code| {
+        table.by_shortcode(code).map(|e| e.emoji.as_str())
+    })
+}
+
+/// Whether `text` holds a `:code:` outside code that the emoji list might
+/// know: when it does not, [`replace_shortcodes`] needs no list (the page
+/// loads the list only when it is needed).
+pub fn has_shortcode(text: &str) -> bool {
+    let mut any = false;
+    scan(text, |_| {
+        any = true;
+        None
+    });
+    any
+}
+
+/// `text` with each `:code:` outside code for which `emoji` answers
+/// replaced by that answer.
+fn scan<'t>(text: &str, mut emoji: impl FnMut(&str) -> Option<&'t str>) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     // Inside a code span or block: the run of backticks that opened it.
@@ -24,8 +45,8 @@ pub fn replace_shortcodes(text: &str) -> String {
             continue;
         }
         if c == ':' && code.is_none() {
-            if let Some((emoji, len)) = shortcode_at(rest) {
-                out.push_str(emoji.as_str());
+            if let Some((found, len)) = shortcode_at(rest, &mut emoji) {
+                out.push_str(found);
                 rest = &rest[len..];
                 continue;
             }
@@ -38,14 +59,17 @@ pub fn replace_shortcodes(text: &str) -> String {
 
 /// The emoji of a `:code:` at the start of `s`, and how many bytes it
 /// takes, colons included.
-fn shortcode_at(s: &str) -> Option<(Emoji, usize)> {
+fn shortcode_at<'t>(
+    s: &str,
+    emoji: &mut impl FnMut(&str) -> Option<&'t str>,
+) -> Option<(&'t str, usize)> {
     let body = s.strip_prefix(':')?;
     let end = body.find(|c: char| !is_code_char(c))?;
     if end == 0 || !body[end..].starts_with(':') {
         return None;
     }
-    let emoji = Emoji::from_shortcode(&body[..end])?;
-    Some((emoji, end + 2))
+    let found = emoji(&body[..end])?;
+    Some((found, end + 2))
 }
 
 /// What a shortcode is made of (`+1`, `t-rex`, `smiling_face`).
@@ -53,9 +77,14 @@ pub(crate) fn is_code_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '+')
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "ssr"))]
 mod tests {
     use super::*;
+    use crate::model::fixtures::emoji_table;
+
+    fn replace_shortcodes(text: &str) -> String {
+        super::replace_shortcodes(text, emoji_table())
+    }
 
     #[test]
     fn known_codes_become_emoji() {
@@ -98,5 +127,26 @@ mod tests {
             replace_shortcodes("``a ` :tada:`` :tada:"),
             "``a ` :tada:`` 🎉"
         );
+    }
+
+    /// A text needs the list exactly when something in it could be
+    /// replaced: where `has_shortcode` says no, a list that knew every
+    /// code would change nothing.
+    #[test]
+    fn the_list_is_needed_only_for_a_code_outside_code() {
+        for (text, needs) in [
+            ("plain words", false),
+            (":tada", false),
+            ("a : b", false),
+            ("`:tada:`", false),
+            ("```\n:tada:\n```", false),
+            (":tada:", true),
+            (":no-such-code:", true),
+            ("at 10:30: lunch", true),
+        ] {
+            assert_eq!(has_shortcode(text), needs, "{text:?}");
+            let everything = scan(text, |_| Some("X"));
+            assert_eq!(everything != text, needs, "{text:?}");
+        }
     }
 }

@@ -4,10 +4,16 @@ use super::limits::MAX_EMOJI_BYTES;
 use super::names::{NameError, Username};
 use serde::{Deserialize, Serialize};
 
-/// One emoji, as Unicode (`"🎉"`, `"👍🏽"`): a single emoji the `emojis`
-/// crate knows (Unicode's full list, skin tones included), at most
-/// [`MAX_EMOJI_BYTES`] bytes. Shortcodes (`:tada:`) are the composer's
-/// business: the wire carries the emoji itself.
+/// One emoji, as Unicode (`"🎉"`, `"👍🏽"`), at most [`MAX_EMOJI_BYTES`]
+/// bytes. Shortcodes (`:tada:`) are the composer's business: the wire
+/// carries the emoji itself.
+///
+/// The server accepts only a single emoji the `emojis` crate knows
+/// (Unicode's full list, skin tones included). The browser does not carry
+/// that list (it is 430 KB of the WASM; the picker fetches it as an
+/// [`EmojiList`] when first opened), so there an emoji only has to look
+/// like one ([`looks_like_emoji`]): what the browser sends, the server
+/// checks, and what the server sends, it has checked.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Emoji(String);
@@ -17,19 +23,86 @@ impl Emoji {
         if raw.is_empty() {
             return Err(NameError::Empty { what: "emoji" });
         }
-        if raw.len() > MAX_EMOJI_BYTES || emojis::get(raw).is_none() {
+        if raw.len() > MAX_EMOJI_BYTES || !known(raw) {
             return Err(NameError::NotEmoji);
         }
         Ok(Self(raw.to_owned()))
     }
 
-    /// The emoji of a shortcode without its colons (`tada` → 🎉).
-    pub fn from_shortcode(code: &str) -> Option<Self> {
-        emojis::get_by_shortcode(code).map(|e| Self(e.as_str().to_owned()))
-    }
-
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+/// Whether `raw` is one emoji of Unicode's list.
+#[cfg(feature = "ssr")]
+fn known(raw: &str) -> bool {
+    emojis::get(raw).is_some()
+}
+
+/// Without the list (in the browser): whether `raw` looks like an emoji.
+#[cfg(not(feature = "ssr"))]
+fn known(raw: &str) -> bool {
+    looks_like_emoji(raw)
+}
+
+/// Whether `raw` could be one emoji: no space or control character, no
+/// ASCII but the digits, `#` and `*` of keycaps (`1️⃣`), and something
+/// beyond ASCII. Every emoji of Unicode's list passes (a test says so);
+/// two emoji in a row pass too, which only the server's list refuses.
+pub fn looks_like_emoji(raw: &str) -> bool {
+    let mut beyond_ascii = false;
+    for c in raw.chars() {
+        if c.is_whitespace() || c.is_control() {
+            return false;
+        }
+        if c.is_ascii() {
+            if !(c.is_ascii_digit() || c == '#' || c == '*') {
+                return false;
+            }
+        } else {
+            beyond_ascii = true;
+        }
+    }
+    beyond_ascii
+}
+
+/// Where the browser fetches the [`EmojiList`] (GET, no session needed).
+pub const EMOJI_LIST_PATH: &str = "/api/emoji";
+
+/// Every emoji the picker and the composer's `:` completion offer, in
+/// Unicode's order, each with its name and shortcodes: what
+/// [`EMOJI_LIST_PATH`] answers. The page loads it when first needed
+/// rather than carrying it in its code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmojiList {
+    pub emoji: Vec<EmojiInfo>,
+}
+
+/// One emoji of the [`EmojiList`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmojiInfo {
+    /// The emoji itself (`🎉`).
+    pub emoji: String,
+    /// Its Unicode name (`party popper`).
+    pub name: String,
+    /// Its shortcodes without colons, the first the one shown (`tada`).
+    pub shortcodes: Vec<String>,
+}
+
+#[cfg(feature = "ssr")]
+impl EmojiList {
+    /// Unicode's list, as the `emojis` crate has it (skin tones are not
+    /// listed apart; the server accepts them all).
+    pub fn unicode() -> Self {
+        let emoji = emojis::iter()
+            .map(|e| EmojiInfo {
+                emoji: e.as_str().to_owned(),
+                name: e.name().to_owned(),
+                shortcodes: e.shortcodes().map(str::to_owned).collect(),
+            })
+            .collect();
+        Self { emoji }
     }
 }
 
@@ -72,7 +145,7 @@ impl Reaction {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "ssr"))]
 mod tests {
     use super::*;
 
@@ -84,8 +157,6 @@ mod tests {
         for bad in ["", "a", ":tada:", "🎉🎉", "<b>", "🎉 "] {
             assert!(Emoji::parse(bad).is_err(), "{bad:?}");
         }
-        assert_eq!(Emoji::from_shortcode("tada").unwrap().as_str(), "🎉");
-        assert!(Emoji::from_shortcode("no-such-code").is_none());
     }
 
     /// The byte bound is checked before the lookup: it refuses what is
@@ -98,6 +169,7 @@ mod tests {
             for variant in std::iter::once(emoji).chain(emoji.skin_tones().into_iter().flatten()) {
                 let s = variant.as_str();
                 assert!(Emoji::parse(s).is_ok(), "{s}");
+                assert!(looks_like_emoji(s), "the browser's check refuses {s}");
                 if s.len() > longest.len() {
                     longest = s;
                 }
@@ -112,5 +184,30 @@ mod tests {
         let past = "🎉".repeat(MAX_EMOJI_BYTES / 4 + 1);
         assert_eq!(past.len(), MAX_EMOJI_BYTES + 4);
         assert_eq!(Emoji::parse(&past), Err(NameError::NotEmoji));
+    }
+
+    /// The browser's check refuses what is plainly no emoji.
+    #[test]
+    fn what_is_no_emoji_does_not_look_like_one() {
+        for bad in [
+            "", "a", ":tada:", "<b>", "🎉 ", " 🎉", "1", "#", "🎉\n", "x🎉",
+        ] {
+            assert!(!looks_like_emoji(bad), "{bad:?}");
+        }
+        for ok in ["🎉", "1️⃣", "#️⃣", "©️", "👩‍💻", "🇫🇷"] {
+            assert!(looks_like_emoji(ok), "{ok}");
+        }
+    }
+
+    #[test]
+    fn the_list_holds_every_emoji_once_with_its_shortcodes() {
+        let list = EmojiList::unicode();
+        assert_eq!(list.emoji.len(), emojis::iter().count());
+        let tada = list.emoji.iter().find(|e| e.emoji == "🎉").unwrap();
+        assert_eq!(tada.name, "party popper");
+        assert_eq!(tada.shortcodes.first().map(String::as_str), Some("tada"));
+        let glyphs: std::collections::HashSet<&str> =
+            list.emoji.iter().map(|e| e.emoji.as_str()).collect();
+        assert_eq!(glyphs.len(), list.emoji.len());
     }
 }

@@ -7,6 +7,7 @@ use super::cluster::link::RedisLink;
 use super::cluster::roster::Roster;
 use super::cluster::ClusterAdapter;
 use super::config::Config;
+use super::emoji_list;
 use super::gateway::sessions::SHUTDOWN_STEP;
 use super::gateway::{self, GatewayState};
 use super::health;
@@ -20,6 +21,7 @@ use super::state::AppState;
 use super::store::{Store, StoreOptions, HOUSEKEEPING_EVERY};
 use crate::app::{shell, App};
 use crate::protocol::account::{LOGIN_PATH, LOGOUT_PATH, REGISTER_PATH};
+use crate::protocol::emoji::EMOJI_LIST_PATH;
 use anyhow::Context;
 use axum::routing::{get, post};
 use axum::serve::ListenerExt;
@@ -34,6 +36,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::net::TcpListener;
+use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::trace::TraceLayer;
 
@@ -213,6 +216,10 @@ impl Application {
             .route(REGISTER_PATH, post(routes::register))
             .route(LOGIN_PATH, post(routes::login))
             .route(LOGOUT_PATH, post(routes::logout))
+            .route(
+                EMOJI_LIST_PATH,
+                get(emoji_list::emoji_list).layer(CompressionLayer::new()),
+            )
             .route(health::HEALTH_PATH, get(health::healthz))
             .route(health::READY_PATH, get(health::readyz))
             .leptos_routes(&state, routes, {

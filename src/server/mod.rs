@@ -7,6 +7,7 @@ pub mod app;
 pub mod auth;
 pub mod cluster;
 pub mod config;
+pub mod emoji_list;
 pub mod error;
 pub mod gateway;
 pub mod health;

@@ -9,6 +9,7 @@ mod chat;
 mod cluster;
 mod direct;
 mod direct_changes;
+mod emoji_list;
 mod growth;
 mod helpers;
 mod history;

@@ -15,6 +15,7 @@
 //!   (`message-changed`, `changes`) and direct conversations
 //!   (`dm-changed`, `dm-changes`) alike.
 //! - `recent_emoji`: the emoji picker's recently used emoji (localStorage).
+//! - `emoji_list`: the emoji list, fetched from the server when first needed.
 //! - `read_state`: where the account has read each room to, the unread
 //!   counts, and marking what is shown as read.
 //! - `moderation`: what moderators do, and what this page is told when it
@@ -31,6 +32,7 @@
 pub mod board;
 pub mod completion;
 pub mod drafts;
+pub mod emoji_list;
 pub mod history;
 pub mod invites;
 pub mod lists;
