@@ -36,7 +36,6 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::net::TcpListener;
-use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::trace::TraceLayer;
 
@@ -61,6 +60,7 @@ impl Application {
     /// listener. With port 0 the OS picks a free port: see [`Self::port`].
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         config.limits.check().map_err(anyhow::Error::msg)?;
+        emoji_list::prepare();
         tokio::fs::create_dir_all(&config.data_dir)
             .await
             .with_context(|| {
@@ -216,10 +216,7 @@ impl Application {
             .route(REGISTER_PATH, post(routes::register))
             .route(LOGIN_PATH, post(routes::login))
             .route(LOGOUT_PATH, post(routes::logout))
-            .route(
-                EMOJI_LIST_PATH,
-                get(emoji_list::emoji_list).layer(CompressionLayer::new()),
-            )
+            .route(EMOJI_LIST_PATH, get(emoji_list::emoji_list))
             .route(health::HEALTH_PATH, get(health::healthz))
             .route(health::READY_PATH, get(health::readyz))
             .leptos_routes(&state, routes, {
