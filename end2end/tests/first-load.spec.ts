@@ -111,6 +111,8 @@ test('a first visit moves the client compressed; a second takes it from the cach
 
   // Nothing the page asks for is missing (the icon was a 404 once).
   expect(first.filter((t) => t.status >= 400).map((t) => `${t.status} ${t.url}`)).toEqual([]);
+  // The emoji list waits until the picker or `:` needs it.
+  expect(first.map((t) => new URL(t.url).pathname)).not.toContain('/api/emoji');
   for (const file of [wasm, js, css]) {
     expect(file, 'the page loads its wasm, js and css from /pkg/').toBeDefined();
     // Hashed names (huddle.<22 characters of base64url>.ext), kept a year.
