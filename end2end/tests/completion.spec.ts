@@ -196,3 +196,13 @@ test(':tad offers 🎉, Enter puts it in without sending, and the list fits a ph
   await expect(messages(ann).last().locator('.text')).toHaveText('we shipped 🎉 ❤️ :tada :ta');
   await expect(composer).toHaveValue('');
 });
+
+test('a colon typed starts loading the emoji list, before any shortcode', async ({ browser }) => {
+  const ann = await signUp(browser, unique('Ann'));
+  const loaded = ann.waitForResponse((r) => new URL(r.url()).pathname === '/api/emoji');
+  const composer = ann.getByTestId('composer');
+  await composer.click();
+  await composer.pressSequentially('at 10:');
+  expect((await loaded).status()).toBe(200);
+  await expect(ann.getByRole('listbox')).toHaveCount(0);
+});

@@ -74,13 +74,6 @@ impl Completion {
                 }
             }
         });
-        // The emoji list loads with the first `:code` typed; the choices
-        // follow once it is here.
-        Effect::new(move |_| {
-            if token.with(|t| t.as_ref().is_some_and(|t| t.kind == Kind::Emoji)) {
-                emoji_list::request();
-            }
-        });
         Self {
             state,
             textarea,
@@ -129,7 +122,13 @@ impl Completion {
             (Ok(Some(start)), Ok(Some(end))) if start == end => Some(start as usize),
             _ => None,
         };
-        let found = caret.and_then(|c| token_at(&el.value(), c));
+        let text = el.value();
+        // The emoji list loads with the first `:` typed, so that it is
+        // here by the time a `:code` is (the choices follow it anyway).
+        if text.contains(':') {
+            emoji_list::request();
+        }
+        let found = caret.and_then(|c| token_at(&text, c));
         let Some(found) = found else {
             self.dismissed.set_value(None);
             return self.token.set(None);

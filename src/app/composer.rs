@@ -10,7 +10,7 @@ use super::message_edit::edit_last_message;
 use super::state::{ChatState, View};
 use super::sync::drafts;
 use super::sync::emoji_list;
-use super::sync::moderation::{after_refusal, after_send, slow_countdown};
+use super::sync::moderation::{after_refusal, after_send, show_send_failure, slow_countdown};
 use super::sync::typing::TypingState;
 use super::text::capitalise;
 use crate::client::{new_client_message_id, EmitError};
@@ -152,21 +152,7 @@ pub fn Composer() -> impl IntoView {
                     _ => {}
                 }
                 if let Err(e) = result {
-                    let shown = format!("Not sent: {e}");
-                    if let EmitError::RateLimited(ms) = e {
-                        held.set(true);
-                        let hold_message = shown.clone();
-                        set_timeout(
-                            move || {
-                                held.set(false);
-                                if error.get_untracked().as_ref() == Some(&hold_message) {
-                                    error.set(None);
-                                }
-                            },
-                            std::time::Duration::from_millis(ms),
-                        );
-                    }
-                    error.set(Some(shown));
+                    show_send_failure(e, held, error);
                     // Give the text back unless something new was typed.
                     if text.with_untracked(String::is_empty) {
                         if state.current.with_untracked(|c| *c == sent_in) {

@@ -9,6 +9,7 @@
 use super::emoji_picker::EmojiPicker;
 use super::focus::focus_later;
 use super::state::ChatState;
+use super::sync::emoji_list;
 use super::sync::message_changes::react;
 use crate::model::reactions::reaction_label;
 use crate::protocol::emoji::{Emoji, Reaction};
@@ -124,6 +125,10 @@ pub fn ReactionBar(
                     data-id=id
                     aria-label="Add reaction"
                     title="Add reaction"
+                    // The emoji list loads as the pointer or the focus
+                    // comes, so the picker rarely has to wait for it.
+                    on:pointerenter=move |_| emoji_list::request()
+                    on:focus=move |_| emoji_list::request()
                     on:click=move |_| {
                         error.set(None);
                         picker_mounted.set(true);

@@ -12,11 +12,10 @@ use super::room_state::Hold;
 use super::state::ChatState;
 use super::sync::drafts;
 use super::sync::emoji_list;
-use super::sync::moderation::slow_countdown;
+use super::sync::moderation::{show_send_failure, slow_countdown};
 use super::sync::threads::send_reply;
 use super::text::{capitalise, unique_id};
 use super::write_area::room_hold;
-use crate::client::EmitError;
 use crate::protocol::limits::MAX_MESSAGE_CHARS;
 use crate::protocol::{MessageText, RoomName};
 use leptos::prelude::*;
@@ -100,21 +99,7 @@ fn ReplyForm(room: RoomName, root: i64) -> impl IntoView {
                 let Err(e) = result else {
                     return;
                 };
-                let shown = format!("Not sent: {e}");
-                if let EmitError::RateLimited(ms) = e {
-                    held.set(true);
-                    let hold_message = shown.clone();
-                    set_timeout(
-                        move || {
-                            held.set(false);
-                            if error.get_untracked().as_ref() == Some(&hold_message) {
-                                error.set(None);
-                            }
-                        },
-                        std::time::Duration::from_millis(ms),
-                    );
-                }
-                error.set(Some(shown));
+                show_send_failure(e, held, error);
                 // Give the text (and the choice) back unless something new
                 // was typed.
                 if text.with_untracked(String::is_empty) {

@@ -121,6 +121,27 @@ pub fn after_refusal(state: ChatState, room: &RoomName, refusal: &str) {
     }
 }
 
+/// Shows why a send failed ("Not sent: …") in `error`. Over the rate
+/// limit, the box is also `held` until the server's wait is over, and the
+/// message goes then, unless another has replaced it.
+pub fn show_send_failure(e: EmitError, held: RwSignal<bool>, error: RwSignal<Option<String>>) {
+    let shown = format!("Not sent: {e}");
+    if let EmitError::RateLimited(ms) = e {
+        held.set(true);
+        let hold_message = shown.clone();
+        set_timeout(
+            move || {
+                held.set(false);
+                if error.get_untracked().as_ref() == Some(&hold_message) {
+                    error.set(None);
+                }
+            },
+            Duration::from_millis(ms),
+        );
+    }
+    error.set(Some(shown));
+}
+
 /// What a refused send says about this page's standing in the room: a
 /// mute (shown instead of the composer), or slow mode's wait in seconds.
 fn read_refusal(state: ChatState, room: &RoomName, refusal: &str) -> Option<u64> {
