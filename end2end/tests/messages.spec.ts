@@ -164,7 +164,9 @@ test('the emoji list loads when first needed; a failed load says so and is tried
   await messages(ann).last().getByTestId('add-reaction').click();
   const picker = ann.getByTestId('emoji-picker');
   const failed = picker.getByTestId('emoji-load-failed');
-  await expect(failed).toContainText('The emoji could not be loaded: The server cannot be reached');
+  await expect(failed).toContainText(
+    'The emoji could not be loaded. The server cannot be reached: check your connection',
+  );
   await expectAccessible(ann, '.chat');
   await ann.unroute('**/api/emoji');
   await failed.getByRole('button', { name: 'Try again' }).click();

@@ -126,6 +126,28 @@ pub fn EmojiPicker(open: RwSignal<bool>, pick: Callback<Emoji>) -> impl IntoView
     }
 }
 
+/// What the grid shows until the emoji list is here: that it is loading,
+/// or why it could not be loaded and a button to try again.
+fn not_ready(load: EmojiLoad) -> AnyView {
+    match load {
+        EmojiLoad::Failed(why) => view! {
+            <div class="field-note picker-failed" role="alert" data-testid="emoji-load-failed">
+                <p>{format!("The emoji could not be loaded. {why}.")}</p>
+                <button type="button" class="secondary" on:click=|_| emoji_list::request()>
+                    "Try again"
+                </button>
+            </div>
+        }
+        .into_any(),
+        _ => view! {
+            <p class="field-note picker-loading" role="status" data-testid="emoji-loading">
+                "Loading emoji…"
+            </p>
+        }
+        .into_any(),
+    }
+}
+
 #[component]
 fn PickerBody(open: RwSignal<bool>, pick: Callback<Emoji>) -> impl IntoView {
     emoji_list::request();
@@ -174,37 +196,24 @@ fn PickerBody(open: RwSignal<bool>, pick: Callback<Emoji>) -> impl IntoView {
         })
     };
     let grid = move || {
-        match emoji_list::state() {
-        EmojiLoad::Ready(_) => {
-            let list = found();
-            if list.is_empty() {
-                return view! {
-                    <p class="field-note no-match">
-                        {format!("No emoji match “{}”.", query.get_untracked().trim())}
-                    </p>
-                }
-                .into_any();
+        let load = emoji_list::state();
+        if !matches!(load, EmojiLoad::Ready(_)) {
+            return not_ready(load);
+        }
+        let list = found();
+        if list.is_empty() {
+            return view! {
+                <p class="field-note no-match">
+                    {format!("No emoji match “{}”.", query.get_untracked().trim())}
+                </p>
             }
-            list.iter()
-                .enumerate()
-                .map(|(i, e)| emoji_button(e, "all", i, chosen, i == 0))
-                .collect_view()
-                .into_any()
+            .into_any();
         }
-        EmojiLoad::Failed(why) => view! {
-            <div class="field-note picker-failed" role="alert" data-testid="emoji-load-failed">
-                <p>{format!("The emoji could not be loaded: {why}.")}</p>
-                <button type="button" class="secondary" on:click=move |_| emoji_list::request()>
-                    "Try again"
-                </button>
-            </div>
-        }
-        .into_any(),
-        EmojiLoad::Idle | EmojiLoad::Loading => view! {
-            <p class="field-note picker-loading" role="status" data-testid="emoji-loading">"Loading emoji…"</p>
-        }
-        .into_any(),
-    }
+        list.iter()
+            .enumerate()
+            .map(|(i, e)| emoji_button(e, "all", i, chosen, i == 0))
+            .collect_view()
+            .into_any()
     };
     view! {
         <div class="modal-body emoji-picker">
