@@ -12,13 +12,13 @@ use super::sync::drafts;
 use super::sync::emoji_list;
 use super::sync::moderation::{after_refusal, after_send, show_send_failure, slow_countdown};
 use super::sync::typing::TypingState;
-use super::text::capitalise;
+use super::text::message_to_send;
 use crate::client::{new_client_message_id, EmitError};
 use crate::protocol::chat::SendMessage;
 use crate::protocol::direct::SendDm;
 use crate::protocol::limits::MAX_MESSAGE_CHARS;
 use crate::protocol::ClientEvent;
-use crate::protocol::MessageText;
+
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -109,12 +109,8 @@ pub fn Composer() -> impl IntoView {
             {
                 return;
             }
-            if raw.trim().is_empty() {
+            let Some(message) = message_to_send(&raw, error) else {
                 return;
-            }
-            let message = match MessageText::parse(&raw) {
-                Ok(m) => m,
-                Err(e) => return error.set(Some(capitalise(&e.to_string()))),
             };
             error.set(None);
             text.set(String::new());

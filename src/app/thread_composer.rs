@@ -14,10 +14,10 @@ use super::sync::drafts;
 use super::sync::emoji_list;
 use super::sync::moderation::{show_send_failure, slow_countdown};
 use super::sync::threads::send_reply;
-use super::text::{capitalise, unique_id};
+use super::text::{message_to_send, unique_id};
 use super::write_area::room_hold;
 use crate::protocol::limits::MAX_MESSAGE_CHARS;
-use crate::protocol::{MessageText, RoomName};
+use crate::protocol::RoomName;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -81,12 +81,8 @@ fn ReplyForm(room: RoomName, root: i64) -> impl IntoView {
             if text.try_get_untracked().as_ref() != Some(&typed) {
                 return;
             }
-            if raw.trim().is_empty() {
+            let Some(message) = message_to_send(&raw, error) else {
                 return;
-            }
-            let message = match MessageText::parse(&raw) {
-                Ok(m) => m,
-                Err(e) => return error.set(Some(capitalise(&e.to_string()))),
             };
             error.set(None);
             text.set(String::new());
