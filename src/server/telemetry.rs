@@ -4,21 +4,11 @@ use tracing_subscriber::{fmt, prelude::*, EnvFilter};
 
 const DEFAULT_FILTER: &str = "huddle=info,tower_http=info,warn";
 
-/// socketioxide logs every failed extractor at error level. Huddle's only
-/// extractor that fails by design is the rate-limit budget, which answers
-/// and logs refusals itself, once per episode: without this, a flood would
-/// write one error line per refused event.
-const ALWAYS: &str = "socketioxide::handler::message=off";
-
 /// Installs the global subscriber: text or JSON lines on stderr, filtered by
 /// `RUST_LOG`. Calling it again is harmless (tests call it once per binary).
 pub fn init(format: &str) {
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
-    let filter = match ALWAYS.parse() {
-        Ok(directive) => filter.add_directive(directive),
-        Err(_) => filter,
-    };
     let registry = tracing_subscriber::registry().with(filter);
     let result = if format == "json" {
         registry

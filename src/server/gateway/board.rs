@@ -12,7 +12,7 @@
 
 use super::emit::emit_to;
 use super::guards::{Anyone, Drained, Drawer, Joined, Reader, Writer};
-use super::pipeline::{on, on_latest, on_quiet, Ctx};
+use super::pipeline::{Ctx, Routes};
 use super::rooms::{board_room, OpenBoards};
 use crate::protocol::ack::OkMessage;
 use crate::protocol::board::{
@@ -26,17 +26,15 @@ use crate::server::error::{Error, Internal};
 use crate::server::limits::{Draws, Rooms};
 use crate::server::store::{BoardApplied, BoardClient};
 use socketioxide::adapter::Adapter;
-use socketioxide::extract::SocketRef;
 use std::sync::Arc;
 
-/// Registers the whiteboard events on a `/chat` socket.
-pub fn attach<A: Adapter>(socket: &SocketRef<A>) {
-    socket.extensions.insert(Arc::new(OpenBoards::default()));
-    on(socket, Rooms, board_join::<A>);
-    on(socket, Rooms, board_leave::<A>);
-    on(socket, Draws, board_op::<A>);
-    on_quiet(socket, Draws, board_draw::<A>);
-    on_latest(socket, Draws, board_cursor::<A>);
+/// Registers the whiteboard events in `/chat`'s routes.
+pub fn routes<A: Adapter>(r: &mut Routes<A>) {
+    r.on(Rooms, board_join::<A>);
+    r.on(Rooms, board_leave::<A>);
+    r.on(Draws, board_op::<A>);
+    r.on_quiet(Draws, board_draw::<A>);
+    r.on_latest(Draws, board_cursor::<A>);
 }
 
 async fn board_join<A: Adapter>(
@@ -44,11 +42,18 @@ async fn board_join<A: Adapter>(
     _: ((Joined, Drained), Reader),
     join: BoardJoin,
 ) -> Result<BoardSnapshot, Error> {
-    let opened = cx
-        .socket
-        .extensions
-        .get::<Arc<OpenBoards>>()
-        .is_some_and(|open| open.open(join.room.clone(), MAX_OPEN_BOARDS));
+    // A socket's set of open boards is made at its first `board-join`
+    // (most sockets never open one); `board-join`s take turns, so two
+    // cannot both make it.
+    let open = match cx.socket.extensions.get::<Arc<OpenBoards>>() {
+        Some(open) => open,
+        None => {
+            let open = Arc::new(OpenBoards::default());
+            cx.socket.extensions.insert(open.clone());
+            open
+        }
+    };
+    let opened = open.open(join.room.clone(), MAX_OPEN_BOARDS);
     if !opened {
         return Err(Error::refused(format!(
             "You have {MAX_OPEN_BOARDS} boards open, the most one connection may: close one first (board-leave)"

@@ -6,7 +6,7 @@
 use super::emit::{emit_to, everyone, now};
 use super::guards::{Anyone, Drained, Entrant, Joined, Reader, Token, Writer};
 use super::membership::{deserted, keeps_too_many};
-use super::pipeline::{on, Ctx};
+use super::pipeline::{Ctx, Dispatcher, Routes};
 use super::rooms::joined_rooms;
 use super::state::GatewayState;
 use super::turn::{Sequencer, Turn};
@@ -31,40 +31,48 @@ use socketioxide::adapter::Adapter;
 use socketioxide::extract::{SocketRef, State};
 use socketioxide::socket::DisconnectReason;
 use socketioxide::SocketIo;
+use std::sync::Arc;
 
 /// Logs a new socket. Its handlers are already attached by [`attach`].
 pub async fn on_connect<A: Adapter>(socket: SocketRef<A>) {
     tracing::info!(sid = %socket.id, ns = socket.ns(), transport = ?socket.transport_type(), "connected");
 }
 
-/// Connect middleware: attaches the event handlers before socketioxide
-/// confirms the namespace connection to the client. (The connect handler
-/// runs on a spawned task after the confirmation, so an event sent right
-/// after connecting could otherwise arrive before its handler exists.)
+/// `/chat`'s events: the tutorial's and every area's. Built once, when the
+/// server starts.
+pub fn routes<A: Adapter>(state: GatewayState) -> Routes<A> {
+    let mut r = Routes::new(state);
+    r.on(Rooms, join::<A>);
+    r.on(Sends, send_message::<A>);
+    r.on(Rooms, join_room::<A>);
+    r.on(Rooms, leave_room::<A>);
+    r.on(Reads, get_users::<A>);
+    r.on(Reads, history::<A>);
+    r.on(Sends, protected_message::<A>);
+    direct::routes(&mut r);
+    super::direct_changes::routes(&mut r);
+    board::routes(&mut r);
+    membership::routes(&mut r);
+    moderation::routes(&mut r);
+    message_changes::routes(&mut r);
+    read_state::routes(&mut r);
+    invites::routes(&mut r);
+    typing::routes(&mut r);
+    threads::routes(&mut r);
+    r
+}
+
+/// Connect middleware: gives the socket its turns and `/chat`'s events
+/// (one [`Dispatcher`] for all of them) before socketioxide confirms the
+/// namespace connection to the client. (The connect handler runs on a
+/// spawned task after the confirmation, so an event sent right after
+/// connecting could otherwise arrive before its handler exists.)
 pub async fn attach<A: Adapter>(
     socket: SocketRef<A>,
-    State(state): State<GatewayState>,
+    routes: Arc<Routes<A>>,
 ) -> Result<(), std::convert::Infallible> {
-    Sequencer::attach(&socket, &state.in_flight);
-    let s = &socket;
-    on(s, Rooms, join::<A>);
-    on(s, Sends, send_message::<A>);
-    on(s, Rooms, join_room::<A>);
-    on(s, Rooms, leave_room::<A>);
-    on(s, Reads, get_users::<A>);
-    on(s, Reads, history::<A>);
-    on(s, Sends, protected_message::<A>);
-    direct::attach(s);
-    super::direct_changes::attach(s);
-    board::attach(s);
-    membership::attach(s);
-    moderation::attach(s);
-    message_changes::attach(s);
-    read_state::attach(s);
-    invites::attach(s);
-    typing::attach(s);
-    threads::attach(s);
-    socket.on_fallback(super::reply::unknown_event::<A>);
+    Sequencer::attach(&socket, &routes.state().in_flight);
+    socket.on_fallback(Dispatcher(routes));
     socket.on_disconnect(on_disconnect::<A>);
     Ok(())
 }

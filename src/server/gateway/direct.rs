@@ -3,7 +3,7 @@
 
 use super::emit::{emit_to, now};
 use super::guards::{Account, Anyone, Drained};
-use super::pipeline::{on, Ctx};
+use super::pipeline::{Ctx, Routes};
 use super::rooms::user_room;
 use super::state::GatewayState;
 use crate::protocol::ack::{texts, OkMessage};
@@ -19,17 +19,16 @@ use crate::server::limits::{Reads, Sends};
 use crate::server::names;
 use crate::server::store::{Appended, User};
 use socketioxide::adapter::Adapter;
-use socketioxide::extract::SocketRef;
 use socketioxide::SocketIo;
 use std::collections::HashSet;
 
-/// Registers the direct-message events on a `/chat` socket.
-pub fn attach<A: Adapter>(socket: &SocketRef<A>) {
-    on(socket, Sends, send_dm::<A>);
-    on(socket, Reads, dm_history::<A>);
-    on(socket, Reads, dm_list::<A>);
-    on(socket, Reads, mark_read::<A>);
-    on(socket, Reads, focus::<A>);
+/// Registers the direct-message events in `/chat`'s routes.
+pub fn routes<A: Adapter>(r: &mut Routes<A>) {
+    r.on(Sends, send_dm::<A>);
+    r.on(Reads, dm_history::<A>);
+    r.on(Reads, dm_list::<A>);
+    r.on(Reads, mark_read::<A>);
+    r.on(Reads, focus::<A>);
 }
 
 /// The account named `name`, or the refusal to answer.

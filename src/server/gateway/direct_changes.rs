@@ -6,7 +6,7 @@
 
 use super::emit::emit_to;
 use super::guards::{no_dm, Conversation, DmAuthor, Drained};
-use super::pipeline::{on, Ctx};
+use super::pipeline::{Ctx, Routes};
 use super::rooms::user_room;
 use crate::protocol::direct_changes::{
     DeleteDm, DmChangeApplied, DmChangePage, DmChanged, DmChanges, DmVersionList, DmVersions,
@@ -18,14 +18,14 @@ use crate::server::error::{Error, Internal};
 use crate::server::limits::{Reads, Sends};
 use crate::server::store::{DmChange, User};
 use socketioxide::adapter::Adapter;
-use socketioxide::extract::SocketRef;
 
-pub fn attach<A: Adapter>(socket: &SocketRef<A>) {
-    on(socket, Sends, edit_dm::<A>);
-    on(socket, Sends, delete_dm::<A>);
-    on(socket, Sends, react_dm::<A>);
-    on(socket, Reads, dm_versions::<A>);
-    on(socket, Reads, dm_changes::<A>);
+/// Registers the direct-message change events in `/chat`'s routes.
+pub fn routes<A: Adapter>(r: &mut Routes<A>) {
+    r.on(Sends, edit_dm::<A>);
+    r.on(Sends, delete_dm::<A>);
+    r.on(Sends, react_dm::<A>);
+    r.on(Reads, dm_versions::<A>);
+    r.on(Reads, dm_changes::<A>);
 }
 
 /// Tells both people of a change (every socket of each, on every node),

@@ -11,7 +11,7 @@
 use super::access;
 use super::guards::{Inviter, Signed};
 use super::membership::{info_of, keeps_too_many, welcome};
-use super::pipeline::{on, Ctx, Guard};
+use super::pipeline::{Ctx, Guard, Routes};
 use crate::protocol::ack::{texts, OkMessage};
 use crate::protocol::invites::{
     self, invite_path, AcceptInvite, CreateInviteLink, InviteLinkList, InviteLinkMade, InviteLinks,
@@ -26,14 +26,13 @@ use crate::server::origin::PublicOrigin;
 use crate::server::store::{Accepted, LinkMade, NewInviteLink, Revoked, RoomMeta};
 use serde_json::Value;
 use socketioxide::adapter::Adapter;
-use socketioxide::extract::SocketRef;
 
-/// Registers the invite-link events on a `/chat` socket.
-pub fn attach<A: Adapter>(socket: &SocketRef<A>) {
-    on(socket, Rooms, create_invite_link::<A>);
-    on(socket, Reads, invite_links::<A>);
-    on(socket, Rooms, revoke_invite_link::<A>);
-    on(socket, Rooms, accept_invite::<A>);
+/// Registers the invite-link events in `/chat`'s routes.
+pub fn routes<A: Adapter>(r: &mut Routes<A>) {
+    r.on(Rooms, create_invite_link::<A>);
+    r.on(Reads, invite_links::<A>);
+    r.on(Rooms, revoke_invite_link::<A>);
+    r.on(Rooms, accept_invite::<A>);
 }
 
 /// `revoke-invite-link`: a room the socket may see, and a link of it the

@@ -5,7 +5,7 @@
 
 use super::emit::emit_to;
 use super::guards::{account_named, Drained, Inviter, Moderator, Owner, Reader, Signed};
-use super::pipeline::{on, Ctx};
+use super::pipeline::{Ctx, Routes};
 use super::rooms::{joined_rooms, user_room};
 use crate::protocol::ack::OkMessage;
 use crate::protocol::chat::NAMESPACE;
@@ -23,15 +23,15 @@ use crate::server::store::{Added, Audit, Created, RoleSet, RoomMeta};
 use socketioxide::adapter::Adapter;
 use socketioxide::extract::SocketRef;
 
-/// Registers the room events on a `/chat` socket.
-pub fn attach<A: Adapter>(socket: &SocketRef<A>) {
-    on(socket, Rooms, create_room::<A>);
-    on(socket, Reads, room_directory::<A>);
-    on(socket, Reads, my_rooms::<A>);
-    on(socket, Reads, room_info::<A>);
-    on(socket, Rooms, invite::<A>);
-    on(socket, Rooms, set_role::<A>);
-    on(socket, Rooms, room_settings::<A>);
+/// Registers the room events in `/chat`'s routes.
+pub fn routes<A: Adapter>(r: &mut Routes<A>) {
+    r.on(Rooms, create_room::<A>);
+    r.on(Reads, room_directory::<A>);
+    r.on(Reads, my_rooms::<A>);
+    r.on(Reads, room_info::<A>);
+    r.on(Rooms, invite::<A>);
+    r.on(Rooms, set_role::<A>);
+    r.on(Rooms, room_settings::<A>);
 }
 
 /// The refusal of a membership past [`MAX_JOINED_ROOMS`] of one's own.

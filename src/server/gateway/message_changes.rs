@@ -6,7 +6,7 @@
 
 use super::emit::emit_to;
 use super::guards::{Drained, Editor, Joined, Reactor, Reader, VersionReader};
-use super::pipeline::{on, Ctx};
+use super::pipeline::{Ctx, Routes};
 use crate::protocol::limits::MAX_REACTIONS_PER_MESSAGE;
 use crate::protocol::message_changes::{
     ChangeApplied, ChangePage, Changes, EditMessage, MessageChanged, MessageVersions, Versions,
@@ -17,13 +17,13 @@ use crate::server::error::{Error, Internal};
 use crate::server::limits::{Reads, Sends};
 use crate::server::store::Changed;
 use socketioxide::adapter::Adapter;
-use socketioxide::extract::SocketRef;
 
-pub fn attach<A: Adapter>(socket: &SocketRef<A>) {
-    on(socket, Sends, edit_message::<A>);
-    on(socket, Sends, react::<A>);
-    on(socket, Reads, message_versions::<A>);
-    on(socket, Reads, changes::<A>);
+/// Registers the message change events in `/chat`'s routes.
+pub fn routes<A: Adapter>(r: &mut Routes<A>) {
+    r.on(Sends, edit_message::<A>);
+    r.on(Sends, react::<A>);
+    r.on(Reads, message_versions::<A>);
+    r.on(Reads, changes::<A>);
 }
 
 /// Tells the room of a change, and answers its sender.

@@ -62,9 +62,11 @@ pub use state::GatewayState;
 use crate::protocol::limits::MAX_PAYLOAD_BYTES;
 use connect::{admit, authenticate, meter};
 use socketioxide::adapter::Adapter;
+use socketioxide::extract::SocketRef;
 use socketioxide::handler::ConnectHandler;
 use socketioxide::layer::SocketIoLayer;
 use socketioxide::SocketIo;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Packets queued for one socket before emits to it fail: the bound on
@@ -105,22 +107,26 @@ pub fn build<A: Adapter + socketioxide_core::adapter::DefinedAdapter>(
         .connect_timeout(Duration::from_secs(10))
         // The connect steps take the limits on their own: they need no more.
         .with_state(state.limits.clone())
-        .with_state(state)
+        .with_state(state.clone())
         .build_layer();
+    let chat_routes = Arc::new(chat::routes::<A>(state.clone()));
     let chat = io.ns(
         crate::protocol::chat::NAMESPACE,
         chat::on_connect
             .with(meter)
             .with(authenticate)
-            .with(chat::attach)
+            .with(move |socket: SocketRef<A>| chat::attach(socket, chat_routes.clone()))
             .with(admit),
     );
+    let notification_routes = Arc::new(notifications::routes::<A>(state.clone()));
     let notifications = io.ns(
         crate::protocol::notifications::NAMESPACE,
         notifications::on_connect
             .with(meter)
             .with(authenticate)
-            .with(notifications::attach)
+            .with(move |socket: SocketRef<A>| {
+                notifications::attach(socket, notification_routes.clone())
+            })
             .with(admit),
     );
     (layer, io, vec![chat, notifications])

@@ -15,7 +15,7 @@ use super::guards::{
     account_named, Admin, AuditReader, Deleter, Drained, Moderator, Owner, Reader, Sanctioner,
     Signed,
 };
-use super::pipeline::{on, Ctx};
+use super::pipeline::{Ctx, Routes};
 use super::rooms::{board_room, user_room};
 use super::sessions::end_session;
 use crate::protocol::ack::OkMessage;
@@ -33,21 +33,21 @@ use crate::server::limits::{Reads, Rooms};
 use crate::server::store::{now_ms, Audit, RoomMeta, SanctionKind, Until, User};
 use socketioxide::adapter::Adapter;
 
-/// Registers the moderation events on a `/chat` socket.
-pub fn attach<A: Adapter>(socket: &socketioxide::extract::SocketRef<A>) {
-    on(socket, Reads, room_members::<A>);
-    on(socket, Rooms, remove_member::<A>);
-    on(socket, Rooms, ban::<A>);
-    on(socket, Rooms, unban::<A>);
-    on(socket, Rooms, mute::<A>);
-    on(socket, Rooms, unmute::<A>);
-    on(socket, Reads, room_bans::<A>);
-    on(socket, Rooms, delete_message::<A>);
-    on(socket, Reads, audit_log::<A>);
-    on(socket, Rooms, ban_account::<A>);
-    on(socket, Rooms, unban_account::<A>);
-    on(socket, Rooms, delete_room::<A>);
-    on(socket, Reads, all_rooms::<A>);
+/// Registers the moderation events in `/chat`'s routes.
+pub fn routes<A: Adapter>(r: &mut Routes<A>) {
+    r.on(Reads, room_members::<A>);
+    r.on(Rooms, remove_member::<A>);
+    r.on(Rooms, ban::<A>);
+    r.on(Rooms, unban::<A>);
+    r.on(Rooms, mute::<A>);
+    r.on(Rooms, unmute::<A>);
+    r.on(Reads, room_bans::<A>);
+    r.on(Rooms, delete_message::<A>);
+    r.on(Reads, audit_log::<A>);
+    r.on(Rooms, ban_account::<A>);
+    r.on(Rooms, unban_account::<A>);
+    r.on(Rooms, delete_room::<A>);
+    r.on(Reads, all_rooms::<A>);
 }
 
 /// An audit entry of `actor` on `target` in `meta`.

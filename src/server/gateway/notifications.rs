@@ -6,7 +6,7 @@
 //! (`gateway::direct`).
 
 use super::guards::Anyone;
-use super::pipeline::{on, Ctx};
+use super::pipeline::{Ctx, Dispatcher, Routes};
 use super::rooms::joined_rooms;
 use super::state::GatewayState;
 use super::turn::Sequencer;
@@ -16,24 +16,30 @@ use crate::protocol::notifications::{self, SubscribeToNotifications};
 use crate::server::error::Error;
 use crate::server::limits::Reads;
 use socketioxide::adapter::Adapter;
-use socketioxide::extract::{SocketRef, State};
+use socketioxide::extract::SocketRef;
+use std::sync::Arc;
 
 /// Logs a new socket. Its handlers are already attached by [`attach`].
 pub async fn on_connect<A: Adapter>(socket: SocketRef<A>) {
     tracing::info!(sid = %socket.id, ns = socket.ns(), transport = ?socket.transport_type(), "connected");
 }
 
-/// Connect middleware: attaches the event handlers before socketioxide
-/// confirms the namespace connection to the client. (The connect handler
-/// runs on a spawned task after the confirmation, so an event sent right
-/// after connecting could otherwise arrive before its handler exists.)
+/// `/notifications`' events. Built once, when the server starts.
+pub fn routes<A: Adapter>(state: GatewayState) -> Routes<A> {
+    let mut r = Routes::new(state);
+    r.on(Reads, subscribe::<A>);
+    r
+}
+
+/// Connect middleware: gives the socket its turns and the namespace's
+/// events before socketioxide confirms the namespace connection (see
+/// `chat::attach`).
 pub async fn attach<A: Adapter>(
     socket: SocketRef<A>,
-    State(state): State<GatewayState>,
+    routes: Arc<Routes<A>>,
 ) -> Result<(), std::convert::Infallible> {
-    Sequencer::attach(&socket, &state.in_flight);
-    on(&socket, Reads, subscribe::<A>);
-    socket.on_fallback(super::reply::unknown_event::<A>);
+    Sequencer::attach(&socket, &routes.state().in_flight);
+    socket.on_fallback(Dispatcher(routes));
     Ok(())
 }
 

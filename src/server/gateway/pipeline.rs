@@ -16,9 +16,10 @@
 //!    event, returning `Result<E::Reply, Error>`;
 //! 7. **reply**: the ack, or the refusal as an error ack or `exception`.
 //!
-//! A handler is registered with its budget: `on(&socket, Sends,
-//! send_message)`. Any step may refuse; what refused is answered once, and
-//! the later steps do not run.
+//! A handler is registered with its budget in its namespace's [`Routes`],
+//! once, when the server starts: `routes.on(Sends, send_message)`; each
+//! socket gets one [`Dispatcher`] that reads from them. Any step may
+//! refuse; what refused is answered once, and the later steps do not run.
 
 use super::reply::Reply;
 use super::state::GatewayState;
@@ -26,19 +27,23 @@ use super::turn::Turn;
 use crate::protocol::ClientEvent;
 use crate::server::error::Error;
 use crate::server::limits::budget::Category;
-use crate::server::limits::Budget;
+use crate::server::limits::{Budget, Reads};
 use serde_json::Value;
 use socketioxide::adapter::Adapter;
-use socketioxide::extract::{SocketRef, State, TryData};
+use socketioxide::extract::{Event, SocketRef, TryData};
+use socketioxide::handler::{FromMessageParts, MessageHandler, Value as PacketValue};
+use socketioxide::socket::Socket;
 use socketioxide::SocketIo;
+use std::collections::HashMap;
 use std::future::Future;
+use std::sync::Arc;
 
 /// What a handler may reach besides its event: the socket it came on, the
 /// socket.io server, the shared state.
 pub struct Ctx<A: Adapter> {
     pub socket: SocketRef<A>,
     pub io: SocketIo<A>,
-    pub state: GatewayState,
+    pub state: Arc<GatewayState>,
 }
 
 /// What an event `E` needs of its sender before its handler runs; the
@@ -76,51 +81,174 @@ impl<A: Adapter, E: Sync, G1: Guard<A, E>, G2: Guard<A, E>> Guard<A, E> for (G1,
     }
 }
 
-/// Registers `handler` for event `E` on `socket`, drawing on budget `C`:
-/// the event's success is acked with the handler's value.
-pub fn on<A, E, G, C, H, F>(socket: &SocketRef<A>, _budget: C, handler: H)
-where
-    A: Adapter,
-    E: ClientEvent + Send + Sync + 'static,
-    E::Reply: Send + 'static,
-    G: Guard<A, E>,
-    C: Category,
-    H: Fn(Ctx<A>, G, E) -> F + Copy + Send + Sync + 'static,
-    F: Future<Output = Result<E::Reply, Error>> + Send + 'static,
-{
-    register::<A, E, G, C, _, _, _>(
-        socket,
-        move |cx, guard, event| async move { handler(cx, guard, event).await.map(Body) },
-        true,
-    )
+/// A namespace's events: for each, by name, the budget it draws on, whether
+/// it takes a turn, and its handler. Built once, when the server starts;
+/// every socket of the namespace is given one handler, the [`Dispatcher`],
+/// that finds its events here (socketioxide would otherwise keep a table
+/// of every handler in every socket: 56 on `/chat`, about 2.6 KB each).
+pub struct Routes<A: Adapter> {
+    state: Arc<GatewayState>,
+    events: HashMap<&'static str, Route<A>>,
 }
 
-/// Like [`on`] for an event whose success is not answered (only its
-/// refusal is): a stream of updates, such as a stroke being drawn.
-pub fn on_quiet<A, E, G, C, H, F>(socket: &SocketRef<A>, _budget: C, handler: H)
-where
-    A: Adapter,
-    E: ClientEvent + Send + Sync + 'static,
-    G: Guard<A, E>,
-    C: Category,
-    H: Fn(Ctx<A>, G, E) -> F + Copy + Send + Sync + 'static,
-    F: Future<Output = Result<(), Error>> + Send + 'static,
-{
-    register::<A, E, G, C, _, _, _>(socket, handler, true)
+/// Step 1 for one category: draws on the budget, or answers the refusal
+/// and says no.
+type Draw<A> = fn(&Arc<Socket<A>>, &mut PacketValue, &Option<i64>) -> bool;
+
+/// Steps 3 to 7 of one event, spawned on a task of its own.
+type Spawn<A> = Box<dyn Fn(Ctx<A>, TryData<Value>, Reply<A>, Option<Turn>) + Send + Sync>;
+
+struct Route<A: Adapter> {
+    draw: Draw<A>,
+    /// Takes a turn (step 2); an event without one waits behind nothing.
+    in_turn: bool,
+    spawn: Spawn<A>,
 }
 
-/// Like [`on_quiet`] for an event where only the newest counts (pointers):
-/// it takes no turn, so it waits behind none of the socket's events.
-pub fn on_latest<A, E, G, C, H, F>(socket: &SocketRef<A>, _budget: C, handler: H)
-where
-    A: Adapter,
-    E: ClientEvent + Send + Sync + 'static,
-    G: Guard<A, E>,
-    C: Category,
-    H: Fn(Ctx<A>, G, E) -> F + Copy + Send + Sync + 'static,
-    F: Future<Output = Result<(), Error>> + Send + 'static,
-{
-    register::<A, E, G, C, _, _, _>(socket, handler, false)
+fn draw<A: Adapter, C: Category>(
+    s: &Arc<Socket<A>>,
+    v: &mut PacketValue,
+    ack_id: &Option<i64>,
+) -> bool {
+    Budget::<C>::from_message_parts(s, v, ack_id).is_ok()
+}
+
+impl<A: Adapter> Routes<A> {
+    pub fn new(state: GatewayState) -> Self {
+        Self {
+            state: Arc::new(state),
+            events: HashMap::new(),
+        }
+    }
+
+    /// What the handlers share.
+    pub fn state(&self) -> &GatewayState {
+        &self.state
+    }
+
+    /// The event names, for tests and logs.
+    pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.events.keys().copied()
+    }
+
+    /// Registers `handler` for event `E`, drawing on budget `C`: the
+    /// event's success is acked with the handler's value.
+    pub fn on<E, G, C, H, F>(&mut self, _budget: C, handler: H)
+    where
+        E: ClientEvent + Send + Sync + 'static,
+        E::Reply: Send + 'static,
+        G: Guard<A, E>,
+        C: Category,
+        H: Fn(Ctx<A>, G, E) -> F + Copy + Send + Sync + 'static,
+        F: Future<Output = Result<E::Reply, Error>> + Send + 'static,
+    {
+        self.add::<E, G, C, _, _, _>(
+            move |cx, guard, event| async move { handler(cx, guard, event).await.map(Body) },
+            true,
+        )
+    }
+
+    /// Like [`Routes::on`] for an event whose success is not answered (only
+    /// its refusal is): a stream of updates, such as a stroke being drawn.
+    pub fn on_quiet<E, G, C, H, F>(&mut self, _budget: C, handler: H)
+    where
+        E: ClientEvent + Send + Sync + 'static,
+        G: Guard<A, E>,
+        C: Category,
+        H: Fn(Ctx<A>, G, E) -> F + Copy + Send + Sync + 'static,
+        F: Future<Output = Result<(), Error>> + Send + 'static,
+    {
+        self.add::<E, G, C, _, _, _>(handler, true)
+    }
+
+    /// Like [`Routes::on_quiet`] for an event where only the newest counts
+    /// (pointers): it takes no turn, so it waits behind none of the
+    /// socket's events.
+    pub fn on_latest<E, G, C, H, F>(&mut self, _budget: C, handler: H)
+    where
+        E: ClientEvent + Send + Sync + 'static,
+        G: Guard<A, E>,
+        C: Category,
+        H: Fn(Ctx<A>, G, E) -> F + Copy + Send + Sync + 'static,
+        F: Future<Output = Result<(), Error>> + Send + 'static,
+    {
+        self.add::<E, G, C, _, _, _>(handler, false)
+    }
+
+    fn add<E, G, C, H, F, T>(&mut self, handler: H, in_turn: bool)
+    where
+        E: ClientEvent + Send + Sync + 'static,
+        G: Guard<A, E>,
+        C: Category,
+        H: Fn(Ctx<A>, G, E) -> F + Copy + Send + Sync + 'static,
+        F: Future<Output = Result<T, Error>> + Send + 'static,
+        T: Answer,
+    {
+        let spawn: Spawn<A> = Box::new(move |cx, data, reply, turn| {
+            tokio::spawn(async move {
+                let _turn = match turn {
+                    Some(turn) => Some(turn.wait().await),
+                    None => None,
+                };
+                handle(cx, data, reply, handler).await
+            });
+        });
+        let route = Route {
+            draw: draw::<A, C>,
+            in_turn,
+            spawn,
+        };
+        let previous = self.events.insert(E::NAME, route);
+        debug_assert!(previous.is_none(), "{} is registered twice", E::NAME);
+    }
+}
+
+/// The one message handler of a socket: steps 1 and 2 (budget and turn)
+/// as the packet is read, in arrival order, then the event's own steps on
+/// a task of their own. An event the namespace does not know is refused
+/// by name (after drawing on the `Reads` budget), so that a typo is easy
+/// to find.
+pub struct Dispatcher<A: Adapter>(pub Arc<Routes<A>>);
+
+/// socketioxide's type parameter for [`Dispatcher`]'s handler.
+pub struct Dispatched;
+
+impl<A: Adapter> MessageHandler<A, Dispatched> for Dispatcher<A> {
+    fn call(&self, s: Arc<Socket<A>>, mut v: PacketValue, ack_id: Option<i64>) {
+        let Ok(Event(name)) = Event::from_message_parts(&s, &mut v, &ack_id) else {
+            // socketioxide read the name before calling: not reached.
+            return;
+        };
+        let Some(route) = self.0.events.get(name.as_str()) else {
+            if draw::<A, Reads>(&s, &mut v, &ack_id) {
+                let Ok(reply) = Reply::from_message_parts(&s, &mut v, &ack_id);
+                let name: String = name.chars().take(64).collect();
+                reply.refuse("unknown", format!("Unknown event {name:?} on {}", s.ns()));
+            }
+            return;
+        };
+        // `draw` first (a refused event is answered and goes no further),
+        // the turn last (nothing after it can fail and leave its ticket
+        // unused).
+        if !(route.draw)(&s, &mut v, &ack_id) {
+            return;
+        }
+        let Ok(socket) = SocketRef::from_message_parts(&s, &mut v, &ack_id);
+        let Ok(io) = SocketIo::from_message_parts(&s, &mut v, &ack_id);
+        let Ok(data) = TryData::<Value>::from_message_parts(&s, &mut v, &ack_id);
+        let Ok(reply) = Reply::from_message_parts(&s, &mut v, &ack_id);
+        let turn = if route.in_turn {
+            // Refused (too many events waiting): already answered.
+            let Ok(turn) = Turn::from_message_parts(&s, &mut v, &ack_id) else {
+                return;
+            };
+            Some(turn)
+        } else {
+            None
+        };
+        let state = self.0.state.clone();
+        (route.spawn)(Ctx { socket, io, state }, data, reply, turn);
+    }
 }
 
 /// What a handler's success sends back: acked events their body, quiet
@@ -139,50 +267,6 @@ struct Body<T>(T);
 impl<T: serde::Serialize + Send + 'static> Answer for Body<T> {
     fn send<A: Adapter>(self, reply: Reply<A>) {
         reply.ok(self.0)
-    }
-}
-
-/// Steps 1 and 2 (budget and, when `in_turn`, turn) as socketioxide
-/// extractors, which run as the packet is read; then [`handle`].
-fn register<A, E, G, C, H, F, T>(socket: &SocketRef<A>, handler: H, in_turn: bool)
-where
-    A: Adapter,
-    E: ClientEvent + Send + Sync + 'static,
-    G: Guard<A, E>,
-    C: Category,
-    H: Fn(Ctx<A>, G, E) -> F + Copy + Send + Sync + 'static,
-    F: Future<Output = Result<T, Error>> + Send + 'static,
-    T: Answer,
-{
-    if in_turn {
-        // `Budget` first (a refused event is answered and goes no
-        // further), `Turn` last (no extractor after it can fail and leave
-        // its ticket unused).
-        socket.on(
-            E::NAME,
-            move |_: Budget<C>,
-                  socket: SocketRef<A>,
-                  io: SocketIo<A>,
-                  State(state): State<GatewayState>,
-                  data: TryData<Value>,
-                  reply: Reply<A>,
-                  turn: Turn| async move {
-                let _turn = turn.wait().await;
-                handle(Ctx { socket, io, state }, data, reply, handler).await
-            },
-        )
-    } else {
-        socket.on(
-            E::NAME,
-            move |_: Budget<C>,
-                  socket: SocketRef<A>,
-                  io: SocketIo<A>,
-                  State(state): State<GatewayState>,
-                  data: TryData<Value>,
-                  reply: Reply<A>| async move {
-                handle(Ctx { socket, io, state }, data, reply, handler).await
-            },
-        )
     }
 }
 

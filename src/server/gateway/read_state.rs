@@ -4,7 +4,7 @@
 
 use super::emit::emit_to;
 use super::guards::{Reader, Signed};
-use super::pipeline::{on, Ctx};
+use super::pipeline::{Ctx, Routes};
 use super::rooms::user_room;
 use crate::protocol::ack::OkMessage;
 use crate::protocol::read_state::{
@@ -13,11 +13,11 @@ use crate::protocol::read_state::{
 use crate::server::error::{Error, Internal};
 use crate::server::limits::{Reads, Rooms};
 use socketioxide::adapter::Adapter;
-use socketioxide::extract::SocketRef;
 
-pub fn attach<A: Adapter>(socket: &SocketRef<A>) {
-    on(socket, Rooms, mark_room_read::<A>);
-    on(socket, Reads, read_state::<A>);
+/// Registers the read-state events in `/chat`'s routes.
+pub fn routes<A: Adapter>(r: &mut Routes<A>) {
+    r.on(Rooms, mark_room_read::<A>);
+    r.on(Reads, read_state::<A>);
 }
 
 async fn mark_room_read<A: Adapter>(

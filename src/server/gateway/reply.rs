@@ -4,10 +4,9 @@
 use crate::protocol::ack::{Ack, Exception, OkMessage};
 use crate::protocol::ServerEvent;
 use crate::server::error::Error;
-use crate::server::limits::{Budget, Reads};
 use serde::Serialize;
 use socketioxide::adapter::Adapter;
-use socketioxide::extract::{AckSender, Event, SocketRef};
+use socketioxide::extract::{AckSender, SocketRef};
 use socketioxide::handler::FromMessageParts;
 use socketioxide::socket::Socket;
 use std::convert::Infallible;
@@ -94,19 +93,4 @@ impl<A: Adapter> Reply<A> {
             tracing::debug!(sid = %self.socket.id, error = %e, "could not send exception");
         }
     }
-}
-
-/// Fallback handler: an event this namespace does not know is refused by
-/// name, so that a typo is easy to find.
-pub async fn unknown_event<A: Adapter>(
-    _budget: Budget<Reads>,
-    socket: SocketRef<A>,
-    Event(event): Event,
-    reply: Reply<A>,
-) {
-    let event: String = event.chars().take(64).collect();
-    reply.refuse(
-        "unknown",
-        format!("Unknown event {event:?} on {}", socket.ns()),
-    );
 }

@@ -7,7 +7,7 @@
 use super::direct::{alert, alert_mentions, is_looking};
 use super::emit::{emit_to, now};
 use super::guards::{Drained, Follower, Joined, Reader, Replier};
-use super::pipeline::{on, Ctx};
+use super::pipeline::{Ctx, Routes};
 use crate::protocol::ack::texts;
 use crate::protocol::chat::NewMessage;
 use crate::protocol::direct::Focus;
@@ -22,12 +22,12 @@ use crate::server::error::{Error, Internal};
 use crate::server::limits::{Reads, Rooms, Sends};
 use crate::server::store::{Author, NewReply, Replied, RoomMeta};
 use socketioxide::adapter::Adapter;
-use socketioxide::extract::SocketRef;
 
-pub fn attach<A: Adapter>(socket: &SocketRef<A>) {
-    on(socket, Sends, send_reply::<A>);
-    on(socket, Reads, thread_history::<A>);
-    on(socket, Rooms, follow_thread::<A>);
+/// Registers the thread events in `/chat`'s routes.
+pub fn routes<A: Adapter>(r: &mut Routes<A>) {
+    r.on(Sends, send_reply::<A>);
+    r.on(Reads, thread_history::<A>);
+    r.on(Rooms, follow_thread::<A>);
 }
 
 async fn send_reply<A: Adapter>(

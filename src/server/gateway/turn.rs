@@ -7,12 +7,12 @@
 //! swapped, or a `join` handled after its socket's disconnect, leaving a
 //! ghost user.
 //!
-//! The fix: an extractor, [`Turn`], takes a ticket when the packet is read
-//! (extractors run in arrival order, before the task is spawned), and the
+//! The fix: [`Turn`] (a socketioxide extractor) takes a ticket when the
+//! packet is read (in arrival order, before the task is spawned), and the
 //! handler waits for its ticket before doing anything. The event pipeline
-//! (`pipeline`) takes `Turn` as its LAST extractor, so that no extractor
-//! after it can fail and leave its ticket unused (an unused ticket is
-//! skipped all the same, see `Drop`).
+//! (`pipeline::Dispatcher`) takes the `Turn` LAST, so that no step after it
+//! can fail and leave its ticket unused (an unused ticket is skipped all
+//! the same, see `Drop`).
 //!
 //! What waits is bounded: a socket may have at most `MAX_WAITING_EVENTS`
 //! events read and not yet handled, holding at most `MAX_WAITING_BYTES` of

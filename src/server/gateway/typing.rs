@@ -12,7 +12,7 @@
 
 use super::emit::emit_to;
 use super::guards::{Account, InRoom, Joined, Reader};
-use super::pipeline::{on, Ctx, Guard};
+use super::pipeline::{Ctx, Guard, Routes};
 use super::rooms::user_room;
 use crate::protocol::ack::OkMessage;
 use crate::protocol::limits::TYPING_EVERY_MS;
@@ -28,9 +28,9 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// Registers `typing` on a `/chat` socket.
-pub fn attach<A: Adapter>(socket: &SocketRef<A>) {
-    on(socket, Reads, typing::<A>);
+/// Registers `typing` in `/chat`'s routes.
+pub fn routes<A: Adapter>(r: &mut Routes<A>) {
+    r.on(Reads, typing::<A>);
 }
 
 /// The refusal of `typing` about a room the socket is not in.

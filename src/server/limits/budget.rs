@@ -1,19 +1,17 @@
 //! Rate limits on client events.
 //!
 //! Each event is registered with the [`Category`] it draws on
-//! (`gateway::pipeline::on(&socket, Sends, send_message)`), and the
-//! pipeline takes its [`Budget`] as the first extractor.
+//! (`routes.on(Sends, send_message)` in `gateway::pipeline::Routes`), and
+//! the pipeline draws on its [`Budget`] first.
 //!
-//! The extractor runs as the packet is read, before any other extractor
-//! and before the handler's task is spawned. A refused event is answered
-//! by the extractor itself (the ack `{status:"error", message:"Rate limit
+//! The draw happens as the packet is read, before anything else and
+//! before the handler's task is spawned. A refused event is answered by
+//! the extractor itself (the ack `{status:"error", message:"Rate limit
 //! exceeded, retry in N ms", retryAfterMs:N}`, or the `exception` event
-//! when the client sent no ack callback), and then the extractor fails, so
-//! that socketioxide neither parses the payload nor spawns the handler: a
-//! flood costs the server as little as possible per event. (socketioxide
-//! logs every failed extraction at error level; `telemetry` silences that
-//! one log target, because the budget logs refusals itself, once per
-//! episode rather than per event.)
+//! when the client sent no ack callback), and then the extraction fails,
+//! so that the payload is not parsed and no handler is spawned: a flood
+//! costs the server as little as possible per event. (The budget logs
+//! refusals itself, once per episode rather than per event.)
 //!
 //! A socket refused more than `kick_after` times within [`STRIKE_WINDOW`]
 //! is sent `kicked` and disconnected, and its client (account, or address
