@@ -29,14 +29,19 @@ use socketioxide::handler::{FromDisconnectParts, FromMessageParts};
 use socketioxide::socket::{DisconnectReason, Socket};
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::Arc;
-use tokio::sync::watch;
+use std::sync::{Arc, Mutex, MutexGuard};
+use tokio::sync::{watch, Notify};
 
 /// A socket's ticket machine; kept in the socket's extensions.
 #[derive(Debug)]
 pub struct Sequencer {
     next_ticket: AtomicU64,
-    state: watch::Sender<Serving>,
+    /// Whose turn it is. A mutex and a `Notify` rather than a `watch`
+    /// channel: every socket has one, and a watch channel's shared state
+    /// (its eight `Notify`s) is about 400 bytes of every connection.
+    state: Mutex<Serving>,
+    /// Wakes the waiting turns when one ends.
+    turn_ended: Notify,
     in_flight: Arc<InFlight>,
     /// This socket's tickets not yet dropped, and their payloads' bytes.
     waiting: AtomicUsize,
@@ -89,7 +94,8 @@ impl Sequencer {
     pub fn new(in_flight: Arc<InFlight>) -> Arc<Self> {
         Arc::new(Self {
             next_ticket: AtomicU64::new(0),
-            state: watch::Sender::new(Serving::default()),
+            state: Mutex::new(Serving::default()),
+            turn_ended: Notify::new(),
             in_flight,
             waiting: AtomicUsize::new(0),
             waiting_bytes: AtomicUsize::new(0),
@@ -154,12 +160,26 @@ impl Turn {
     /// turn ends when the returned value is dropped.
     pub async fn wait(self) -> Self {
         if let Some(seq) = &self.sequencer {
-            let mut rx = seq.state.subscribe();
-            // The sender lives in `seq`, which this turn keeps alive, so the
-            // channel cannot close while waiting.
-            let _ = rx.wait_for(|s| s.now == self.ticket).await;
+            loop {
+                let ended = seq.turn_ended.notified();
+                tokio::pin!(ended);
+                // Registered before the check: a turn that ends after it
+                // wakes this one.
+                ended.as_mut().enable();
+                if seq.serving().now == self.ticket {
+                    break;
+                }
+                ended.await;
+            }
         }
         self
+    }
+}
+
+impl Sequencer {
+    fn serving(&self) -> MutexGuard<'_, Serving> {
+        // Nothing panics while holding it; recover all the same.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
@@ -169,16 +189,23 @@ impl Drop for Turn {
             return;
         };
         let ticket = self.ticket;
-        seq.state.send_modify(|s| {
+        let advanced = {
+            let mut guard = seq.serving();
+            let s = &mut *guard;
             if s.now == ticket {
                 s.now += 1;
                 while s.abandoned.remove(&s.now) {
                     s.now += 1;
                 }
+                true
             } else {
                 s.abandoned.insert(ticket);
+                false
             }
-        });
+        };
+        if advanced {
+            seq.turn_ended.notify_waiters();
+        }
         seq.in_flight.0.send_modify(|n| *n -= 1);
         seq.waiting.fetch_sub(1, Ordering::SeqCst);
         seq.waiting_bytes.fetch_sub(self.bytes, Ordering::SeqCst);
@@ -230,7 +257,6 @@ impl<A: Adapter> FromDisconnectParts<A> for Turn {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Mutex;
     use std::time::Duration;
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -267,7 +293,7 @@ mod tests {
             .await
             .expect("the third turn comes");
         drop(third);
-        assert_eq!(seq.state.borrow().now, 3);
+        assert_eq!(seq.serving().now, 3);
     }
 
     #[test]
