@@ -25,6 +25,9 @@ cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warn
 step "Rust unit and integration tests (and those of the load tool and the baseline server)"
 cargo test --workspace --features ssr
 
+step "The vendored engineioxide's own tests (it carries Huddle's patches: vendor/README.md)"
+CARGO_TARGET_DIR=target/vendor cargo test --locked --manifest-path vendor/engineioxide/Cargo.toml --all-features
+
 step "Benchmarks, each run once as a test (criterion's test mode; history on a small room)"
 cargo test --workspace --features ssr --bench history --bench hot_paths --bench broadcast
 
