@@ -18,7 +18,6 @@ use crate::protocol::chat::SendMessage;
 use crate::protocol::direct::SendDm;
 use crate::protocol::limits::MAX_MESSAGE_CHARS;
 use crate::protocol::ClientEvent;
-
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;

@@ -174,6 +174,8 @@ pub fn inside_code(text: &str) -> bool {
     open.is_some()
 }
 
+/// `text` with `token`'s word replaced by `replacement` and a space, and
+/// the caret after them (in UTF-16 code units, for `setSelectionRange`).
 /// When a space follows the word already, no other is added: the caret
 /// goes after that one. `None` when the token does not fit `text`.
 pub fn apply(text: &str, token: &Token, replacement: &str) -> Option<(String, usize)> {

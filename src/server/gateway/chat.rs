@@ -9,7 +9,7 @@ use super::membership::{deserted, keeps_too_many};
 use super::pipeline::{Ctx, Dispatcher, Routes};
 use super::rooms::joined_rooms;
 use super::state::GatewayState;
-use super::turn::{Sequencer, Turn};
+use super::turn::Turn;
 use super::{
     board, direct, invites, membership, message_changes, moderation, read_state, threads, typing,
 };
@@ -71,8 +71,7 @@ pub async fn attach<A: Adapter>(
     socket: SocketRef<A>,
     routes: Arc<Routes<A>>,
 ) -> Result<(), std::convert::Infallible> {
-    Sequencer::attach(&socket, &routes.state().in_flight);
-    socket.on_fallback(Dispatcher(routes));
+    Dispatcher::attach(&socket, routes);
     socket.on_disconnect(on_disconnect::<A>);
     Ok(())
 }

@@ -9,7 +9,6 @@ use super::guards::Anyone;
 use super::pipeline::{Ctx, Dispatcher, Routes};
 use super::rooms::joined_rooms;
 use super::state::GatewayState;
-use super::turn::Sequencer;
 use crate::protocol::ack::OkMessage;
 use crate::protocol::limits::MAX_SUBSCRIPTIONS;
 use crate::protocol::notifications::{self, SubscribeToNotifications};
@@ -38,8 +37,7 @@ pub async fn attach<A: Adapter>(
     socket: SocketRef<A>,
     routes: Arc<Routes<A>>,
 ) -> Result<(), std::convert::Infallible> {
-    Sequencer::attach(&socket, &routes.state().in_flight);
-    socket.on_fallback(Dispatcher(routes));
+    Dispatcher::attach(&socket, routes);
     Ok(())
 }
 

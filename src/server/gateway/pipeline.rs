@@ -23,7 +23,7 @@
 
 use super::reply::Reply;
 use super::state::GatewayState;
-use super::turn::Turn;
+use super::turn::{Sequencer, Turn};
 use crate::protocol::ClientEvent;
 use crate::server::error::Error;
 use crate::server::limits::budget::Category;
@@ -122,11 +122,6 @@ impl<A: Adapter> Routes<A> {
         }
     }
 
-    /// What the handlers share.
-    pub fn state(&self) -> &GatewayState {
-        &self.state
-    }
-
     /// Registers `handler` for event `E`, drawing on budget `C`: the
     /// event's success is acked with the handler's value.
     pub fn on<E, G, C, H, F>(&mut self, _budget: C, handler: H)
@@ -204,7 +199,18 @@ impl<A: Adapter> Routes<A> {
 /// a task of their own. An event the namespace does not know is refused
 /// by name (after drawing on the `Reads` budget), so that a typo is easy
 /// to find.
-pub struct Dispatcher<A: Adapter>(pub Arc<Routes<A>>);
+pub struct Dispatcher<A: Adapter>(Arc<Routes<A>>);
+
+impl<A: Adapter> Dispatcher<A> {
+    /// Gives `socket` its turns and `routes`' events: call in a connect
+    /// middleware, before socketioxide confirms the namespace connection
+    /// (its connect handler runs on a task after the confirmation, so an
+    /// event sent right after connecting could otherwise come first).
+    pub fn attach(socket: &SocketRef<A>, routes: Arc<Routes<A>>) {
+        Sequencer::attach(socket, &routes.state.in_flight);
+        socket.on_fallback(Self(routes));
+    }
+}
 
 /// socketioxide's type parameter for [`Dispatcher`]'s handler.
 pub struct Dispatched;

@@ -102,6 +102,11 @@ impl Sequencer {
         })
     }
 
+    fn serving(&self) -> MutexGuard<'_, Serving> {
+        // Nothing panics while holding it; recover all the same.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     fn ticket(self: &Arc<Self>) -> Turn {
         self.ticket_for(0)
     }
@@ -173,13 +178,6 @@ impl Turn {
             }
         }
         self
-    }
-}
-
-impl Sequencer {
-    fn serving(&self) -> MutexGuard<'_, Serving> {
-        // Nothing panics while holding it; recover all the same.
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
