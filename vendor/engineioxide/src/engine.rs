@@ -9,6 +9,7 @@ use http::request::Parts;
 use crate::{
     config::EngineIoConfig,
     handler::EngineIoHandler,
+    heartbeat::Heartbeats,
     socket::{DisconnectReason, Socket},
 };
 
@@ -24,6 +25,9 @@ pub struct EngineIo<H: EngineIoHandler> {
 
     /// The config for the engine.io server
     pub config: EngineIoConfig,
+
+    /// The sessions' heartbeats (Huddle's patch: one task for them all).
+    pub(crate) heartbeats: Heartbeats<H::Data>,
 }
 
 impl<H: EngineIoHandler> EngineIo<H> {
@@ -31,6 +35,7 @@ impl<H: EngineIoHandler> EngineIo<H> {
     pub fn new(handler: Arc<H>, config: EngineIoConfig) -> Self {
         Self {
             sockets: RwLock::new(HashMap::new()),
+            heartbeats: Heartbeats::new(config.ping_interval, config.ping_timeout),
             config,
             handler,
         }

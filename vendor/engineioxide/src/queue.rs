@@ -13,6 +13,13 @@
 //!
 //! One receiver at a time (the session's transport, which holds it behind
 //! the session's `internal_rx` lock), any number of senders.
+//!
+//! Beside the entries, the queue keeps one "latest" value outside the
+//! bound, which each `send_latest` replaces: engineioxide's volatile
+//! packets, which it kept in a `tokio::sync::watch` channel of their own
+//! (eight `Notify`s and a lock, about 400 bytes per session, for a feature
+//! an application may never use). The receiver takes it when no entry is
+//! waiting; after `close` it is dropped.
 
 use std::{
     collections::VecDeque,
@@ -51,6 +58,8 @@ struct Shared<T> {
 #[derive(Debug)]
 struct State<T> {
     items: VecDeque<T>,
+    /// The latest value of `send_latest` not yet taken.
+    latest: Option<T>,
     /// Permits handed out and neither used nor dropped yet.
     reserved: usize,
     closed: bool,
@@ -75,6 +84,7 @@ pub(crate) fn channel<T>(bound: usize) -> (Sender<T>, Receiver<T>) {
     let shared = Arc::new(Shared {
         state: Mutex::new(State {
             items: VecDeque::new(),
+            latest: None,
             reserved: 0,
             closed: false,
         }),
@@ -159,6 +169,21 @@ impl<T> Sender<T> {
         })
     }
 
+    /// Makes `value` the latest value, replacing one not yet taken, unless
+    /// the queue is closed (then it is dropped and `false` returned). It
+    /// takes no place in the bound and is taken after the entries waiting.
+    pub(crate) fn send_latest(&self, value: T) -> bool {
+        {
+            let mut state = self.shared.lock();
+            if state.closed {
+                return false;
+            }
+            state.latest = Some(value);
+        }
+        self.shared.rx_waker.wake();
+        true
+    }
+
     /// Whether the receiver closed the queue.
     pub(crate) fn is_closed(&self) -> bool {
         self.shared.lock().closed
@@ -208,6 +233,14 @@ impl<T> Drop for Permit<'_, T> {
     }
 }
 
+/// What the receiver took: an entry, or the latest value (taken only
+/// when no entry waits).
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Taken<T> {
+    Entry(T),
+    Latest(T),
+}
+
 /// The receiving side.
 #[derive(Debug)]
 pub(crate) struct Receiver<T> {
@@ -231,6 +264,41 @@ impl<T> Receiver<T> {
         } else {
             Err(TryRecvError::Empty)
         }
+    }
+
+    /// The next entry, else the latest value, or why there is neither (the
+    /// latest value is not given once the queue is closed).
+    pub(crate) fn try_take(&mut self) -> Result<Taken<T>, TryRecvError> {
+        match self.try_recv() {
+            Ok(value) => Ok(Taken::Entry(value)),
+            Err(TryRecvError::Empty) => match self.shared.lock().latest.take() {
+                Some(value) => Ok(Taken::Latest(value)),
+                None => Err(TryRecvError::Empty),
+            },
+            Err(TryRecvError::Disconnected) => Err(TryRecvError::Disconnected),
+        }
+    }
+
+    /// As `poll_recv`, the latest value too (`try_take`).
+    pub(crate) fn poll_take(&mut self, cx: &mut Context<'_>) -> Poll<Option<Taken<T>>> {
+        match self.try_take() {
+            Ok(taken) => return Poll::Ready(Some(taken)),
+            Err(TryRecvError::Disconnected) => return Poll::Ready(None),
+            Err(TryRecvError::Empty) => {}
+        }
+        self.shared.rx_waker.register(cx.waker());
+        // Again, after registering: a value put in meanwhile woke no one.
+        match self.try_take() {
+            Ok(taken) => Poll::Ready(Some(taken)),
+            Err(TryRecvError::Disconnected) => Poll::Ready(None),
+            Err(TryRecvError::Empty) => Poll::Pending,
+        }
+    }
+
+    /// The next entry or latest value, waiting for one; `None` once the
+    /// queue is closed, empty and no permit is left.
+    pub(crate) async fn take(&mut self) -> Option<Taken<T>> {
+        poll_fn(|cx| self.poll_take(cx)).await
     }
 
     /// The next entry; `Ready(None)` once the queue is closed, empty and no
@@ -259,7 +327,11 @@ impl<T> Receiver<T> {
     /// Closes the queue: no more entries or permits are accepted; those in
     /// it, and those of permits already given, are still received.
     pub(crate) fn close(&mut self) {
-        self.shared.lock().closed = true;
+        {
+            let mut state = self.shared.lock();
+            state.closed = true;
+            state.latest = None;
+        }
         self.shared.closed.notify_waiters();
         self.shared.rx_waker.wake();
         self.shared.freed();
@@ -393,5 +465,36 @@ mod tests {
         assert_eq!(rx.recv().await, Some(1));
         let kept = tx.shared.lock().items.capacity();
         assert!(kept > 0 && kept <= KEPT_SLOTS, "{kept}");
+    }
+
+    #[tokio::test]
+    async fn the_latest_value_is_replaced_taken_after_the_entries_and_dropped_by_close() {
+        let (tx, mut rx) = channel::<u32>(1);
+        assert!(tx.send_latest(10));
+        assert!(tx.send_latest(11));
+        // Outside the bound: the one place is still free.
+        tx.try_send(1).unwrap();
+        assert_eq!(rx.take().await, Some(Taken::Entry(1)));
+        assert_eq!(rx.take().await, Some(Taken::Latest(11)));
+        assert!(matches!(rx.try_take(), Err(TryRecvError::Empty)));
+        // A waiting receiver is woken by a latest value.
+        let taking = tokio::spawn(async move {
+            let taken = rx.take().await;
+            (taken, rx)
+        });
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(tx.send_latest(12));
+        let (taken, mut rx) = tokio::time::timeout(Duration::from_secs(1), taking)
+            .await
+            .expect("woken by the latest value")
+            .unwrap();
+        assert_eq!(taken, Some(Taken::Latest(12)));
+        // Closed: what is left of the entries still comes, the latest does not.
+        tx.try_send(2).unwrap();
+        assert!(tx.send_latest(13));
+        rx.close();
+        assert!(!tx.send_latest(14));
+        assert_eq!(rx.take().await, Some(Taken::Entry(2)));
+        assert_eq!(rx.take().await, None);
     }
 }

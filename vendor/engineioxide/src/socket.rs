@@ -59,19 +59,17 @@ use std::{
     fmt::Debug,
     sync::{
         Arc,
-        atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering},
+        atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering},
     },
-    time::Duration,
 };
 
 use crate::queue::{self, Receiver};
-use crate::{config::EngineIoConfig, errors::Error};
+use crate::{config::EngineIoConfig, errors::Error, heartbeat};
 use bytes::Bytes;
 use engineioxide_core::{Packet, PacketBuf, ProtocolVersion, Str, TransportType};
-use futures_util::FutureExt;
 use http::request::Parts;
 use smallvec::{SmallVec, smallvec};
-use tokio::sync::{Mutex, Notify, mpsc::error::TrySendError, watch};
+use tokio::sync::{Mutex, mpsc::error::TrySendError};
 
 pub use engineioxide_core::Sid;
 use tokio_util::sync::CancellationToken;
@@ -206,20 +204,17 @@ impl Permit<'_> {
 
 #[derive(Debug)]
 pub(crate) struct InternalRx {
+    /// The session's queue (Huddle's patch: with the latest volatile
+    /// packets in it, where they had a `watch` channel of their own).
     pub buffered_rx: Receiver<PacketBuf>,
     pub peeked_packet: Option<PacketBuf>,
-    pub volatile_rx: watch::Receiver<Option<PacketBuf>>,
 }
 
 impl InternalRx {
-    fn new(
-        buffered_rx: Receiver<PacketBuf>,
-        volatile_rx: watch::Receiver<Option<PacketBuf>>,
-    ) -> Self {
+    fn new(buffered_rx: Receiver<PacketBuf>) -> Self {
         Self {
             buffered_rx,
             peeked_packet: None,
-            volatile_rx,
         }
     }
 }
@@ -263,22 +258,18 @@ where
     /// The channel is made of a [`SmallVec`] of [`Packet`]s so that adjacent packets can be sent atomically.
     pub(crate) internal_rx: Mutex<InternalRx>,
 
-    /// Channel to send [PacketBuf] to the internal connection
+    /// Channel to send [PacketBuf] to the internal connection, and its
+    /// latest volatile packets (Huddle's patch)
     pub(crate) internal_tx: queue::Sender<PacketBuf>,
 
     /// The bytes in `internal_tx` (Huddle's patch).
     pub(crate) queued: QueuedBytes,
 
-    /// Channel to send volatile [PacketBuf]s that bypass the internal buffer.
-    /// Uses a [`watch`](tokio::sync::watch) channel so only the latest volatile
-    /// message is retained; subsequent volatile sends overwrite the previous one.
-    volatile_tx: watch::Sender<Option<PacketBuf>>,
-
-    /// Tells the heartbeat job, which runs in a separate task, that a Pong
-    /// (v4 protocol) or a Ping (v3 protocol) was received (Huddle's patch:
-    /// a [`Notify`] holds at most one such beat, as the channel of one slot
-    /// it replaces did, without the channel's allocations).
-    heartbeat: Notify,
+    /// The heartbeat clock's reading at the last Pong (v4 protocol) or
+    /// Ping (v3 protocol) received, plus one; 0 for none since the last
+    /// ping (Huddle's patch: the engine's heartbeat task reads it, where
+    /// each session had a task of its own and a [`Notify`] to it).
+    beat: AtomicU64,
 
     /// A cancellation token that will be triggered when the socket is being closed.
     pub(crate) cancellation_token: CancellationToken,
@@ -308,7 +299,6 @@ where
         supports_binary: bool,
     ) -> Self {
         let (internal_tx, internal_rx) = queue::channel(config.max_buffer_size);
-        let (volatile_tx, volatile_rx) = watch::channel(None);
         let queued = QueuedBytes::default();
         let mut req_parts = req_parts;
         req_parts.extensions.insert(queued.clone());
@@ -319,13 +309,11 @@ where
             transport: AtomicU8::new(transport as u8),
             upgrading: AtomicBool::new(false),
 
-            internal_rx: Mutex::new(InternalRx::new(internal_rx, volatile_rx)),
+            internal_rx: Mutex::new(InternalRx::new(internal_rx)),
             internal_tx,
             queued,
 
-            volatile_tx,
-
-            heartbeat: Notify::new(),
+            beat: AtomicU64::new(0),
             cancellation_token: CancellationToken::new(),
 
             close_fn,
@@ -354,11 +342,27 @@ where
         })?;
         Ok(())
     }
-    /// A Pong (v4) or Ping (v3) was received: the heartbeat job is told
-    /// (one beat is kept if it is not waiting; more add nothing, the
-    /// client is known to be alive).
+    /// A Pong (v4) or Ping (v3) was received: noted for the heartbeat,
+    /// and a v3 ping answered.
     pub(crate) fn heartbeat_received(&self) {
-        self.heartbeat.notify_one();
+        self.heard_beat();
+        heartbeat::answer(self);
+    }
+
+    /// Notes a beat now.
+    pub(crate) fn heard_beat(&self) {
+        self.beat
+            .store(heartbeat::beat_clock().saturating_add(1), Ordering::Release);
+    }
+
+    /// Forgets the last beat (a ping is about to be sent).
+    pub(crate) fn forget_beat(&self) {
+        self.beat.store(0, Ordering::Release);
+    }
+
+    /// The heartbeat clock's reading at the last beat not forgotten.
+    pub(crate) fn last_beat(&self) -> Option<u64> {
+        self.beat.load(Ordering::Acquire).checked_sub(1)
     }
 
     pub(crate) fn is_upgrading(&self) -> bool {
@@ -366,104 +370,6 @@ where
     }
     pub(crate) fn start_upgrade(&self) {
         self.upgrading.store(true, Ordering::Relaxed);
-    }
-
-    /// Spawn the heartbeat job
-    ///
-    /// Keep a handle to the job so that it can be aborted when the socket is closed
-    pub(crate) fn spawn_heartbeat(self: Arc<Self>, interval: Duration, timeout: Duration) {
-        let cancellation_token = self.cancellation_token.clone();
-
-        tokio::spawn(
-            cancellation_token
-                .run_until_cancelled_owned(async move {
-                    if let Err(_e) = self.heartbeat_job(interval, timeout).await {
-                        self.close(DisconnectReason::HeartbeatTimeout);
-                        #[cfg(feature = "tracing")]
-                        tracing::debug!(id = ?self.id, "heartbeat error: {_e}");
-                    }
-                })
-                .inspect(|_v| {
-                    #[cfg(feature = "tracing")]
-                    tracing::debug!(aborted = _v.is_none(), "heartbeat job completed");
-                }),
-        );
-    }
-
-    /// Heartbeat is sent every `interval` milliseconds by the client and the server `is` expected to respond within `timeout` milliseconds.
-    ///
-    /// If the client or server does not respond within the timeout, the connection is closed.
-    #[cfg(feature = "v3")]
-    async fn heartbeat_job(&self, interval: Duration, timeout: Duration) -> Result<(), Error> {
-        match self.protocol {
-            ProtocolVersion::V3 => self.heartbeat_job_v3(interval, timeout).await,
-            ProtocolVersion::V4 => self.heartbeat_job_v4(interval, timeout).await,
-        }
-    }
-
-    /// Heartbeat is sent every `interval` milliseconds and the client is expected to respond within `timeout` milliseconds.
-    ///
-    /// If the client does not respond within the timeout, the connection is closed.
-    #[cfg(not(feature = "v3"))]
-    async fn heartbeat_job(&self, interval: Duration, timeout: Duration) -> Result<(), Error> {
-        self.heartbeat_job_v4(interval, timeout).await
-    }
-
-    /// Heartbeat is sent every `interval` milliseconds and the client is expected to respond within `timeout` milliseconds.
-    ///
-    /// If the client does not respond within the timeout, the connection is closed.
-    async fn heartbeat_job_v4(&self, interval: Duration, timeout: Duration) -> Result<(), Error> {
-        #[cfg(feature = "tracing")]
-        tracing::debug!(sid = ?self.id, "heartbeat sender routine started");
-
-        let mut interval_tick = tokio::time::interval(interval);
-        interval_tick.tick().await;
-        // Some clients send the pong packet in first. If that happens, we should consume it.
-        self.heartbeat.notified().now_or_never();
-        loop {
-            // If we are currently upgrading we should pause the heartbeat process
-            if self.is_upgrading() {
-                interval_tick.tick().await;
-                continue;
-            }
-
-            #[cfg(feature = "tracing")]
-            tracing::trace!(sid = ?self.id, "emitting ping");
-
-            self.internal_tx
-                .try_send(smallvec![Packet::Ping])
-                .map_err(|_| Error::HeartbeatTimeout)?;
-
-            #[cfg(feature = "tracing")]
-            tracing::trace!(sid = ?self.id, "waiting for pong");
-
-            tokio::time::timeout(timeout, self.heartbeat.notified())
-                .await
-                .map_err(|_| Error::HeartbeatTimeout)?;
-
-            #[cfg(feature = "tracing")]
-            tracing::trace!(sid = ?self.id, "pong received");
-
-            interval_tick.tick().await;
-        }
-    }
-
-    #[cfg(feature = "v3")]
-    async fn heartbeat_job_v3(&self, interval: Duration, timeout: Duration) -> Result<(), Error> {
-        #[cfg(feature = "tracing")]
-        tracing::debug!(sid = ?self.id, "heartbeat receiver routine started");
-
-        loop {
-            tokio::time::timeout(interval + timeout, self.heartbeat.notified())
-                .await
-                .map_err(|_| Error::HeartbeatTimeout)?;
-
-            #[cfg(feature = "tracing")]
-            tracing::trace!(sid = ?self.id, "ping received, sending pong");
-            self.internal_tx
-                .try_send(smallvec![Packet::Pong])
-                .map_err(|_| Error::HeartbeatTimeout)?;
-        }
     }
 
     /// Returns true if the [`Socket`] has a websocket [`TransportType`]
@@ -602,7 +508,7 @@ where
     }
 
     pub(crate) fn send_volatile(&self, packets: PacketBuf) -> bool {
-        self.volatile_tx.send(Some(packets)).is_ok()
+        self.internal_tx.send_latest(packets)
     }
 }
 
@@ -661,7 +567,6 @@ where
         buffer_size: usize,
     ) -> (Arc<Socket<D>>, tokio::sync::mpsc::Receiver<Packet>) {
         let (internal_tx, internal_rx) = queue::channel(buffer_size);
-        let (volatile_tx, volatile_rx) = watch::channel(None);
 
         let sock = Self {
             id: sid,
@@ -669,13 +574,11 @@ where
             transport: AtomicU8::new(TransportType::Websocket as u8),
             upgrading: AtomicBool::new(false),
 
-            internal_rx: Mutex::new(InternalRx::new(internal_rx, volatile_rx)),
+            internal_rx: Mutex::new(InternalRx::new(internal_rx)),
             internal_tx,
             queued: QueuedBytes::default(),
 
-            volatile_tx,
-
-            heartbeat: Notify::new(),
+            beat: AtomicU64::new(0),
             cancellation_token: CancellationToken::new(),
             close_fn,
 

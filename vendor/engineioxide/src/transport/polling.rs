@@ -54,7 +54,7 @@ where
 
     let packet = make_open_packet(TransportType::Polling, socket.id, &engine.config);
 
-    socket.spawn_heartbeat(engine.config.ping_interval, engine.config.ping_timeout);
+    engine.heartbeats.start(&socket);
 
     // Huddle's patch: the open packet is boxed (vendor/engineioxide-core).
     let packet: String = Packet::Open(Box::new(packet)).into();
@@ -120,7 +120,6 @@ where
     let payload = {
         let InternalRx {
             buffered_rx,
-            volatile_rx,
             peeked_packet,
         } = &mut *rx;
 
@@ -129,7 +128,6 @@ where
         let queued = &socket.queued;
         let rx_stream = stream::iter(peeked_packet.take()).chain(rx_stream::EncoderStream::new(
             buffered_rx,
-            volatile_rx,
             |packets: &PacketBuf| queued.taken(packets),
         ));
 
@@ -227,127 +225,43 @@ where
 mod rx_stream {
     use std::{
         pin::Pin,
-        task::{Context, Poll, ready},
+        task::{Context, Poll},
     };
 
-    use crate::queue;
+    use crate::queue::{self, Taken};
     use futures_core::Stream;
-    use pin_project_lite::pin_project;
-    use tokio::sync::watch;
-    use tokio_util::sync::ReusableBoxFuture;
 
-    /// [`ReceiverStream`] is a stream that wraps a [`queue::Receiver`] by reference.
-    /// Allowing to use it as a stream even if it is behind a mutex.
-    pub struct ReceiverStream<'a, T> {
-        inner: &'a mut queue::Receiver<T>,
+    /// The session's queue as a [`Stream`], by reference, so that it can
+    /// be used behind a mutex: its entries, and its latest volatile packets
+    /// when no entry waits (Huddle's patch: the volatile packets were a
+    /// `watch` channel of their own, polled through a boxed future). `taken`
+    /// sees each entry taken (the socket's queued bytes).
+    pub struct EncoderStream<'a, T, F> {
+        rx: &'a mut queue::Receiver<T>,
+        taken: F,
     }
 
-    impl<'a, T> ReceiverStream<'a, T> {
-        pub fn new(inner: &'a mut queue::Receiver<T>) -> Self {
-            Self { inner }
+    impl<'a, T, F: FnMut(&T)> EncoderStream<'a, T, F> {
+        pub fn new(rx: &'a mut queue::Receiver<T>, taken: F) -> Self {
+            Self { rx, taken }
         }
     }
 
-    impl<'a, T> Stream for ReceiverStream<'a, T> {
+    impl<T, F> Unpin for EncoderStream<'_, T, F> {}
+
+    impl<'a, T, F: FnMut(&T)> Stream for EncoderStream<'a, T, F> {
         type Item = T;
 
         fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-            self.inner.poll_recv(cx)
-        }
-    }
-
-    type WatchFutOutput<'a, T> = (
-        Result<(), watch::error::RecvError>,
-        &'a mut watch::Receiver<T>,
-    );
-
-    /// Wraps a [`watch::Receiver`] into a [`Stream`] by reference.
-    /// Allowing to use it as a stream even if it is behind a mutex.
-    ///
-    /// Inspired by <https://docs.rs/tokio-stream/latest/tokio_stream/wrappers/struct.WatchStream.html>
-    pub struct WatchStream<'a, T> {
-        inner: ReusableBoxFuture<'a, WatchFutOutput<'a, T>>,
-    }
-    impl<'a, T: Send + Sync + 'static> WatchStream<'a, T> {
-        pub fn new(rx: &'a mut watch::Receiver<T>) -> Self {
-            Self {
-                inner: ReusableBoxFuture::new(make_future(rx)),
-            }
-        }
-    }
-
-    async fn make_future<T>(
-        rx: &mut watch::Receiver<T>,
-    ) -> (Result<(), watch::error::RecvError>, &mut watch::Receiver<T>) {
-        let result = rx.changed().await;
-        (result, rx)
-    }
-
-    impl<'a, T: Clone + Send + Sync + 'static> Stream for WatchStream<'a, T> {
-        type Item = T;
-
-        fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-            let (result, rx) = ready!(self.inner.poll(cx));
-            match result {
-                Ok(_) => {
-                    let received = (*rx.borrow_and_update()).clone();
-                    self.inner.set(make_future(rx));
-                    Poll::Ready(Some(received))
-                }
-                Err(_) => {
-                    self.inner.set(make_future(rx));
-                    Poll::Ready(None)
-                }
-            }
-        }
-    }
-
-    impl<T> Unpin for WatchStream<'_, T> {}
-
-    pin_project! {
-        /// Combines a [`WatchStream`] and a [`ReceiverStream`] into a single [`Stream`].
-        /// `taken` sees each item taken from the receiver (Huddle's patch:
-        /// the socket's queued bytes).
-        pub struct EncoderStream<'a, T, F> {
-            #[pin]
-            watch: WatchStream<'a, Option<T>>,
-            #[pin]
-            rx: ReceiverStream<'a, T>,
-            taken: F,
-        }
-    }
-
-    impl<'a, T: Clone + Send + Sync + 'static, F: FnMut(&T)> EncoderStream<'a, T, F> {
-        pub fn new(
-            rx: &'a mut queue::Receiver<T>,
-            watch: &'a mut watch::Receiver<Option<T>>,
-            taken: F,
-        ) -> Self {
-            Self {
-                rx: ReceiverStream::new(rx),
-                watch: WatchStream::new(watch),
-                taken,
-            }
-        }
-    }
-
-    impl<'a, T: Clone + Send + Sync + 'static, F: FnMut(&T)> Stream for EncoderStream<'a, T, F> {
-        type Item = T;
-
-        fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-            let this = self.project();
-            // low priority: poll the watch stream first, then the rx stream.
-            // same than with ws transport
-            match this.rx.poll_next(cx) {
-                Poll::Ready(Some(v)) => {
+            let this = &mut *self;
+            match this.rx.poll_take(cx) {
+                Poll::Ready(Some(Taken::Entry(v))) => {
                     (this.taken)(&v);
                     Poll::Ready(Some(v))
                 }
+                Poll::Ready(Some(Taken::Latest(v))) => Poll::Ready(Some(v)),
                 Poll::Ready(None) => Poll::Ready(None),
-                Poll::Pending => match this.watch.poll_next(cx) {
-                    Poll::Ready(Some(v)) => Poll::Ready(v),
-                    Poll::Ready(None) | Poll::Pending => Poll::Pending,
-                },
+                Poll::Pending => Poll::Pending,
             }
         }
     }

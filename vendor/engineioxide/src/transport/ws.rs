@@ -27,7 +27,8 @@ use engineioxide_core::{Packet, PacketBuf, ProtocolVersion, Sid, Str, TransportT
 
 use crate::{
     DisconnectReason, Socket, body::ResponseBody, config::EngineIoConfig, engine::EngineIo,
-    errors::Error, handler::EngineIoHandler, socket::InternalRx, transport::make_open_packet,
+    errors::Error, handler::EngineIoHandler, queue::Taken, socket::InternalRx,
+    transport::make_open_packet,
 };
 
 /// Create a response for websocket upgrade
@@ -209,9 +210,7 @@ where
 
         let mut ws = ws_init().await;
         init_handshake(socket.id, &mut ws, &engine.config).await?;
-        socket
-            .clone()
-            .spawn_heartbeat(engine.config.ping_interval, engine.config.ping_timeout);
+        engine.heartbeats.start(&socket);
         (socket, ws)
     };
     Ok(handshaken)
@@ -288,29 +287,26 @@ async fn forward_to_socket<H: EngineIoHandler, S>(
         tracing::debug!(sid = %socket.id, "session closed before starting the ws writer");
         return;
     };
-    let InternalRx {
-        buffered_rx,
-        volatile_rx,
-        ..
-    } = &mut *internal_rx;
+    let InternalRx { buffered_rx, .. } = &mut *internal_rx;
 
     // Forward buffered packets until the channel is closed or the session is cancelled.
     // (Huddle's patch: each batch is written by `feed_packets`, one future
     // type awaited in turn, where the packets' writing was a macro expanded
     // three times, each expansion's futures kept apart in this task's
-    // state for the session's whole life.)
+    // state for the session's whole life. The latest volatile packets come
+    // from the same queue, taken when no entry waits, where they had a
+    // `watch` channel of their own.)
     loop {
-        let batch = tokio::select! {
+        let taken = tokio::select! {
             biased;
-            items = buffered_rx.recv() => match items {
-                Some(packets) => Batch::Buffered(packets),
+            taken = buffered_rx.take() => match taken {
+                Some(taken) => taken,
                 None => break,
             },
             _ = socket.cancellation_token.cancelled() => break,
-            Ok(()) = volatile_rx.changed() => Batch::Volatile(volatile_rx.borrow_and_update().clone()),
         };
-        match batch {
-            Batch::Buffered(packets) => {
+        match taken {
+            Taken::Entry(packets) => {
                 socket.queued.taken(&packets);
                 feed_packets(&mut tx, packets, socket.protocol, socket.id).await;
                 while let Ok(packets) = buffered_rx.try_recv() {
@@ -318,12 +314,11 @@ async fn forward_to_socket<H: EngineIoHandler, S>(
                     feed_packets(&mut tx, packets, socket.protocol, socket.id).await;
                 }
             }
-            Batch::Volatile(Some(packets)) => {
+            Taken::Latest(packets) => {
                 #[cfg(feature = "tracing")]
                 tracing::debug!(sid = ?socket.id, "ws volatile flush: {} packets", packets.len());
                 feed_packets(&mut tx, packets, socket.protocol, socket.id).await;
             }
-            Batch::Volatile(None) => {}
         }
 
         #[cfg(feature = "tracing")]
@@ -337,13 +332,6 @@ async fn forward_to_socket<H: EngineIoHandler, S>(
     tx.flush().await.ok();
     tx.close().await.ok();
 }
-/// What the writer took to write: a batch from the queue or the latest
-/// volatile packets.
-enum Batch {
-    Buffered(PacketBuf),
-    Volatile(Option<PacketBuf>),
-}
-
 /// Feeds `packets` to the websocket, each as its message (Huddle's patch:
 /// engineioxide's `map_fn` macro as a function).
 async fn feed_packets<S>(

@@ -1,0 +1,254 @@
+//! The sessions' heartbeats, all driven by one task per engine (Huddle's
+//! patch).
+//!
+//! engineioxide gave every session a task of its own for its heartbeat: a
+//! task with an `Interval` (whose `Sleep` tokio boxes) and a `Timeout`,
+//! about a kilobyte per session, idle or not, to do something every 25
+//! seconds. Here each session is one entry in a [`DelayQueue`] (tokio-util's
+//! timer wheel), which one task per engine polls: when an entry is due, the
+//! task sends the session's ping (protocol v4) or checks that the client's
+//! beat came in time, and puts the session back in the queue for its next
+//! turn. The timing and the reasons to close are those of engineioxide's
+//! task:
+//! - v4: a ping when the session starts, then one every `interval`; if no
+//!   pong (or ping) came `timeout` after a ping, the session is closed with
+//!   [`DisconnectReason::HeartbeatTimeout`], as it is when the ping cannot
+//!   be queued. No ping is sent while the session upgrades its transport.
+//!   (One difference: with a `timeout` longer than the `interval`,
+//!   engineioxide pinged again as soon as the pong came; here the next ping
+//!   waits for that pong's deadline.)
+//! - v3: the client pings; each ping is answered with a pong by the
+//!   transport that reads it ([`Socket::heartbeat_received`]), and a
+//!   session that sends none for `interval + timeout` is closed.
+//!
+//! The queue holds a [`Weak`] reference to each session: a closed session
+//! leaves the queue at its next turn, keeping only its socket's allocation
+//! until then.
+
+use std::{
+    future::poll_fn,
+    sync::{Arc, Mutex, MutexGuard, OnceLock, Weak},
+    time::Duration,
+};
+
+use engineioxide_core::{Packet, ProtocolVersion};
+use smallvec::smallvec;
+use tokio::{task::JoinHandle, time::Instant};
+use tokio_util::time::DelayQueue;
+
+use crate::socket::{DisconnectReason, Socket};
+
+/// What is due for a session at its turn.
+#[derive(Debug, Clone, Copy)]
+enum Due {
+    /// v4: its ping, at the tick `at` (ticks are `interval` apart).
+    Ping { at: Instant },
+    /// v4: the pong to the ping of the tick `at`.
+    Pong { at: Instant },
+    /// v3: the client's ping; the session is closed unless its last beat
+    /// is less than `interval + timeout` old.
+    ClientPing,
+}
+
+#[derive(Debug)]
+struct Turn<D: Default + Send + Sync + 'static> {
+    socket: Weak<Socket<D>>,
+    due: Due,
+}
+
+/// The heartbeats of an engine's sessions.
+#[derive(Debug)]
+pub(crate) struct Heartbeats<D: Default + Send + Sync + 'static> {
+    interval: Duration,
+    timeout: Duration,
+    queue: Arc<Mutex<DelayQueue<Turn<D>>>>,
+    /// The task polling `queue`, spawned with the first session and
+    /// aborted with the engine.
+    task: OnceLock<JoinHandle<()>>,
+}
+
+impl<D: Default + Send + Sync + 'static> Heartbeats<D> {
+    pub(crate) fn new(interval: Duration, timeout: Duration) -> Self {
+        Self {
+            interval,
+            timeout,
+            queue: Arc::new(Mutex::new(DelayQueue::new())),
+            task: OnceLock::new(),
+        }
+    }
+
+    /// Starts `socket`'s heartbeat. Must be called within a tokio runtime.
+    pub(crate) fn start(&self, socket: &Arc<Socket<D>>) {
+        let now = Instant::now();
+        let (due, when) = match socket.protocol {
+            ProtocolVersion::V4 => (Due::Ping { at: now }, now),
+            #[cfg(feature = "v3")]
+            ProtocolVersion::V3 => (Due::ClientPing, now + self.interval + self.timeout),
+            #[cfg(not(feature = "v3"))]
+            ProtocolVersion::V3 => (Due::Ping { at: now }, now),
+        };
+        socket.forget_beat();
+        #[cfg(feature = "v3")]
+        if socket.protocol == ProtocolVersion::V3 {
+            socket.heard_beat();
+        }
+        let turn = Turn {
+            socket: Arc::downgrade(socket),
+            due,
+        };
+        lock(&self.queue).insert_at(turn, when);
+        self.task
+            .get_or_init(|| tokio::spawn(run(self.queue.clone(), self.interval, self.timeout)));
+    }
+}
+
+impl<D: Default + Send + Sync + 'static> Drop for Heartbeats<D> {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.get() {
+            task.abort();
+        }
+    }
+}
+
+fn lock<T>(queue: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Nothing panics while holding the lock; recover all the same.
+    queue.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The engine's heartbeat task: takes the turns that are due, and puts
+/// back those of the sessions still open.
+async fn run<D: Default + Send + Sync + 'static>(
+    queue: Arc<Mutex<DelayQueue<Turn<D>>>>,
+    interval: Duration,
+    timeout: Duration,
+) {
+    let mut due = Vec::new();
+    loop {
+        // The turns due now, taken under the lock; the lock is not held
+        // while they are served (a close calls into the engine).
+        poll_fn(|cx| {
+            let mut queue = lock(&queue);
+            while let std::task::Poll::Ready(Some(expired)) = queue.poll_expired(cx) {
+                due.push(expired.into_inner());
+            }
+            // Waiting, the waker stored by the queue: an earlier entry
+            // inserted meanwhile wakes this task.
+            if due.is_empty() {
+                std::task::Poll::Pending
+            } else {
+                std::task::Poll::Ready(())
+            }
+        })
+        .await;
+        let now = Instant::now();
+        let next: Vec<_> = due
+            .drain(..)
+            .filter_map(|turn| serve(turn, now, interval, timeout))
+            .collect();
+        let mut queue = lock(&queue);
+        for (turn, when) in next {
+            queue.insert_at(turn, when);
+        }
+    }
+}
+
+/// Serves one turn: its next turn, if the session stays open.
+fn serve<D: Default + Send + Sync + 'static>(
+    turn: Turn<D>,
+    now: Instant,
+    interval: Duration,
+    timeout: Duration,
+) -> Option<(Turn<D>, Instant)> {
+    let socket = turn.socket.upgrade()?;
+    if socket.cancellation_token.is_cancelled() {
+        return None;
+    }
+    let (due, when) = match turn.due {
+        Due::Ping { at } if socket.is_upgrading() => {
+            let at = at + interval;
+            (Due::Ping { at }, at.max(now))
+        }
+        Due::Ping { at } => {
+            #[cfg(feature = "tracing")]
+            tracing::trace!(sid = ?socket.id, "emitting ping");
+            // Forgotten before the ping is queued: a pong heard after this
+            // is the answer.
+            socket.forget_beat();
+            if socket
+                .internal_tx
+                .try_send(smallvec![Packet::Ping])
+                .is_err()
+            {
+                return close(&socket);
+            }
+            (Due::Pong { at }, now + timeout)
+        }
+        Due::Pong { at } => {
+            if socket.last_beat().is_none() {
+                return close(&socket);
+            }
+            #[cfg(feature = "tracing")]
+            tracing::trace!(sid = ?socket.id, "pong received");
+            let at = at + interval;
+            (Due::Ping { at }, at.max(now))
+        }
+        Due::ClientPing => {
+            let last = socket.last_beat().unwrap_or(0);
+            let deadline = last.saturating_add(millis(interval + timeout));
+            let clock = beat_clock();
+            if clock >= deadline {
+                return close(&socket);
+            }
+            (
+                Due::ClientPing,
+                now + Duration::from_millis(deadline - clock),
+            )
+        }
+    };
+    Some((turn_of(&socket, due), when))
+}
+
+fn turn_of<D: Default + Send + Sync + 'static>(socket: &Arc<Socket<D>>, due: Due) -> Turn<D> {
+    Turn {
+        socket: Arc::downgrade(socket),
+        due,
+    }
+}
+
+fn close<D: Default + Send + Sync + 'static, T>(socket: &Socket<D>) -> Option<T> {
+    #[cfg(feature = "tracing")]
+    tracing::debug!(sid = ?socket.id, "heartbeat timeout");
+    socket.close(DisconnectReason::HeartbeatTimeout);
+    None
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// The heartbeat clock: milliseconds on tokio's clock since the first
+/// reading in this process (so that a session's last beat is one atomic
+/// number).
+pub(crate) fn beat_clock() -> u64 {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    let epoch = *EPOCH.get_or_init(Instant::now);
+    millis(Instant::now().saturating_duration_since(epoch))
+}
+
+/// Answers a v3 client's ping (the v4 client's pong needs no answer).
+pub(crate) fn answer<D: Default + Send + Sync + 'static>(socket: &Socket<D>) {
+    #[cfg(feature = "v3")]
+    if socket.protocol == ProtocolVersion::V3 {
+        #[cfg(feature = "tracing")]
+        tracing::trace!(sid = ?socket.id, "ping received, sending pong");
+        if socket
+            .internal_tx
+            .try_send(smallvec![Packet::Pong])
+            .is_err()
+        {
+            let _: Option<()> = close(socket);
+        }
+    }
+    #[cfg(not(feature = "v3"))]
+    let _ = socket;
+}
