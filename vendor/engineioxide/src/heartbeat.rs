@@ -252,3 +252,83 @@ pub(crate) fn answer<D: Default + Send + Sync + 'static>(socket: &Socket<D>) {
     #[cfg(not(feature = "v3"))]
     let _ = socket;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{config::EngineIoConfig, engine::EngineIo, handler::EngineIoHandler};
+    use bytes::Bytes;
+    use engineioxide_core::{Str, TransportType};
+
+    #[derive(Debug)]
+    struct Handler;
+
+    impl EngineIoHandler for Handler {
+        type Data = ();
+        fn on_connect(self: Arc<Self>, _: Arc<Socket<()>>) {}
+        fn on_disconnect(&self, _: Arc<Socket<()>>, _: DisconnectReason) {}
+        fn on_message(self: &Arc<Self>, _: Str, _: Arc<Socket<()>>) {}
+        fn on_binary(self: &Arc<Self>, _: Bytes, _: Arc<Socket<()>>) {}
+    }
+
+    fn session(protocol: ProtocolVersion) -> (Arc<EngineIo<Handler>>, Arc<Socket<()>>) {
+        let config = EngineIoConfig::builder()
+            .ping_interval(Duration::from_millis(100))
+            .ping_timeout(Duration::from_millis(100))
+            .build();
+        let engine = Arc::new(EngineIo::new(Arc::new(Handler), config));
+        let parts = http::Request::<()>::default().into_parts().0;
+        let socket = engine.create_session(protocol, TransportType::Polling, parts, false);
+        engine.heartbeats.start(&socket);
+        (engine, socket)
+    }
+
+    /// The packets queued for the client.
+    async fn queued(socket: &Socket<()>) -> Vec<Packet> {
+        let mut rx = socket.internal_rx.lock().await;
+        let mut packets = Vec::new();
+        while let Ok(batch) = rx.buffered_rx.try_recv() {
+            packets.extend(batch);
+        }
+        packets
+    }
+
+    #[tokio::test]
+    async fn a_v4_session_is_pinged_each_interval_while_it_answers() {
+        let (_engine, socket) = session(ProtocolVersion::V4);
+        let mut pings = 0;
+        for _ in 0..30 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            let got = queued(&socket).await;
+            if !got.is_empty() {
+                assert!(got.iter().all(|p| matches!(p, Packet::Ping)), "{got:?}");
+                pings += got.len();
+                socket.heartbeat_received();
+            }
+        }
+        // 300 ms of 100 ms ticks: the first at once, then two or three more.
+        assert!((2..=5).contains(&pings), "{pings} pings");
+        assert!(!socket.cancellation_token.is_cancelled());
+        // Unanswered, the next ping closes it at its deadline.
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        assert!(socket.cancellation_token.is_cancelled());
+    }
+
+    #[cfg(feature = "v3")]
+    #[tokio::test]
+    async fn a_v3_ping_is_answered_and_a_silent_v3_client_is_closed() {
+        let (_engine, socket) = session(ProtocolVersion::V3);
+        // Pinging every 50 ms for 400 ms, twice the 200 ms allowed.
+        for _ in 0..8 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            socket.heartbeat_received();
+        }
+        assert!(!socket.cancellation_token.is_cancelled());
+        let got = queued(&socket).await;
+        assert_eq!(got.len(), 8, "{got:?}");
+        assert!(got.iter().all(|p| matches!(p, Packet::Pong)), "{got:?}");
+        // Silent for more than `interval + timeout`: closed.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert!(socket.cancellation_token.is_cancelled());
+    }
+}
