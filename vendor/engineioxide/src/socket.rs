@@ -226,7 +226,8 @@ impl InternalRx {
 /// * the packet communication between with the `Engine`
 ///   and the user defined [`Handler`](crate::handler::EngineIoHandler).
 /// * the user defined [`Data`](crate::handler::EngineIoHandler::Data) bound to the socket.
-/// * the heartbeat job that verify that the connection is still up by sending packets periodically.
+/// * its heartbeat, which checks that the connection is still up by sending packets periodically
+///   (Huddle's patch: driven by the engine's one heartbeat task).
 pub struct Socket<D>
 where
     D: Default + Send + Sync + 'static,
@@ -268,7 +269,7 @@ where
     /// The heartbeat clock's reading at the last Pong (v4 protocol) or
     /// Ping (v3 protocol) received, plus one; 0 for none since the last
     /// ping (Huddle's patch: the engine's heartbeat task reads it, where
-    /// each session had a task of its own and a [`Notify`] to it).
+    /// each session had a task of its own and a `Notify` to it).
     beat: AtomicU64,
 
     /// A cancellation token that will be triggered when the socket is being closed.
