@@ -165,8 +165,8 @@ fn serve<D: Default + Send + Sync + 'static>(
     }
     let (due, when) = match turn.due {
         Due::Ping { at } if socket.is_upgrading() => {
-            let at = at + interval;
-            (Due::Ping { at }, at.max(now))
+            let at = (at + interval).max(now);
+            (Due::Ping { at }, at)
         }
         Due::Ping { at } => {
             #[cfg(feature = "tracing")]
@@ -189,8 +189,10 @@ fn serve<D: Default + Send + Sync + 'static>(
             }
             #[cfg(feature = "tracing")]
             tracing::trace!(sid = ?socket.id, "pong received");
-            let at = at + interval;
-            (Due::Ping { at }, at.max(now))
+            // The next tick, or now if it is past (a timeout longer than
+            // the interval).
+            let at = (at + interval).max(now);
+            (Due::Ping { at }, at)
         }
         Due::ClientPing => {
             let last = socket.last_beat().unwrap_or(0);
@@ -205,14 +207,11 @@ fn serve<D: Default + Send + Sync + 'static>(
             )
         }
     };
-    Some((turn_of(&socket, due), when))
-}
-
-fn turn_of<D: Default + Send + Sync + 'static>(socket: &Arc<Socket<D>>, due: Due) -> Turn<D> {
-    Turn {
-        socket: Arc::downgrade(socket),
+    let turn = Turn {
+        socket: turn.socket,
         due,
-    }
+    };
+    Some((turn, when))
 }
 
 fn close<D: Default + Send + Sync + 'static, T>(socket: &Socket<D>) -> Option<T> {
