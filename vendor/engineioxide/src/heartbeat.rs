@@ -47,6 +47,7 @@ enum Due {
     Pong { at: Instant },
     /// v3: the client's ping; the session is closed unless its last beat
     /// is less than `interval + timeout` old.
+    #[cfg(feature = "v3")]
     ClientPing,
 }
 
@@ -194,6 +195,7 @@ fn serve<D: Default + Send + Sync + 'static>(
             let at = (at + interval).max(now);
             (Due::Ping { at }, at)
         }
+        #[cfg(feature = "v3")]
         Due::ClientPing => {
             let last = socket.last_beat().unwrap_or(0);
             let deadline = last.saturating_add(millis(interval + timeout));

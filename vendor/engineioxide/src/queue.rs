@@ -279,20 +279,10 @@ impl<T> Receiver<T> {
         }
     }
 
-    /// As `poll_recv`, the latest value too (`try_take`).
+    /// The next entry or latest value (`try_take`); `Ready(None)` once the
+    /// queue is closed, empty and no permit is left.
     pub(crate) fn poll_take(&mut self, cx: &mut Context<'_>) -> Poll<Option<Taken<T>>> {
-        match self.try_take() {
-            Ok(taken) => return Poll::Ready(Some(taken)),
-            Err(TryRecvError::Disconnected) => return Poll::Ready(None),
-            Err(TryRecvError::Empty) => {}
-        }
-        self.shared.rx_waker.register(cx.waker());
-        // Again, after registering: a value put in meanwhile woke no one.
-        match self.try_take() {
-            Ok(taken) => Poll::Ready(Some(taken)),
-            Err(TryRecvError::Disconnected) => Poll::Ready(None),
-            Err(TryRecvError::Empty) => Poll::Pending,
-        }
+        self.poll_next(cx, Self::try_take)
     }
 
     /// The next entry or latest value, waiting for one; `None` once the
@@ -301,27 +291,31 @@ impl<T> Receiver<T> {
         poll_fn(|cx| self.poll_take(cx)).await
     }
 
-    /// The next entry; `Ready(None)` once the queue is closed, empty and no
-    /// permit is left.
-    pub(crate) fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        match self.try_recv() {
+    /// The next entry, waiting for it; `None` once the queue is closed,
+    /// empty and no permit is left (the test harness's dummy socket).
+    #[cfg(any(test, feature = "__test_harness"))]
+    pub(crate) async fn recv(&mut self) -> Option<T> {
+        poll_fn(|cx| self.poll_next(cx, Self::try_recv)).await
+    }
+
+    /// What `try_next` gives, else `Pending` with the waker registered.
+    fn poll_next<X>(
+        &mut self,
+        cx: &mut Context<'_>,
+        try_next: fn(&mut Self) -> Result<X, TryRecvError>,
+    ) -> Poll<Option<X>> {
+        match try_next(self) {
             Ok(value) => return Poll::Ready(Some(value)),
             Err(TryRecvError::Disconnected) => return Poll::Ready(None),
             Err(TryRecvError::Empty) => {}
         }
         self.shared.rx_waker.register(cx.waker());
-        // Again, after registering: an entry put in meanwhile woke no one.
-        match self.try_recv() {
+        // Again, after registering: a value put in meanwhile woke no one.
+        match try_next(self) {
             Ok(value) => Poll::Ready(Some(value)),
             Err(TryRecvError::Disconnected) => Poll::Ready(None),
             Err(TryRecvError::Empty) => Poll::Pending,
         }
-    }
-
-    /// The next entry, waiting for it; `None` once the queue is closed,
-    /// empty and no permit is left.
-    pub(crate) async fn recv(&mut self) -> Option<T> {
-        poll_fn(|cx| self.poll_recv(cx)).await
     }
 
     /// Closes the queue: no more entries or permits are accepted; those in
