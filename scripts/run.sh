@@ -5,5 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/tools.sh
 ensure_build_tools
-step "Building and starting Huddle (cargo leptos serve --release --precompress)"
-exec cargo leptos serve --release --precompress
+step "Building and starting Huddle (cargo leptos serve --release --precompress --split)"
+exec cargo leptos serve --release --precompress --split

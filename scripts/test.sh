@@ -32,7 +32,7 @@ step "Benchmarks, each run once as a test (criterion's test mode; history on a s
 cargo test --workspace --features ssr --bench history --bench hot_paths --bench broadcast
 
 step "Release build (server + WASM client)"
-cargo leptos build --release --precompress
+cargo leptos build --release --precompress --split
 
 step "Browser tests (Playwright, /usr/bin/chromium)"
 npx playwright test --config end2end/playwright.config.ts

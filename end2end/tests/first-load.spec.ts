@@ -57,6 +57,19 @@ async function recordTransfers(cdp: CDPSession, visit: () => Promise<void>) {
   }));
 }
 
+/// Resolves when the chat view's chunk of the WASM has arrived: the page
+/// fetches it in the background once the login form's module runs.
+async function chatChunkLoaded(page: import('@playwright/test').Page) {
+  await page.waitForFunction(
+    () =>
+      performance
+        .getEntriesByType('resource')
+        .some((e) => /\/pkg\/split_chat_view_[^/]+\.wasm$/.test(new URL(e.name).pathname)),
+    null,
+    { polling: 100, timeout: 60_000 },
+  );
+}
+
 /// Resolves when the login form works: the page is hydrated and connected
 /// (the server-rendered "Connecting to the server…" banner is gone, which
 /// only the browser code does) and the form is shown. Returns the time
@@ -93,9 +106,11 @@ test('a first visit moves the client compressed; a second takes it from the cach
   const first = await recordTransfers(cdp, async () => {
     await page.goto('/', { waitUntil: 'commit' });
     usableMs = await loginFormUsable(page);
+    await chatChunkLoaded(page);
   });
   const pkg = first.filter((t) => new URL(t.url).pathname.startsWith('/pkg/'));
-  const wasm = pkg.find((t) => t.url.endsWith('.wasm'));
+  // The login form's module (the chat view's code is a chunk of its own).
+  const wasm = pkg.find((t) => /^\/pkg\/huddle\.[^/]+\.wasm$/.test(new URL(t.url).pathname));
   const js = pkg.find((t) => t.url.endsWith('.js'));
   const css = pkg.find((t) => t.url.endsWith('.css'));
   const total = first.reduce((sum, t) => sum + t.wire, 0);
@@ -124,11 +139,20 @@ test('a first visit moves the client compressed; a second takes it from the cach
     expect(['br', 'gzip']).toContain(file!.encoding);
   }
 
+  // The chat view's code came as a chunk of its own (cargo leptos
+  // --split), fetched after the form's module, hashed and compressed too.
+  const chunk = pkg.find((t) => /^\/pkg\/split_chat_view_/.test(new URL(t.url).pathname));
+  expect(chunk, 'the chat view is a chunk of its own').toBeDefined();
+  expect(new URL(chunk!.url).pathname).toMatch(/^\/pkg\/split_chat_view_\w+\.[A-Za-z0-9_-]{22}\.wasm$/);
+  expect(chunk!.cacheControl).toBe('public, max-age=31536000, immutable');
+  expect(['br', 'gzip']).toContain(chunk!.encoding);
+
   // A second visit, in the same browser: the hashed files come from the
   // cache without asking the server.
   const again = await recordTransfers(cdp, async () => {
     await page.goto('/', { waitUntil: 'commit' });
     await loginFormUsable(page);
+    await chatChunkLoaded(page);
   });
   const pkgAgain = again.filter((t) => new URL(t.url).pathname.startsWith('/pkg/'));
   expect(pkgAgain.map((t) => new URL(t.url).pathname).sort()).toEqual(

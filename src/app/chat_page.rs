@@ -61,20 +61,10 @@ pub fn ChatPage(
     provide_context(TypingState::new(&state));
     // The room's whiteboard instead of its messages.
     let show_board = RwSignal::new(false);
-    let board_room = move || match state.current.get() {
-        View::Room(room) => Some(room),
-        View::Dm(_) => None,
-    };
-    // Changes only when the board shown changes (not on every room switch
-    // while the messages are shown, which would rebuild them).
-    let board_shown = Memo::new(move |_| board_room().filter(|_| show_board.get()));
     let settings_open = RwSignal::new(false);
-    // Not for general (nothing to set), nor for a room one was removed from.
-    let has_settings = move || {
-        board_room().is_some_and(|room| {
-            !room.is_general() && !matches!(state.room_state.hold(&room), Some(Hold::Removed(_)))
-        })
-    };
+    // The chat view's code is a chunk of the WASM of its own, fetched while
+    // the login form is shown (a first visit loads the form's code alone).
+    let _ = lazy_preload!(chat_view);
     resend_on_connect(state);
     follow_the_session(state);
     follow_rooms(state);
@@ -96,17 +86,6 @@ pub fn ChatPage(
         }
     });
 
-    let log_out = move |_| {
-        spawn_local(async move {
-            if let Some(account) = state.account.get_untracked() {
-                if let Err(e) = http::logout(&account.token).await {
-                    leptos::logging::warn!("logout: {e}");
-                }
-            }
-            sign_out(state, None);
-        })
-    };
-
     view! {
         <div class="app">
             <ConnectionBanner state=client.state()/>
@@ -117,66 +96,106 @@ pub fn ChatPage(
                 when=move || state.me.with(Option::is_some)
                 fallback=|| view! { <LoginForm/> }
             >
-                // A thread open: its panel is a column of its own (on a
-                // phone, the view: style/_threads.scss).
-                <div class="chat" class:with-thread=move || state.thread.with(Option::is_some)>
-                    <RoomList/>
-                    <section class="room" aria-label="Messages">
-                        <header class="room-header">
-                            <div class="room-title">
-                                <h2>{move || state.current.get().title()}</h2>
-                                <Show when=has_settings>
-                                    <button
-                                        type="button"
-                                        class="secondary small"
-                                        data-testid="open-room-settings"
-                                        aria-haspopup="dialog"
-                                        on:click=move |_| settings_open.set(true)
-                                    >
-                                        "Settings"
-                                    </button>
-                                </Show>
-                            </div>
-                            <span class="me">
-                                {move || if state.account.with(Option::is_some) { "" } else { "Guest " }}
-                                <strong data-testid="me">
-                                    {move || state.me.get().map(|m| m.to_string()).unwrap_or_default()}
-                                </strong>
-                                <Show when=move || state.account.with(Option::is_some)>
-                                    <button class="link" data-testid="logout" on:click=log_out>
-                                        "Log out"
-                                    </button>
-                                </Show>
-                            </span>
-                        </header>
-                        <Show when=move || board_room().is_some()>
-                            <nav class="room-tabs" aria-label="Room views">
-                                <button
-                                    data-testid="messages-tab"
-                                    aria-pressed=move || (!show_board.get()).to_string()
-                                    on:click=move |_| show_board.set(false)
-                                >
-                                    "Messages"
-                                </button>
-                                <button
-                                    data-testid="board-tab"
-                                    aria-pressed=move || show_board.get().to_string()
-                                    on:click=move |_| show_board.set(true)
-                                >
-                                    "Board"
-                                </button>
-                            </nav>
-                        </Show>
-                        {move || match board_shown.get() {
-                            Some(room) => view! { <Board room/> }.into_any(),
-                            None => view! { <MessageList/><WriteArea/><TypingLine/> }.into_any(),
-                        }}
-                    </section>
-                    <ThreadPanel/>
-                    <UserList/>
-                    <RoomSettingsDialog open=settings_open/>
-                </div>
+                <Suspense fallback=|| {
+                    view! { <p class="chat-loading" role="status">"Opening the chat…"</p> }
+                }>
+                    {move || Suspend::new(async move { chat_view(settings_open, show_board).await })}
+                </Suspense>
             </Show>
+        </div>
+    }
+    .into_any()
+}
+
+/// The chat once signed in: rooms, messages or the board, threads, people,
+/// room settings. `#[lazy]`: its code is split from the WASM the login
+/// form needs (`cargo leptos build --split`) and fetched by the browser
+/// before it is first called; on the server it runs as it is.
+#[lazy]
+fn chat_view(settings_open: RwSignal<bool>, show_board: RwSignal<bool>) -> AnyView {
+    let state = expect_context::<ChatState>();
+    let board_room = move || match state.current.get() {
+        View::Room(room) => Some(room),
+        View::Dm(_) => None,
+    };
+    // Changes only when the board shown changes (not on every room switch
+    // while the messages are shown, which would rebuild them).
+    let board_shown = Memo::new(move |_| board_room().filter(|_| show_board.get()));
+    // Not for general (nothing to set), nor for a room one was removed from.
+    let has_settings = move || {
+        board_room().is_some_and(|room| {
+            !room.is_general() && !matches!(state.room_state.hold(&room), Some(Hold::Removed(_)))
+        })
+    };
+    let log_out = move |_| {
+        spawn_local(async move {
+            if let Some(account) = state.account.get_untracked() {
+                if let Err(e) = http::logout(&account.token).await {
+                    leptos::logging::warn!("logout: {e}");
+                }
+            }
+            sign_out(state, None);
+        })
+    };
+    view! {
+        // A thread open: its panel is a column of its own (on a phone, the
+        // view: style/_threads.scss).
+        <div class="chat" class:with-thread=move || state.thread.with(Option::is_some)>
+            <RoomList/>
+            <section class="room" aria-label="Messages">
+                <header class="room-header">
+                    <div class="room-title">
+                        <h2>{move || state.current.get().title()}</h2>
+                        <Show when=has_settings>
+                            <button
+                                type="button"
+                                class="secondary small"
+                                data-testid="open-room-settings"
+                                aria-haspopup="dialog"
+                                on:click=move |_| settings_open.set(true)
+                            >
+                                "Settings"
+                            </button>
+                        </Show>
+                    </div>
+                    <span class="me">
+                        {move || if state.account.with(Option::is_some) { "" } else { "Guest " }}
+                        <strong data-testid="me">
+                            {move || state.me.get().map(|m| m.to_string()).unwrap_or_default()}
+                        </strong>
+                        <Show when=move || state.account.with(Option::is_some)>
+                            <button class="link" data-testid="logout" on:click=log_out>
+                                "Log out"
+                            </button>
+                        </Show>
+                    </span>
+                </header>
+                <Show when=move || board_room().is_some()>
+                    <nav class="room-tabs" aria-label="Room views">
+                        <button
+                            data-testid="messages-tab"
+                            aria-pressed=move || (!show_board.get()).to_string()
+                            on:click=move |_| show_board.set(false)
+                        >
+                            "Messages"
+                        </button>
+                        <button
+                            data-testid="board-tab"
+                            aria-pressed=move || show_board.get().to_string()
+                            on:click=move |_| show_board.set(true)
+                        >
+                            "Board"
+                        </button>
+                    </nav>
+                </Show>
+                {move || match board_shown.get() {
+                    Some(room) => view! { <Board room/> }.into_any(),
+                    None => view! { <MessageList/><WriteArea/><TypingLine/> }.into_any(),
+                }}
+            </section>
+            <ThreadPanel/>
+            <UserList/>
+            <RoomSettingsDialog open=settings_open/>
         </div>
     }
     .into_any()
