@@ -216,7 +216,8 @@ fn serve<D: Default + Send + Sync + 'static>(
     Some((turn, when))
 }
 
-fn close<D: Default + Send + Sync + 'static, T>(socket: &Socket<D>) -> Option<T> {
+/// Closes `socket` for its heartbeat: it has no next turn.
+fn close<D: Default + Send + Sync + 'static>(socket: &Socket<D>) -> Option<(Turn<D>, Instant)> {
     #[cfg(feature = "tracing")]
     tracing::debug!(sid = ?socket.id, "heartbeat timeout");
     socket.close(DisconnectReason::HeartbeatTimeout);
@@ -247,7 +248,7 @@ pub(crate) fn answer<D: Default + Send + Sync + 'static>(socket: &Socket<D>) {
             .try_send(smallvec![Packet::Pong])
             .is_err()
         {
-            let _: Option<()> = close(socket);
+            let _ = close(socket);
         }
     }
     #[cfg(not(feature = "v3"))]

@@ -241,6 +241,14 @@ pub(crate) enum Taken<T> {
     Latest(T),
 }
 
+impl<T> Taken<T> {
+    fn into_inner(self) -> T {
+        match self {
+            Taken::Entry(value) | Taken::Latest(value) => value,
+        }
+    }
+}
+
 /// The receiving side.
 #[derive(Debug)]
 pub(crate) struct Receiver<T> {
@@ -250,6 +258,18 @@ pub(crate) struct Receiver<T> {
 impl<T> Receiver<T> {
     /// The next entry, or why there is none.
     pub(crate) fn try_recv(&mut self) -> Result<T, TryRecvError> {
+        self.next(false).map(Taken::into_inner)
+    }
+
+    /// The next entry, else the latest value, or why there is neither (the
+    /// latest value is not given once the queue is closed).
+    pub(crate) fn try_take(&mut self) -> Result<Taken<T>, TryRecvError> {
+        self.next(true)
+    }
+
+    /// The next entry, else (if `latest`) the latest value: under one
+    /// lock, as the writer asks each time it wakes.
+    fn next(&mut self, latest: bool) -> Result<Taken<T>, TryRecvError> {
         let mut state = self.shared.lock();
         if let Some(value) = state.items.pop_front() {
             if state.items.is_empty() && state.items.capacity() > KEPT_SLOTS {
@@ -257,25 +277,14 @@ impl<T> Receiver<T> {
             }
             drop(state);
             self.shared.freed();
-            return Ok(value);
+            return Ok(Taken::Entry(value));
         }
         if state.closed && state.reserved == 0 {
-            Err(TryRecvError::Disconnected)
-        } else {
-            Err(TryRecvError::Empty)
+            return Err(TryRecvError::Disconnected);
         }
-    }
-
-    /// The next entry, else the latest value, or why there is neither (the
-    /// latest value is not given once the queue is closed).
-    pub(crate) fn try_take(&mut self) -> Result<Taken<T>, TryRecvError> {
-        match self.try_recv() {
-            Ok(value) => Ok(Taken::Entry(value)),
-            Err(TryRecvError::Empty) => match self.shared.lock().latest.take() {
-                Some(value) => Ok(Taken::Latest(value)),
-                None => Err(TryRecvError::Empty),
-            },
-            Err(TryRecvError::Disconnected) => Err(TryRecvError::Disconnected),
+        match state.latest.take_if(|_| latest) {
+            Some(value) => Ok(Taken::Latest(value)),
+            None => Err(TryRecvError::Empty),
         }
     }
 
@@ -469,6 +478,8 @@ mod tests {
         // Outside the bound: the one place is still free.
         tx.try_send(1).unwrap();
         assert_eq!(rx.take().await, Some(Taken::Entry(1)));
+        // `try_recv` gives entries only and leaves the latest value.
+        assert!(matches!(rx.try_recv(), Err(TryRecvError::Empty)));
         assert_eq!(rx.take().await, Some(Taken::Latest(11)));
         assert!(matches!(rx.try_take(), Err(TryRecvError::Empty)));
         // A waiting receiver is woken by a latest value.
