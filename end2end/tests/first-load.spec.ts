@@ -6,6 +6,7 @@
 // for docs/performance.md. It asserts no time: a shared machine's timings
 // are figures, not facts.
 import { test, expect, type CDPSession } from '@playwright/test';
+import { joinAsGuest, messages, unique } from './people';
 
 const MBIT_PER_S = 1_000_000 / 8; // bytes per second
 
@@ -57,14 +58,17 @@ async function recordTransfers(cdp: CDPSession, visit: () => Promise<void>) {
   }));
 }
 
-/// Resolves when the chat view's chunk of the WASM has arrived: the page
-/// fetches it in the background once the login form's module runs.
+/// Resolves when the chat's chunks of the WASM have arrived (the chat
+/// view, what follows the chat): the page fetches them in the background
+/// once the login form's module runs.
 async function chatChunkLoaded(page: import('@playwright/test').Page) {
   await page.waitForFunction(
     () =>
-      performance
-        .getEntriesByType('resource')
-        .some((e) => /\/pkg\/split_chat_view_[^/]+\.wasm$/.test(new URL(e.name).pathname)),
+      ['chat_view', 'follow_the_chat'].every((name) =>
+        performance
+          .getEntriesByType('resource')
+          .some((e) => new RegExp(`^/pkg/split_${name}_[^/]+\\.wasm$`).test(new URL(e.name).pathname)),
+      ),
     null,
     { polling: 100, timeout: 60_000 },
   );
@@ -139,13 +143,18 @@ test('a first visit moves the client compressed; a second takes it from the cach
     expect(['br', 'gzip']).toContain(file!.encoding);
   }
 
-  // The chat view's code came as a chunk of its own (cargo leptos
-  // --split), fetched after the form's module, hashed and compressed too.
-  const chunk = pkg.find((t) => /^\/pkg\/split_chat_view_/.test(new URL(t.url).pathname));
-  expect(chunk, 'the chat view is a chunk of its own').toBeDefined();
-  expect(new URL(chunk!.url).pathname).toMatch(/^\/pkg\/split_chat_view_\w+\.[A-Za-z0-9_-]{22}\.wasm$/);
-  expect(chunk!.cacheControl).toBe('public, max-age=31536000, immutable');
-  expect(['br', 'gzip']).toContain(chunk!.encoding);
+  // The chat view's code and what follows the chat on the connection came
+  // as chunks of their own (cargo leptos --split), fetched after the form's
+  // module, hashed and compressed too.
+  for (const name of ['chat_view', 'follow_the_chat']) {
+    const chunk = pkg.find((t) => new URL(t.url).pathname.startsWith(`/pkg/split_${name}_`));
+    expect(chunk, `${name} is a chunk of its own`).toBeDefined();
+    expect(new URL(chunk!.url).pathname).toMatch(
+      new RegExp(`^/pkg/split_${name}_\\w+\\.[A-Za-z0-9_-]{22}\\.wasm$`),
+    );
+    expect(chunk!.cacheControl).toBe('public, max-age=31536000, immutable');
+    expect(['br', 'gzip']).toContain(chunk!.encoding);
+  }
 
   // A second visit, in the same browser: the hashed files come from the
   // cache without asking the server.
@@ -163,4 +172,50 @@ test('a first visit moves the client compressed; a second takes it from the cach
     expect(file.status).toBe(200);
   }
   await context.close();
+});
+
+test('joining before the chat\'s code has arrived waits for it, then misses nothing', async ({
+  browser,
+}) => {
+  const context = await browser.newContext();
+  // The chunks of the chat (its view, what follows it on the connection)
+  // are held back until the guest has pressed Join.
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const held: string[] = [];
+  await context.route(/\/pkg\/split_/, async (route) => {
+    held.push(new URL(route.request().url()).pathname);
+    await released;
+    await route.continue();
+  });
+  const page = await context.newPage();
+  await page.goto('/');
+  await expect(page.getByTestId('connection-banner')).toHaveCount(0);
+  const early = unique('Early');
+  await page.getByTestId('tab-guest').click();
+  await page.getByTestId('username').fill(early);
+  await page.getByTestId('join').click();
+  await expect.poll(() => held.some((p) => p.startsWith('/pkg/split_follow_the_chat_'))).toBe(true);
+
+  // Not in the chat before the code that follows it is there: the form
+  // says it is working, and nobody sees the guest yet.
+  await expect(page.getByTestId('join')).toBeDisabled();
+  await expect(page.getByTestId('join')).toHaveText('One moment…');
+  const otherName = unique('Other');
+  const other = await joinAsGuest(browser, otherName);
+  await expect(other.getByTestId('user-list')).toContainText(otherName);
+  await expect(other.getByTestId('user-list')).not.toContainText(early);
+
+  release();
+  await expect(page.getByTestId('me')).toHaveText(early);
+  // Everything after the join is heard: the other person's list, their
+  // message, and they see the guest arrive.
+  await expect(other.getByTestId('user-list')).toContainText(early);
+  await expect(page.getByTestId('user-list')).toContainText(otherName);
+  const composer = other.getByTestId('composer');
+  await composer.fill('Welcome, early one');
+  await composer.press('Enter');
+  await expect(messages(page).last()).toContainText('Welcome, early one');
+  await context.close();
+  await other.context().close();
 });

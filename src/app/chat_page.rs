@@ -14,18 +14,10 @@ use super::room_notices::RoomNotices;
 use super::room_settings::RoomSettingsDialog;
 use super::room_state::Hold;
 use super::state::{ChatState, View};
-use super::sync::board::BoardState;
-use super::sync::history::load_what_is_shown;
 use super::sync::invites::accept_when_logged_in;
-use super::sync::message_changes;
-use super::sync::moderation::follow_moderation;
-use super::sync::read_state::follow_read_state;
 use super::sync::reconnect::resend_on_connect;
-use super::sync::rooms::{follow_current_room, follow_rooms};
 use super::sync::saved_login;
 use super::sync::session::{follow_the_session, join_account, sign_out};
-use super::sync::threads::follow_threads;
-use super::sync::typing::TypingState;
 use super::thread_panel::ThreadPanel;
 use super::typing_line::TypingLine;
 use super::user_list::UserList;
@@ -55,25 +47,19 @@ pub fn ChatPage(
         saved.as_ref().map(|s| s.token.clone()),
     );
     let state = ChatState::new(client, None);
-    state.listen();
     provide_context(state);
-    provide_context(BoardState::new(&state));
-    provide_context(TypingState::new(&state));
     // The room's whiteboard instead of its messages.
     let show_board = RwSignal::new(false);
     let settings_open = RwSignal::new(false);
     // The chat view's code is a chunk of the WASM of its own, fetched while
     // the login form is shown (a first visit loads the form's code alone).
     let _ = lazy_preload!(chat_view);
+    // What follows the chat (messages, rooms, the board…) is set up, from
+    // a chunk of its own too, before the first `join` (`sync::following`);
+    // what the page hears before it (the session, alerts) is set up here.
+    let _ = lazy_preload!(super::sync::following::follow_the_chat);
     resend_on_connect(state);
     follow_the_session(state);
-    follow_rooms(state);
-    follow_moderation(state);
-    message_changes::listen(state);
-    follow_read_state(state);
-    follow_current_room(state);
-    load_what_is_shown(state);
-    follow_threads(state);
     let invite_refused = RwSignal::new(None::<String>);
     if let Some(code) = invite {
         accept_when_logged_in(state, code, invite_refused);

@@ -1,11 +1,10 @@
 //! The first screen: log in, sign up, or chat as a guest.
 
 use super::state::ChatState;
-use super::sync::session::{after_join, sign_in};
+use super::sync::session::{join, sign_in};
 use super::text::capitalise;
 use crate::client::http;
 use crate::protocol::account::{Credentials, MAX_PASSWORD_CHARS};
-use crate::protocol::chat::Join;
 use crate::protocol::limits::MAX_USERNAME_CHARS;
 use crate::protocol::Username;
 use leptos::prelude::*;
@@ -51,14 +50,7 @@ pub fn LoginForm() -> impl IntoView {
         busy.set(true);
         spawn_local(async move {
             let outcome = match mode {
-                Mode::Guest => state
-                    .client
-                    .emit_with_ack(&Join {
-                        username: username.clone(),
-                    })
-                    .await
-                    .map(|welcome| after_join(state, username, welcome))
-                    .map_err(|e| e.to_string()),
+                Mode::Guest => join(state, username).await.map_err(|e| e.to_string()),
                 Mode::LogIn => http::login(&credentials).await.map(|s| sign_in(state, s)),
                 Mode::SignUp => http::register(&credentials)
                     .await

@@ -85,6 +85,9 @@ pub struct ChatState {
     /// What opened it (a CSS selector), where the focus goes back when it
     /// closes.
     pub thread_opener: StoredValue<Option<String>>,
+    /// The page's reactive owner, until `sync::following` sets up what
+    /// follows the chat under it (before the first `join`).
+    page_owner: StoredValue<Option<Owner>>,
 }
 
 /// A message being edited, and where the focus goes back after.
@@ -120,7 +123,13 @@ impl ChatState {
             thread_opener: StoredValue::new(None),
             read_marks: RwSignal::new(None),
             divider: RwSignal::new(None),
+            page_owner: StoredValue::new(Owner::current()),
         }
+    }
+
+    /// The page's owner, once: `None` when what follows the chat is set up.
+    pub fn take_page_owner(&self) -> Option<Owner> {
+        self.page_owner.try_update_value(Option::take).flatten()
     }
 
     /// Subscribes to the server events that change this state.

@@ -2,6 +2,8 @@
 //! show it: the components render state and call these.
 //!
 //! - `session`: joining, logging in and out, what ends a login.
+//! - `following`: everything that follows the chat once this page is in
+//!   it (its own chunk of the WASM, set up before the first `join`).
 //! - `reconnect`: what a reconnected socket sends first, then catching up.
 //! - `history`: pages of history, and catching up after `seq`.
 //! - `lists`: the user list and the conversation list.
@@ -33,6 +35,7 @@ pub mod board;
 pub mod completion;
 pub mod drafts;
 pub mod emoji_list;
+pub mod following;
 pub mod history;
 pub mod invites;
 pub mod lists;

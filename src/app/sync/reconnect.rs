@@ -14,7 +14,8 @@ use leptos::task::spawn_local;
 
 /// A reconnected socket is new to the server: take the name again, re-enter
 /// the rooms, say what is shown, re-subscribe to alerts (all before anything
-/// typed while offline); then catch up on what was missed.
+/// typed while offline). Set up with the page: the first connection of a
+/// saved login subscribes to its alerts here too.
 pub fn resend_on_connect(state: ChatState) {
     state.client.on_connect_send(move || {
         let mut out = Vec::new();
@@ -39,6 +40,12 @@ pub fn resend_on_connect(state: ChatState) {
         }
         out.into_iter().flatten().collect()
     });
+}
+
+/// Once in the chat, after each reconnect: catch up on what was missed
+/// (the people, each loaded conversation and its changes, the direct
+/// conversations, the read marks).
+pub fn catch_up_on_reconnect(state: ChatState) {
     let connection = state.client.state();
     Effect::new(move |was_connected: Option<bool>| {
         let connected = connection.get() == ConnectionState::Connected;

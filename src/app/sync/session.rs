@@ -2,10 +2,12 @@
 //! account), logging in and out, and what ends a login here (a logout
 //! elsewhere, expiry, a refused token).
 
+use super::following::follow_the_chat;
 use super::lists::{refresh_dms, refresh_users};
 use super::rooms::load_my_rooms;
 use super::saved_login;
 use crate::app::state::{ChatState, View};
+use crate::client::EmitError;
 use crate::protocol::account::Session;
 use crate::protocol::chat::{self, Join, Kicked, ServerRestarting, SessionEnded, Welcome};
 use crate::protocol::notifications::{Alert, Notification};
@@ -14,7 +16,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 /// Called once a `join` succeeded: this page is in the chat as `username`.
-pub fn after_join(state: ChatState, username: Username, welcome: Welcome) {
+fn after_join(state: ChatState, username: Username, welcome: Welcome) {
     state.me.set(Some(username));
     let mut rooms = vec![RoomName::general()];
     rooms.extend(
@@ -33,18 +35,26 @@ pub fn after_join(state: ChatState, username: Username, welcome: Welcome) {
     });
 }
 
-/// Joins with the account of `session` (after login or on page load).
-pub async fn join_account(state: ChatState, session: Session) {
-    let username = session.user.username.clone();
-    match state
+/// Joins the chat as `username` (a guest's name, or the account's): first
+/// waits until what follows the chat is set up (`following`: its code is
+/// fetched the first time), so nothing the server sends after the `join`
+/// goes unheard.
+pub async fn join(state: ChatState, username: Username) -> Result<(), EmitError> {
+    follow_the_chat(state).await;
+    let welcome = state
         .client
         .emit_with_ack(&Join {
             username: username.clone(),
         })
-        .await
-    {
-        Ok(welcome) => after_join(state, username, welcome),
-        Err(e) => state.signed_out_reason.set(Some(e.to_string())),
+        .await?;
+    after_join(state, username, welcome);
+    Ok(())
+}
+
+/// Joins with the account of `session` (after login or on page load).
+pub async fn join_account(state: ChatState, session: Session) {
+    if let Err(e) = join(state, session.user.username).await {
+        state.signed_out_reason.set(Some(e.to_string()));
     }
 }
 
