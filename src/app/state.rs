@@ -10,6 +10,7 @@ use crate::protocol::direct::{DmSummary, Focus, MarkRead, NewDm};
 use crate::protocol::notifications::Alert;
 use crate::protocol::{RoomName, Username};
 use leptos::prelude::*;
+use leptos::reactive::owner::WeakOwner;
 use std::collections::{BTreeMap, HashMap};
 
 /// What the main pane shows: a room, or the conversation with one person.
@@ -86,8 +87,9 @@ pub struct ChatState {
     /// closes.
     pub thread_opener: StoredValue<Option<String>>,
     /// The page's reactive owner, until `sync::following` sets up what
-    /// follows the chat under it (before the first `join`).
-    page_owner: StoredValue<Option<Owner>>,
+    /// follows the chat under it (before the first `join`). Weak: stored
+    /// under that owner, a strong one would keep itself alive.
+    page_owner: StoredValue<Option<WeakOwner>>,
 }
 
 /// A message being edited, and where the focus goes back after.
@@ -123,13 +125,17 @@ impl ChatState {
             thread_opener: StoredValue::new(None),
             read_marks: RwSignal::new(None),
             divider: RwSignal::new(None),
-            page_owner: StoredValue::new(Owner::current()),
+            page_owner: StoredValue::new(Owner::current().map(|o| o.downgrade())),
         }
     }
 
-    /// The page's owner, once: `None` when what follows the chat is set up.
+    /// The page's owner, once: `None` when what follows the chat is set up
+    /// (or the page is gone).
     pub fn take_page_owner(&self) -> Option<Owner> {
-        self.page_owner.try_update_value(Option::take).flatten()
+        self.page_owner
+            .try_update_value(Option::take)
+            .flatten()
+            .and_then(|owner| owner.upgrade())
     }
 
     /// Subscribes to the server events that change this state.
@@ -554,4 +560,31 @@ pub fn local_time(ts: &Timestamp) -> String {
     }
     // On the server (or for an unreadable time): the UTC hour and minute.
     ts.0.get(11..16).unwrap_or_default().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::Client;
+
+    /// The state keeps the page's owner until what follows the chat is set
+    /// up under it, without keeping that owner alive: it is stored under
+    /// it, and a strong reference there would hold it (and all it owns)
+    /// until its parent is cleaned up.
+    #[test]
+    fn the_state_does_not_keep_the_page_s_owner_alive() {
+        let root = Owner::new();
+        let (weak, state) = root.with(|| {
+            let page = Owner::new();
+            let state = page.with(|| ChatState::new(Client::connect(&[], None), None));
+            (page.downgrade(), state)
+        });
+        assert!(weak.upgrade().is_none(), "the page's owner is gone");
+        assert!(state.take_page_owner().is_none());
+
+        let page = Owner::new();
+        let state = page.with(|| ChatState::new(Client::connect(&[], None), None));
+        assert!(state.take_page_owner().is_some(), "given once");
+        assert!(state.take_page_owner().is_none());
+    }
 }
