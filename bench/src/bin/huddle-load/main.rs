@@ -26,7 +26,9 @@
 //!   bound (`soak.rs`).
 //! - `floor`: no server; `chat`'s delivery pattern written by one plain
 //!   thread straight into loopback sockets, to measure the CPU the kernel
-//!   alone takes per delivery (`floor.rs`).
+//!   alone takes per delivery (`floor.rs`); with `--writer tokio-inline` or
+//!   `tokio-tasks`, by a bare tokio server instead, to measure what the
+//!   runtime adds.
 //! - `typing`: CLIENTS in ROOMS as in `chat`; the first TYPISTS send
 //!   `typing {room}` at RATE events/s each; the deliveries the server
 //!   passes on (at most one per typist per 3 s), matched to their send
@@ -139,6 +141,11 @@ enum Mode {
         /// frame of the `chat` mode is about 190).
         #[arg(long, default_value_t = 190)]
         frame_bytes: usize,
+        /// Who writes: one plain thread (the kernel's floor), or a tokio
+        /// server woken per message, writing itself or through a writer
+        /// task per member (what the runtime adds).
+        #[arg(long, value_enum, default_value_t = floor::Writer::Thread)]
+        writer: floor::Writer,
     },
     /// Rooms of clients, some typing: what the server passes on of their
     /// `typing` events, how fast, and at what cost.
@@ -253,17 +260,24 @@ async fn run(args: Args) -> Result<(), String> {
             }
             return Ok(());
         }
-        Mode::Floor { chat, frame_bytes } => {
+        Mode::Floor {
+            chat,
+            frame_bytes,
+            writer,
+        } => {
             let (label, threads) = (args.label.clone(), args.threads);
             let result = tokio::task::spawn_blocking(move || {
                 floor::run(
                     &label,
-                    chat.clients,
-                    chat.rooms,
-                    chat.senders as f64 * chat.rate,
-                    chat.duration,
-                    frame_bytes,
-                    threads,
+                    &floor::FloorPlan {
+                        clients: chat.clients,
+                        rooms: chat.rooms,
+                        messages_per_s: chat.senders as f64 * chat.rate,
+                        duration: chat.duration,
+                        frame_bytes,
+                        threads,
+                        writer,
+                    },
                 )
             })
             .await
