@@ -247,7 +247,7 @@ struct Schedule {
 
 impl Schedule {
     /// Calls `send(k)` for message k at its time, from this thread.
-    fn run(&self, mut send: impl FnMut(usize) -> Result<(), String>) -> Result<usize, String> {
+    fn run(&self, mut send: impl FnMut(usize) -> Result<(), String>) -> Result<(), String> {
         let start = Instant::now();
         let end = start + self.duration;
         let mut due = start;
@@ -261,16 +261,21 @@ impl Schedule {
             k += 1;
             due += self.every;
         }
-        Ok(k)
+        Ok(())
+    }
+}
+
+/// Waits (at most 5 s) until `done` says so.
+fn wait_until(mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !done() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
     }
 }
 
 /// Waits (at most 5 s) until the readers have counted `bytes`.
 fn wait_received(received: &AtomicU64, bytes: u64) {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while received.load(Ordering::Relaxed) < bytes && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_until(|| received.load(Ordering::Relaxed) >= bytes);
 }
 
 /// The floor: this thread writes every delivery, blocking. Returns the
@@ -404,7 +409,7 @@ fn write_from_a_runtime(
         } else {
             let (frame, written) = (frame.clone(), written.clone());
             Box::new(move |m| {
-                let stream = streams[m].clone();
+                let stream = &streams[m];
                 let sent = match stream.try_write(&frame) {
                     Ok(n) => n,
                     Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => 0,
@@ -415,7 +420,7 @@ fn write_from_a_runtime(
                 } else {
                     // The socket is full: the rest waits for it, in a task
                     // (not seen at the rates measured).
-                    let (frame, written) = (frame.clone(), written.clone());
+                    let (stream, frame, written) = (stream.clone(), frame.clone(), written.clone());
                     tokio::spawn(async move {
                         if write_all(&stream, &frame[sent..]).await.is_ok() {
                             written.fetch_add(1, Ordering::Relaxed);
@@ -430,10 +435,10 @@ fn write_from_a_runtime(
             let mut pending = Vec::<u8>::new();
             loop {
                 if inbound.readable().await.is_err() {
-                    return false;
+                    return;
                 }
                 match inbound.try_read(&mut buf) {
-                    Ok(0) => return true,
+                    Ok(0) => return,
                     Ok(n) => {
                         pending.extend_from_slice(&buf[..n]);
                         let whole = pending.len() / 8 * 8;
@@ -448,7 +453,7 @@ fn write_from_a_runtime(
                         pending.drain(..whole);
                     }
                     Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
-                    Err(_) => return false,
+                    Err(_) => return,
                 }
             }
         })
@@ -465,10 +470,7 @@ fn write_from_a_runtime(
         expected += sizes[k % sizes.len()];
         Ok(())
     })?;
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while written.load(Ordering::Relaxed) < expected && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_until(|| written.load(Ordering::Relaxed) >= expected);
     wait_received(
         received,
         written.load(Ordering::Relaxed) * frame.len() as u64,
